@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from .core import SmolConfig
+from .core import SmolConfig, Linear
 from .rope import apply_rope
 
 # %% auto #0
@@ -49,10 +49,10 @@ class Attention(nn.Module):
         super().__init__()
         self.nh, self.nkv, self.hd, self.layer = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, layer
         C = cfg.hidden_size
-        self.q_proj = nn.Linear(C, self.nh * self.hd, bias=False)
-        self.k_proj = nn.Linear(C, self.nkv * self.hd, bias=False)
-        self.v_proj = nn.Linear(C, self.nkv * self.hd, bias=False)
-        self.o_proj = nn.Linear(self.nh * self.hd, C, bias=False)
+        self.q_proj = Linear(C, self.nh * self.hd)
+        self.k_proj = Linear(C, self.nkv * self.hd)
+        self.v_proj = Linear(C, self.nkv * self.hd)
+        self.o_proj = Linear(self.nh * self.hd, C)
 
     def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None = None,
                 cache: KVCache | None = None) -> Tensor:

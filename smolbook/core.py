@@ -6,10 +6,12 @@
 from __future__ import annotations
 import random
 from dataclasses import dataclass, asdict, replace
-import numpy as np, torch
+import numpy as np, torch, torch.nn.functional as F
+from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['PRESETS', 'SmolConfig', 'preset', 'to_hf', 'from_hf', 'default_device', 'seed_everything']
+__all__ = ['PRESETS', 'SmolConfig', 'preset', 'to_hf', 'from_hf', 'default_device', 'seed_everything', 'transposed_layout',
+           'Linear']
 
 # %% ../nbs/00_core.ipynb #c47a57a9
 @dataclass
@@ -95,3 +97,25 @@ def default_device() -> torch.device:
 def seed_everything(seed: int) -> None:
     "Seed Python, NumPy and torch (every device) so that runs repeat."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+
+# %% ../nbs/00_core.ipynb #2cc25b52
+def transposed_layout(w: Tensor) -> Tensor:
+    "The same [out, in] matrix with its bytes laid out as [in, out] (\`w.T\` contiguous)."
+    return w.t().contiguous().t()
+
+class Linear(nn.Linear):
+    "Bias-free \`nn.Linear\` with its weight stored transposed; few-row inputs split the product over two halves."
+    max_split_rows = 16  # inputs with at most this many rows (decode batches) take the two-halves path on CPU
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__(in_features, out_features, bias=False)
+        self.weight.data = transposed_layout(self.weight.data)
+
+    def forward(self, x: Tensor) -> Tensor:  # [..., in] -> [..., out]
+        w = self.weight
+        rows, out = x.numel() // x.shape[-1], w.shape[0]
+        if x.device.type != 'cpu' or rows > self.max_split_rows or out % 2 or w.stride(0) != 1:
+            return F.linear(x, w)
+        halves = w.t().view(w.shape[1], 2, out // 2).transpose(0, 1)    # [2, in, out/2], a view
+        y = torch.bmm(x.reshape(1, rows, -1).expand(2, rows, -1), halves)   # [2, rows, out/2]
+        return y.transpose(0, 1).reshape(*x.shape[:-1], out)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from .core import SmolConfig
+from .core import SmolConfig, Linear
 from .norms import RMSNorm
 from .rope import rope_cache
 from .attention import Attention, KVCache, attention_mask
@@ -20,9 +20,9 @@ class MLP(nn.Module):
     def __init__(self, cfg: SmolConfig):
         super().__init__()
         C, I = cfg.hidden_size, cfg.intermediate_size
-        self.gate_proj = nn.Linear(C, I, bias=False)
-        self.up_proj = nn.Linear(C, I, bias=False)
-        self.down_proj = nn.Linear(I, C, bias=False)
+        self.gate_proj = Linear(C, I)
+        self.up_proj = Linear(C, I)
+        self.down_proj = Linear(I, C)
 
     def forward(self, x: Tensor) -> Tensor:  # [B, T, C] -> [B, T, C]
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
@@ -74,9 +74,10 @@ class SmolLM(nn.Module):
         super().__init__()
         self.config = cfg
         self.model = Decoder(cfg)
-        self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False)
+        self.lm_head = Linear(cfg.hidden_size, cfg.vocab_size)
         self.apply(self._init_weights)
-        if cfg.tie_embeddings: self.lm_head.weight = self.model.embed_tokens.weight
+        # tied: the embedding takes the head's tensor (and its decode-friendly layout)
+        if cfg.tie_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
 
     @staticmethod
     def _init_weights(m: nn.Module):
