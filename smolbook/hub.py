@@ -95,7 +95,7 @@ def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
                      bos_token_id=meta.get('tokenizer.ggml.bos_token_id', 1), eos_token_id=meta.get('tokenizer.ggml.eos_token_id', 2))
     sd = {}
     for t in r.tensors:
-        w = torch.from_numpy(np.ascontiguousarray(gguf.dequantize(t.data, t.tensor_type), dtype=np.float32))
+        w = torch.from_numpy(np.array(gguf.dequantize(t.data, t.tensor_type), dtype=np.float32))  # a writable copy
         w = w.reshape(tuple(int(d) for d in reversed(t.shape)))   # GGUF lists dims innermost first
         name = _gguf_name(t.name)
         if name.endswith('q_proj.weight'): w = unpermute_rope(w, cfg.n_heads)
@@ -129,8 +129,7 @@ def load_model(src: str | Path,                   # hub id, transformers directo
     "A `SmolLM` with the weights of `src`."
     path = resolve(src)
     cfg, sd = read_gguf(path) if path.suffix == '.gguf' else read_hf_dir(path)
-    with torch.device(device or 'cpu'): model = SmolLM(cfg)
-    return load_weights(model, sd, str(path)).to(dtype or torch.float32).eval()
+    return load_weights(SmolLM.empty(cfg, device), sd, str(path)).to(dtype or torch.float32).eval()
 
 # %% ../nbs/05_hub.ipynb #fcd6b23f
 def _atomic_write(path: Path, write):

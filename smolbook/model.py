@@ -76,12 +76,24 @@ class SmolLM(nn.Module):
         self.model = Decoder(cfg)
         self.lm_head = Linear(cfg.hidden_size, cfg.vocab_size)
         self.apply(self._init_weights)
-        # tied: the embedding takes the head's tensor (and its decode-friendly layout)
-        if cfg.tie_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
+        self.tie_weights()
 
     @staticmethod
     def _init_weights(m: nn.Module):
         if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, std=0.02)
+
+    def tie_weights(self):
+        "Make the embedding and the head one tensor (the head's, with its decode-friendly layout) if the config ties them."
+        if self.config.tie_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
+
+    @classmethod
+    def empty(cls, cfg: SmolConfig, device=None) -> SmolLM:
+        "A model whose weights are allocated but not initialised, to be filled from a checkpoint."
+        with torch.device('meta'): m = cls(cfg)   # no time spent on a random init
+        m.to_empty(device=device or 'cpu')
+        m.model.cos, m.model.sin = (t.to(m.device) for t in rope_cache(cfg.head_dim, cfg.max_seq_len, cfg.rope_theta))
+        m.tie_weights()
+        return m
 
     def forward(self,
                 input_ids: Tensor,                    # [B, T] token ids
