@@ -12,12 +12,12 @@ from nbdev.test import test_nb
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('paths', nargs='*', help='notebooks to test (default: every nbs/[0-9]*.ipynb and index)')
+    p.add_argument('paths', nargs='*', help='notebooks to test (default: every numbered notebook and index.ipynb)')
     p.add_argument('--flags', default='', help='space-separated flags of cells to run that are normally skipped')
     p.add_argument('--workers', type=int, default=2)
     a = p.parse_args()
     cfg = get_config()
-    files = [Path(f).absolute() for f in a.paths] or sorted(cfg.nbs_path.glob('[0-9]*.ipynb'))
+    files = [Path(f).absolute() for f in a.paths] or sorted(cfg.nbs_path.glob('[0-9]*.ipynb')) + [cfg.nbs_path / 'index.ipynb']
     missing = [str(f) for f in files if not f.exists()]
     if missing: sys.exit(f'no such notebook: {missing}')
     if not files: sys.exit('no notebooks found to test')
