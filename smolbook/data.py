@@ -142,9 +142,15 @@ class Curriculum:
         w = torch.tensor([self.stages[self.stage(step)].weights.get(n, 0.0) for n in self.names], dtype=torch.float64)
         return w / w.sum()
 
-    def batch(self, step: int, batch_size: int) -> tuple[Tensor, list[str]]:
-        "Blocks [batch_size, block_size + 1] for `step` and the source of each row."
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+    def _draw(self, step: int, batch_size: int) -> list[tuple[str, int]]:
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)   # a pure function of (seed, step)
         src = torch.multinomial(self.probs(step), batch_size, replacement=True, generator=g).tolist()
-        rows = [self.sources[self.names[s]][torch.randint(len(self.sources[self.names[s]]), (1,), generator=g)][0] for s in src]
-        return torch.stack(rows), [self.names[s] for s in src]
+        return [(self.names[s], int(torch.randint(len(self.sources[self.names[s]]), (1,), generator=g))) for s in src]
+
+    def sources_of(self, step: int, batch_size: int) -> list[str]:
+        "The source of each row of `batch(step, batch_size)`."
+        return [name for name, _ in self._draw(step, batch_size)]
+
+    def batch(self, step: int, batch_size: int) -> Tensor:
+        "Blocks [batch_size, block_size + 1] for `step`."
+        return torch.stack([self.sources[name][i] for name, i in self._draw(step, batch_size)])

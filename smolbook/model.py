@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
+from torch.utils.checkpoint import checkpoint
 from .core import SmolConfig, Linear
 from .norms import RMSNorm
 from .rope import rope_cache
@@ -53,6 +54,7 @@ class Decoder(nn.Module):
         cos, sin = rope_cache(cfg.head_dim, cfg.max_seq_len, cfg.rope_theta)  # [max_seq_len, hd]
         self.register_buffer('cos', cos, persistent=False)
         self.register_buffer('sin', sin, persistent=False)
+        self.gradient_checkpointing = False  # recompute each block's activations in backward to save memory
 
     def forward(self, input_ids: Tensor, mask: Tensor | None = None, cache: KVCache | None = None) -> Tensor:
         "`input_ids` [B, T], `mask` [B, S] over cached + new tokens -> hidden states [B, T, C]."
@@ -63,7 +65,10 @@ class Decoder(nn.Module):
         cos, sin = self.cos[pos][:, None], self.sin[pos][:, None]                      # [B, 1, T, hd]
         am = attention_mask(mask, T, S, input_ids.device)
         x = self.embed_tokens(input_ids)
-        for layer in self.layers: x = layer(x, cos, sin, am, cache)
+        for layer in self.layers:
+            if self.gradient_checkpointing and self.training and torch.is_grad_enabled():
+                x = checkpoint(layer, x, cos, sin, am, cache, use_reentrant=False)
+            else: x = layer(x, cos, sin, am, cache)
         if cache is not None: cache.pos = S
         return self.norm(x)
 
