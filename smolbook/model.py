@@ -105,10 +105,12 @@ class SmolLM(nn.Module):
                 attention_mask: Tensor | None = None, # [B, S]: 1 = token, 0 = left padding; S = cached + T
                 cache: KVCache | None = None,         # keys/values of earlier tokens, updated in place
                 last_only: bool = False,              # logits of the last position only ([B, 1, vocab])
+                hidden_only: bool = False,            # return the final hidden states [B, T, C], skip the head
                ) -> Tensor:                           # logits [B, T, vocab] in the model's dtype
         "Logits for every position of `input_ids`."
         self._check(input_ids, attention_mask, cache)
         x = self.model(input_ids, attention_mask, cache)
+        if hidden_only: return x
         return self.lm_head(x[:, -1:] if last_only else x)
 
     def _check(self, ids: Tensor, mask: Tensor | None, cache: KVCache | None):

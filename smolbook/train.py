@@ -5,6 +5,7 @@
 # %% ../nbs/08_train.ipynb #d1bb3c79
 from __future__ import annotations
 import json, math, os, time
+from contextlib import nullcontext
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from typing import Callable
@@ -14,8 +15,9 @@ from torch.utils.checkpoint import checkpoint
 from .model import SmolLM
 
 # %% auto #0
-__all__ = ['chunked_cross_entropy', 'lm_loss', 'native_precision', 'lr_at', 'save_checkpoint', 'load_checkpoint', 'TrainConfig',
-           'split_batch', 'param_groups', 'evaluate', 'Logger', 'train']
+__all__ = ['chunked_cross_entropy', 'unwrap', 'lm_loss', 'native_precision', 'lr_at', 'save_checkpoint', 'load_checkpoint',
+           'TrainConfig', 'split_batch', 'param_groups', 'evaluate', 'init_distributed', 'mean_over_ranks',
+           'all_ranks_true', 'Logger', 'train']
 
 # %% ../nbs/08_train.ipynb #4fe85bab
 def _ce_chunk(h: Tensor, w: Tensor, y: Tensor) -> Tensor:
@@ -33,11 +35,16 @@ def chunked_cross_entropy(h: Tensor,      # [N, C] hidden states (any leading sh
     return total / n.clamp(min=1)
 
 # %% ../nbs/08_train.ipynb #20f40ab6
-def lm_loss(model: SmolLM, batch: Tensor, chunk: int = 1024) -> dict:
+def unwrap(model: nn.Module) -> SmolLM:
+    "The model inside a `torch.compile` and/or DDP wrapper."
+    while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
+    return model
+
+def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 1024) -> dict:
     "Next-token loss on blocks [B, T + 1]: `loss` and the number of `tokens`."
     x, y = batch[:, :-1], batch[:, 1:]
-    h = model.model(x)                                   # [B, T, C]
-    return dict(loss=chunked_cross_entropy(h, model.lm_head.weight, y, chunk), tokens=y.numel())
+    h = model(x, hidden_only=True)                       # [B, T, C], through any DDP/compile wrapper
+    return dict(loss=chunked_cross_entropy(h, unwrap(model).lm_head.weight, y, chunk), tokens=y.numel())
 
 # %% ../nbs/08_train.ipynb #1b7abf81
 def native_precision(device: torch.device | str) -> str:
@@ -127,7 +134,27 @@ def evaluate(model: SmolLM, blocks: Tensor, batch_size: int, n_batches: int, los
     model.train(was)
     return sum(losses) / len(losses)
 
-# %% ../nbs/08_train.ipynb #5b7d14c1
+# %% ../nbs/08_train.ipynb #aa7a2d59
+def init_distributed(device: torch.device) -> tuple[int, int]:
+    "(rank, world size): joins the process group when launched by `torchrun`, else (0, 1)."
+    import torch.distributed as dist
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1 and not dist.is_initialized():
+        dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+
+def mean_over_ranks(x: float, world: int) -> float:
+    "Mean of `x` over the processes."
+    if world == 1: return x
+    t = torch.tensor([x], dtype=torch.float64); torch.distributed.all_reduce(t)
+    return t.item() / world
+
+def all_ranks_true(ok: Tensor, world: int) -> bool:
+    "Whether `ok` holds in every process (so that all stop together)."
+    if world == 1: return bool(ok)
+    t = ok.float().cpu().reshape(1); torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MIN)
+    return bool(t.item())
+
+# %% ../nbs/08_train.ipynb #ceb049c8
 class Logger:
     "Appends one JSON object per line to `path` (when given) and keeps them in `rows`."
     def __init__(self, path: Path | None): self.path, self.rows = path, []
@@ -136,7 +163,7 @@ class Logger:
         if self.path:
             with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
 
-# %% ../nbs/08_train.ipynb #aa7a2d59
+# %% ../nbs/08_train.ipynb #b106a485
 def train(model: SmolLM,
           data,                          # .batch(step, batch_size) -> the step's global batch (e.g. a Curriculum)
           cfg: TrainConfig,
@@ -145,12 +172,15 @@ def train(model: SmolLM,
           tokenizer=None, prompts: tuple[str, ...] = (),  # for samples during training
           resume: bool = False,          # continue from out_dir/ckpt.pt
           progress: bool = True) -> list[dict]:  # the logged rows
-    "Train `model` on `data` for `cfg.steps` optimizer steps."
+    "Train `model` on `data` for `cfg.steps` optimizer steps (under `torchrun`: data-parallel over the processes)."
     from tqdm.auto import tqdm
     from smolbook.generate import generate
+    rank, world = init_distributed(model.device)
+    main = rank == 0
     out = Path(cfg.out_dir) if cfg.out_dir else None
-    if out: out.mkdir(parents=True, exist_ok=True)
-    if cfg.batch_size % cfg.grad_accum: raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum {cfg.grad_accum}")
+    if out and main: out.mkdir(parents=True, exist_ok=True)
+    if cfg.batch_size % (cfg.grad_accum * world):
+        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum {cfg.grad_accum} x {world} processes")
     dev = model.device
     prec = native_precision(dev) if cfg.precision == 'auto' else cfg.precision
     dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}[prec]
@@ -160,32 +190,35 @@ def train(model: SmolLM,
                             fused=dev.type in ('cuda', 'cpu'))
     model.model.gradient_checkpointing = cfg.grad_checkpointing
     fwd = torch.compile(model) if cfg.compile else model
+    if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
     torch.manual_seed(cfg.seed)
     start = 0
     if resume:
         if not out: raise ValueError("resume needs cfg.out_dir")
         start = load_checkpoint(out / 'ckpt.pt', model, opt)['step']
-    log = Logger(out / 'log.jsonl' if out else None)
+    log = Logger(out / 'log.jsonl' if out and main else None)
     log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(), **{**asdict(cfg), 'precision': prec})
     stage_of = getattr(data, 'stage', None)
     model.train()
-    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not progress, desc='train')
+    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (progress and main), desc='train')
     t0, tokens = time.perf_counter(), 0
     for step in bar:
         if stage_of and (step == start or stage_of(step) != stage_of(step - 1)):
             log(event='stage', step=step, stage=stage_of(step))
         lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
         for g in opt.param_groups: g['lr'] = lr
-        batch = data.batch(step, cfg.batch_size)
+        shard = split_batch(data.batch(step, cfg.batch_size), world)[rank]   # this process's part of the global batch
         loss_sum, extras = 0.0, {}
-        for mb in split_batch(batch, cfg.grad_accum):
+        for i, mb in enumerate(split_batch(shard, cfg.grad_accum)):
             mb = mb.to(dev) if isinstance(mb, Tensor) else {k: v.to(dev) for k, v in mb.items()}
-            with autocast: res = loss_fn(fwd, mb)
-            loss = res['loss'] / cfg.grad_accum
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"step {step}: loss is {res['loss'].item()}; stopped, the last checkpoint "
-                                         f"{'in ' + str(out) if out else ''} is intact")
-            scaler.scale(loss).backward()
+            sync = world == 1 or i == cfg.grad_accum - 1          # DDP averages gradients on the last micro-batch only
+            with nullcontext() if sync else fwd.no_sync():
+                with autocast: res = loss_fn(fwd, mb)
+                loss = res['loss'] / cfg.grad_accum
+                if not all_ranks_true(torch.isfinite(loss.detach()), world):
+                    raise FloatingPointError(f"step {step}: loss is {res['loss'].item()}; stopped, the last checkpoint "
+                                             f"{'in ' + str(out) if out else ''} is intact")
+                scaler.scale(loss).backward()
             loss_sum += loss.item(); tokens += res.get('tokens', 0)
             for k, v in res.items():
                 if k not in ('loss', 'tokens'): extras[k] = extras.get(k, 0.0) + float(v) / cfg.grad_accum
@@ -193,12 +226,14 @@ def train(model: SmolLM,
         gnorm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
         scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
         if step % cfg.log_every == 0 or step == cfg.steps - 1:
+            loss_sum, tokens = mean_over_ranks(loss_sum, world), tokens * world
             dt = time.perf_counter() - t0
             log(step=step, loss=loss_sum, ppl=math.exp(min(loss_sum, 50)), lr=lr, grad_norm=gnorm.item(),
                 tok_per_s=tokens / dt if dt else 0.0, **extras)
             t0, tokens = time.perf_counter(), 0
             bar.set_postfix(loss=f'{loss_sum:.3f}', lr=f'{lr:.2e}')
         last = step == cfg.steps - 1
+        if not main: continue                                     # evaluation, samples and checkpoints: rank 0
         if val_blocks is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
             vl = evaluate(model, val_blocks, cfg.batch_size, cfg.eval_batches, autocast=autocast)
             log(event='eval', step=step, val_loss=vl, val_ppl=math.exp(min(vl, 50)))
