@@ -17,7 +17,7 @@ from .model import SmolLM
 # %% auto #0
 __all__ = ['chunked_cross_entropy', 'unwrap', 'lm_loss', 'native_precision', 'lr_at', 'save_checkpoint', 'load_checkpoint',
            'TrainConfig', 'split_batch', 'param_groups', 'evaluate', 'init_distributed', 'mean_over_ranks',
-           'all_ranks_true', 'Logger', 'train']
+           'all_ranks_true', 'Logger', 'train', 'read_log', 'plot_log']
 
 # %% ../nbs/08_train.ipynb #4fe85bab
 def _ce_chunk(h: Tensor, w: Tensor, y: Tensor) -> Tensor:
@@ -248,3 +248,26 @@ def train(model: SmolLM,
             save_checkpoint(out / 'ckpt.pt', model, opt, step + 1)
     model.eval()
     return log.rows
+
+# %% ../nbs/08_train.ipynb #cdb8135f
+def read_log(path: str | Path) -> list[dict]:
+    "The rows of a run's `log.jsonl`."
+    return [json.loads(l) for l in Path(path).read_text().splitlines() if l.strip()]
+
+def plot_log(rows: list[dict] | str | Path, title: str = ''):
+    "Loss, validation perplexity and learning rate of a run (rows or a log.jsonl path); returns the figure."
+    import matplotlib.pyplot as plt
+    rows = read_log(rows) if isinstance(rows, (str, Path)) else rows
+    tr = [r for r in rows if 'loss' in r]; ev = [r for r in rows if r.get('event') == 'eval']
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.4))
+    ax[0].plot([r['step'] for r in tr], [r['loss'] for r in tr], label='train')
+    if ev: ax[0].plot([r['step'] for r in ev], [r['val_loss'] for r in ev], 'o-', label='validation')
+    ax[0].set(xlabel='step', ylabel='loss', title=title or 'loss'); ax[0].legend()
+    if ev: ax[1].plot([r['step'] for r in ev], [r['val_ppl'] for r in ev], 'o-', color='C1')
+    ax[1].set(xlabel='step', ylabel='perplexity', yscale='log', title='validation perplexity')
+    ax[2].plot([r['step'] for r in tr], [r['lr'] for r in tr], color='C2'); ax[2].set(xlabel='step', title='learning rate')
+    for r in rows:
+        if r.get('event') == 'stage' and r['step'] > 0:
+            for a in ax: a.axvline(r['step'], color='gray', ls=':', lw=1)
+    fig.tight_layout()
+    return fig
