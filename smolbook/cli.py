@@ -10,6 +10,8 @@ from .core import seed_everything
 from .generate import generate
 from .hub import load_tokenizer, smollm2_gguf
 from .model import SmolLM
+from .pretrain import pretrain, DEFAULT_SOURCES, DEFAULT_STAGES
+from .train import plot_log
 
 # %% auto #0
 __all__ = ['parser', 'main']
@@ -33,6 +35,19 @@ def _generate(a: argparse.Namespace):
           f"{len(new) / (t2 - t1):.1f} tok/s]", file=sys.stderr)
 
 # %% ../nbs/90_cli.ipynb #7e003ba1
+def _pretrain(a: argparse.Namespace):
+    try: sources = dict(kv.split('=', 1) for kv in a.sources.split(','))
+    except ValueError: raise ValueError(f"--sources must be name=spec,name=spec; got {a.sources!r}") from None
+    _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.model, tokenizer=a.tokenizer,
+                       vocab_size=a.vocab_size, block_size=a.block_size, max_docs=a.max_docs, resume=a.resume,
+                       steps=a.steps, batch_size=a.batch_size, grad_accum=a.grad_accum, lr=a.lr, min_lr=a.min_lr,
+                       warmup=a.warmup, eval_every=a.eval_every, sample_every=a.sample_every, ckpt_every=a.ckpt_every,
+                       seed=a.seed, precision=a.precision)
+    plot_log(rows, f'smolbook pretrain --model {a.model}').savefig(f'{a.out}/curves.png', dpi=90)
+    last = [r for r in rows if 'loss' in r][-1]
+    print(f"trained {a.model} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
+
+# %% ../nbs/90_cli.ipynb #9f69af6a
 def parser() -> argparse.ArgumentParser:
     "The `smolbook` command's argument parser."
     p = argparse.ArgumentParser(prog='smolbook', description='Small Llama-style language models, from scratch.')
@@ -47,6 +62,24 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--seed', type=int, help='makes sampling reproducible')
     g.add_argument('--raw', action='store_true', help='feed the prompt as is, without the chat template')
     g.set_defaults(run=_generate)
+    t = sub.add_parser('pretrain', help='pretrain a SmolLM from scratch on a curriculum',
+                       description='Pretrain a SmolLM from scratch (the recipe of nbs/09_pretrain.ipynb).')
+    t.add_argument('--out', required=True, help='folder for the model, tokenizer, log.jsonl and ckpt.pt')
+    t.add_argument('--model', default='mini', help='preset name (default: mini)')
+    t.add_argument('--sources', default=','.join(f'{k}={v}' for k, v in DEFAULT_SOURCES.items()),
+                   help='name=spec,... with specs python:KIND, a path, or a hub dataset id[@config]')
+    t.add_argument('--stages', default=DEFAULT_STAGES, help="one mixture per stage: 'a=3,b=1; a=1,b=1'")
+    t.add_argument('--tokenizer', help='tokenizer source (default: train a BPE on the training documents)')
+    t.add_argument('--vocab-size', type=int, default=4096)
+    t.add_argument('--block-size', type=int, default=128)
+    t.add_argument('--max-docs', type=int, help='documents per source (hub corpora are streamed)')
+    for name, typ, default in (('steps', int, 1200), ('batch-size', int, 16), ('grad-accum', int, 1), ('lr', float, 2e-3),
+                               ('min-lr', float, 2e-4), ('warmup', int, 60), ('eval-every', int, 100),
+                               ('sample-every', int, 400), ('ckpt-every', int, 200), ('seed', int, 0)):
+        t.add_argument(f'--{name}', type=typ, default=default)
+    t.add_argument('--precision', default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'])
+    t.add_argument('--resume', action='store_true', help='continue from OUT/ckpt.pt')
+    t.set_defaults(run=_pretrain)
     return p
 
 def main(argv: list[str] | None = None):

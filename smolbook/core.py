@@ -48,6 +48,8 @@ PRESETS = {
     'smollm2-135m': dict(max_seq_len=8192, rope_theta=100000.0, bos_token_id=1, eos_token_id=2),
     'tiny': dict(vocab_size=256, hidden_size=64, intermediate_size=172, n_layers=2, n_heads=4, n_kv_heads=2,
                  max_seq_len=128, rope_theta=10000.0, bos_token_id=1, eos_token_id=2),
+    'mini': dict(vocab_size=4096, hidden_size=256, intermediate_size=688, n_layers=4, n_heads=4, n_kv_heads=2,
+                 max_seq_len=256, rope_theta=10000.0, bos_token_id=1, eos_token_id=2),  # pretrains on a laptop CPU
 }
 
 def preset(name: str, **overrides) -> SmolConfig:
