@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Callable
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from torch.utils.checkpoint import checkpoint
 from .model import SmolLM
 
 # %% auto #0
@@ -20,19 +19,40 @@ __all__ = ['chunked_cross_entropy', 'unwrap', 'lm_loss', 'native_precision', 'lr
            'all_ranks_true', 'Logger', 'train', 'read_log', 'plot_log']
 
 # %% ../nbs/08_train.ipynb #4fe85bab
-def _ce_chunk(h: Tensor, w: Tensor, y: Tensor) -> Tensor:
-    return F.cross_entropy((h @ w.T).float(), y, ignore_index=-100, reduction='sum')
+class _ChunkedCE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, h: Tensor, w: Tensor, y: Tensor, chunk: int) -> Tensor:
+        n = (y != -100).sum().clamp(min=1)
+        need_h, need_w = ctx.needs_input_grad[:2]
+        gh = torch.zeros_like(h) if need_h else None
+        gw = torch.zeros_like(w) if need_w else None
+        total = torch.zeros((), dtype=torch.float32, device=h.device)
+        for i in range(0, len(y), chunk):
+            hc, yc = h[i:i + chunk], y[i:i + chunk]
+            z = (hc @ w.T).float()                                   # [c, V], this chunk only
+            lse, ok = z.logsumexp(-1), yc != -100
+            tgt = yc.clamp(min=0)
+            total += ((lse - z.gather(1, tgt[:, None])[:, 0]) * ok).sum()
+            if need_h or need_w:
+                g = (z - lse[:, None]).exp_()                        # softmax
+                g[torch.arange(len(yc), device=g.device), tgt] -= 1  # minus one-hot
+                g = (g * (ok[:, None] / n)).to(hc.dtype)             # d mean-loss / d logits
+                if need_h: gh[i:i + chunk] = g @ w
+                if need_w: gw += g.T @ hc
+        ctx.save_for_backward(gh, gw)
+        return total / n
 
-def chunked_cross_entropy(h: Tensor,      # [N, C] hidden states (any leading shape, flattened)
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        gh, gw = ctx.saved_tensors
+        return (gh * grad if gh is not None else None), (gw * grad if gw is not None else None), None, None
+
+def chunked_cross_entropy(h: Tensor,      # [..., C] hidden states (leading dims flattened)
                           w: Tensor,      # [V, C] output head
-                          y: Tensor,      # [N] targets; -100 = ignored
+                          y: Tensor,      # [...] targets; -100 = ignored
                           chunk: int = 1024) -> Tensor:  # mean over non-ignored targets
-    "Mean cross-entropy of the logits `h @ w.T`, computed `chunk` rows at a time."
-    h, y = h.reshape(-1, h.shape[-1]), y.reshape(-1)
-    n = (y != -100).sum()
-    total = sum(checkpoint(_ce_chunk, h[i:i + chunk], w, y[i:i + chunk], use_reentrant=False)
-                for i in range(0, len(y), chunk))
-    return total / n.clamp(min=1)
+    "Mean cross-entropy of the logits `h @ w.T`, computed `chunk` rows at a time, never holding all logits."
+    return _ChunkedCE.apply(h.reshape(-1, h.shape[-1]), w, y.reshape(-1), chunk)
 
 # %% ../nbs/08_train.ipynb #20f40ab6
 def unwrap(model: nn.Module) -> SmolLM:

@@ -1,0 +1,72 @@
+"""Training-step speed: smolbook vs transformers on the SmolLM2-135M shape.
+
+One optimizer step = forward, backward and AdamW on a batch of 4 x 256 random tokens, with the same
+weights, settings and threads in one process: fp32 always, and bf16 autocast where the CPU computes
+bf16 natively. Prints tokens/s, the ratio and the peak memory growth of each step; writes
+bench/results/train.md.
+
+    python bench/train.py [--steps 3] [--threads 2]
+"""
+import argparse, platform, threading, time
+from pathlib import Path
+import psutil, torch
+from transformers import LlamaConfig, LlamaForCausalLM
+from smolbook.core import preset, to_hf
+from smolbook.model import SmolLM
+from smolbook.train import lm_loss, native_precision, param_groups
+
+class PeakRSS:
+    "Peak resident memory above the level at entry, sampled every 5 ms."
+    def __enter__(self):
+        self.proc, self.base, self.peak, self.on = psutil.Process(), psutil.Process().memory_info().rss, 0, True
+        def watch():
+            while self.on: self.peak = max(self.peak, self.proc.memory_info().rss - self.base); time.sleep(0.005)
+        self.t = threading.Thread(target=watch); self.t.start(); return self
+    def __exit__(self, *a): self.on = False; self.t.join()
+
+def hf_loss(model, batch):
+    "transformers' own causal-LM loss (it shifts the labels itself) on the same 256 input tokens."
+    return model(input_ids=batch[:, :-1], labels=batch[:, :-1]).loss
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--steps', type=int, default=3)
+    p.add_argument('--threads', type=int, default=torch.get_num_threads())
+    p.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'train.md'))
+    a = p.parse_args()
+    torch.set_num_threads(a.threads); torch.manual_seed(0)
+    cfg = preset('smollm2-135m')
+    hf = LlamaForCausalLM(LlamaConfig(**to_hf(cfg))).train()
+    ours = SmolLM(cfg).train(); ours.load_state_dict(hf.state_dict())
+    batch = torch.randint(0, cfg.vocab_size, (4, 257))
+    runs = {'smolbook': (ours, lambda m, b: lm_loss(m, b)['loss']), 'transformers': (hf, hf_loss)}
+    opts = {k: torch.optim.AdamW(param_groups(m, 0.1), lr=1e-5, fused=True) for k, (m, _) in runs.items()}
+    precisions = ['fp32'] + (['bf16'] if native_precision('cpu') == 'bf16' else [])
+    rows = []
+    for prec in precisions:
+        ac = torch.autocast('cpu', dtype=torch.bfloat16, enabled=prec == 'bf16')
+        res = {}
+        for name, (m, loss_fn) in runs.items():
+            times, peak, losses = [], 0, []
+            for i in range(a.steps + 1):
+                with PeakRSS() as mem:
+                    t = time.perf_counter()
+                    with ac: loss = loss_fn(m, batch)
+                    loss.backward(); opts[name].step(); opts[name].zero_grad(set_to_none=True)
+                    dt = time.perf_counter() - t
+                if i: times.append(dt); peak = max(peak, mem.peak)   # the first step warms up
+                losses.append(loss.item())
+            res[name] = (batch[:, :-1].numel() / min(times), peak / 2**20, losses[0])
+        (o, om, ol), (h, hm, hl) = res['smolbook'], res['transformers']
+        assert abs(ol - hl) < 0.05, f"first-step losses differ: {ol} vs {hl}"   # 256 vs 255 predicted tokens
+        rows.append((prec, o, h, om, hm))
+    head = (f"CPU capability {torch.backends.cpu.get_cpu_capability()}, {a.threads} threads, torch {torch.__version__}, "
+            f"{platform.machine()}; SmolLM2-135M shape, batch 4 x 256, AdamW; best of {a.steps} steps")
+    lines = ["# Training-step speed: smolbook vs transformers\n", head + "\n",
+             "| precision | smolbook tok/s | transformers tok/s | ratio | smolbook peak MB | transformers peak MB |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {p} | {o:.1f} | {h:.1f} | {o / h:.2f}x | {om:.0f} | {hm:.0f} |" for p, o, h, om, hm in rows]
+    text = '\n'.join(lines) + '\n'
+    print(text); Path(a.out).write_text(text)
+
+if __name__ == '__main__': main()
