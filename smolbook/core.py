@@ -11,7 +11,7 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['PRESETS', 'SmolConfig', 'preset', 'to_hf', 'from_hf', 'default_device', 'seed_everything', 'transposed_layout',
-           'Linear']
+           'Linear', 'set_decode_layout']
 
 # %% ../nbs/00_core.ipynb #c47a57a9
 @dataclass
@@ -102,11 +102,11 @@ def seed_everything(seed: int) -> None:
 
 # %% ../nbs/00_core.ipynb #2cc25b52
 def transposed_layout(w: Tensor) -> Tensor:
-    "The same [out, in] matrix with its bytes laid out as [in, out] (\`w.T\` contiguous)."
+    "The same [out, in] matrix with its bytes laid out as [in, out] (`w.T` contiguous)."
     return w.t().contiguous().t()
 
 class Linear(nn.Linear):
-    "Bias-free \`nn.Linear\` with its weight stored transposed; few-row inputs split the product over two halves."
+    "Bias-free `nn.Linear` with its weight stored transposed; few-row inputs split the product over two halves."
     max_split_rows = 16  # inputs with at most this many rows (decode batches) take the two-halves path on CPU
 
     def __init__(self, in_features: int, out_features: int):
@@ -121,3 +121,12 @@ class Linear(nn.Linear):
         halves = w.t().view(w.shape[1], 2, out // 2).transpose(0, 1)    # [2, in, out/2], a view
         y = torch.bmm(x.reshape(1, rows, -1).expand(2, rows, -1), halves)   # [2, rows, out/2]
         return y.transpose(0, 1).reshape(*x.shape[:-1], out)
+
+# %% ../nbs/00_core.ipynb #2e278821
+def set_decode_layout(model: nn.Module, on: bool = True) -> nn.Module:
+    "Lay out every `Linear` weight of `model` for decoding (transposed, `on`) or for training (row-major)."
+    for m in model.modules():
+        if isinstance(m, Linear):
+            w = m.weight.data
+            m.weight.data = transposed_layout(w) if on else w.contiguous()
+    return model

@@ -132,11 +132,11 @@ class SmolLM(nn.Module):
 
     @classmethod
     def from_pretrained(cls, src: str, dtype: torch.dtype | None = None, device=None) -> SmolLM:
-        "Load a hub id, a local transformers directory or a \`.gguf\` file (see \`smolbook.hub\`)."
+        "Load a hub id, a local transformers directory or a `.gguf` file (see `smolbook.hub`)."
         from smolbook.hub import load_model  # hub builds on this module, so import it late
         return load_model(src, dtype=dtype, device=device)
 
     def save_pretrained(self, out_dir: str, dtype: torch.dtype | None = None):
-        "Write a Llama \`config.json\` and \`model.safetensors\` that transformers loads unchanged."
+        "Write a Llama `config.json` and `model.safetensors` that transformers loads unchanged."
         from smolbook.hub import save_model
         save_model(self, out_dir, dtype=dtype)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
+from .core import set_decode_layout
 from .model import SmolLM
 
 # %% auto #0
@@ -29,16 +30,16 @@ class _ChunkedCE(torch.autograd.Function):
         total = torch.zeros((), dtype=torch.float32, device=h.device)
         for i in range(0, len(y), chunk):
             hc, yc = h[i:i + chunk], y[i:i + chunk]
-            z = (hc @ w.T).float()                                   # [c, V], this chunk only
-            lse, ok = z.logsumexp(-1), yc != -100
-            tgt = yc.clamp(min=0)
-            total += ((lse - z.gather(1, tgt[:, None])[:, 0]) * ok).sum()
+            logp = (hc @ w.T).float().log_softmax(-1)                # [c, V], this chunk only
+            ok, tgt = yc != -100, yc.clamp(min=0)
+            rows = torch.arange(len(yc), device=h.device)
+            total -= (logp[rows, tgt] * ok).sum()
             if need_h or need_w:
-                g = (z - lse[:, None]).exp_()                        # softmax
-                g[torch.arange(len(yc), device=g.device), tgt] -= 1  # minus one-hot
-                g = (g * (ok[:, None] / n)).to(hc.dtype)             # d mean-loss / d logits
+                g = logp.exp_()                                      # softmax, in place
+                g[rows, tgt] -= 1                                    # minus one-hot
+                g = g.mul_((ok / n)[:, None]).to(hc.dtype)           # d mean-loss / d logits
                 if need_h: gh[i:i + chunk] = g @ w
-                if need_w: gw += g.T @ hc
+                if need_w: gw.addmm_(g.T, hc)
         ctx.save_for_backward(gh, gw)
         return total / n
 
@@ -50,7 +51,7 @@ class _ChunkedCE(torch.autograd.Function):
 def chunked_cross_entropy(h: Tensor,      # [..., C] hidden states (leading dims flattened)
                           w: Tensor,      # [V, C] output head
                           y: Tensor,      # [...] targets; -100 = ignored
-                          chunk: int = 1024) -> Tensor:  # mean over non-ignored targets
+                          chunk: int = 256) -> Tensor:   # mean over non-ignored targets
     "Mean cross-entropy of the logits `h @ w.T`, computed `chunk` rows at a time, never holding all logits."
     return _ChunkedCE.apply(h.reshape(-1, h.shape[-1]), w, y.reshape(-1), chunk)
 
@@ -60,7 +61,7 @@ def unwrap(model: nn.Module) -> SmolLM:
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
     return model
 
-def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 1024) -> dict:
+def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 256) -> dict:
     "Next-token loss on blocks [B, T + 1]: `loss` and the number of `tokens`."
     x, y = batch[:, :-1], batch[:, 1:]
     h = model(x, hidden_only=True)                       # [B, T, C], through any DDP/compile wrapper
@@ -206,11 +207,12 @@ def train(model: SmolLM,
     dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}[prec]
     autocast = torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None)
     scaler = torch.amp.GradScaler(dev.type, enabled=prec == 'fp16')
-    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
-                            fused=dev.type in ('cuda', 'cpu'))
     model.model.gradient_checkpointing = cfg.grad_checkpointing
+    set_decode_layout(model, False)                      # row-major weights while training (see 00_core)
     fwd = torch.compile(model) if cfg.compile else model
     if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
+    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
+                            fused=dev.type in ('cuda', 'cpu'))
     torch.manual_seed(cfg.seed)
     start = 0
     if resume:
@@ -267,6 +269,7 @@ def train(model: SmolLM,
         if out and ((cfg.ckpt_every and (step + 1) % cfg.ckpt_every == 0) or last):
             save_checkpoint(out / 'ckpt.pt', model, opt, step + 1)
     model.eval()
+    set_decode_layout(model, True)
     return log.rows
 
 # %% ../nbs/08_train.ipynb #cdb8135f
