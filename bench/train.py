@@ -7,17 +7,20 @@ bench/results/train.md.
 
     python bench/train.py [--steps 3] [--threads 2]
 """
-import argparse, platform, threading, time
+import argparse, ctypes, ctypes.util, platform, threading, time
 from pathlib import Path
 import psutil, torch
 from transformers import LlamaConfig, LlamaForCausalLM
-from smolbook.core import preset, to_hf
+from smolbook.core import preset, to_hf, set_decode_layout
 from smolbook.model import SmolLM
 from smolbook.train import lm_loss, native_precision, param_groups
 
+libc = ctypes.CDLL(ctypes.util.find_library('c'))
+
 class PeakRSS:
-    "Peak resident memory above the level at entry, sampled every 5 ms."
+    "Peak resident memory above the level at entry (freed heap returned to the system first), sampled every 5 ms."
     def __enter__(self):
+        libc.malloc_trim(0)
         self.proc, self.base, self.peak, self.on = psutil.Process(), psutil.Process().memory_info().rss, 0, True
         def watch():
             while self.on: self.peak = max(self.peak, self.proc.memory_info().rss - self.base); time.sleep(0.005)
@@ -37,7 +40,8 @@ def main():
     torch.set_num_threads(a.threads); torch.manual_seed(0)
     cfg = preset('smollm2-135m')
     hf = LlamaForCausalLM(LlamaConfig(**to_hf(cfg))).train()
-    ours = SmolLM(cfg).train(); ours.load_state_dict(hf.state_dict())
+    ours = set_decode_layout(SmolLM(cfg), False).train()   # the layout the training loop uses
+    ours.load_state_dict(hf.state_dict())
     batch = torch.randint(0, cfg.vocab_size, (4, 257))
     runs = {'smolbook': (ours, lambda m, b: lm_loss(m, b)['loss']), 'transformers': (hf, hf_loss)}
     opts = {k: torch.optim.AdamW(param_groups(m, 0.1), lr=1e-5, fused=True) for k, (m, _) in runs.items()}
@@ -45,18 +49,17 @@ def main():
     rows = []
     for prec in precisions:
         ac = torch.autocast('cpu', dtype=torch.bfloat16, enabled=prec == 'bf16')
-        res = {}
-        for name, (m, loss_fn) in runs.items():
-            times, peak, losses = [], 0, []
-            for i in range(a.steps + 1):
+        times, peaks, first = {k: [] for k in runs}, {k: 0 for k in runs}, {}
+        for i in range(a.steps + 1):                     # the libraries alternate step by step
+            for name, (m, loss_fn) in runs.items():
                 with PeakRSS() as mem:
                     t = time.perf_counter()
                     with ac: loss = loss_fn(m, batch)
                     loss.backward(); opts[name].step(); opts[name].zero_grad(set_to_none=True)
                     dt = time.perf_counter() - t
-                if i: times.append(dt); peak = max(peak, mem.peak)   # the first step warms up
-                losses.append(loss.item())
-            res[name] = (batch[:, :-1].numel() / min(times), peak / 2**20, losses[0])
+                first.setdefault(name, loss.item())
+                if i: times[name].append(dt); peaks[name] = max(peaks[name], mem.peak)   # step 0 warms up
+        res = {k: (batch[:, :-1].numel() / min(times[k]), peaks[k] / 2**20, first[k]) for k in runs}
         (o, om, ol), (h, hm, hl) = res['smolbook'], res['transformers']
         assert abs(ol - hl) < 0.05, f"first-step losses differ: {ol} vs {hl}"   # 256 vs 255 predicted tokens
         rows.append((prec, o, h, om, hm))
