@@ -13,8 +13,8 @@ from .core import SmolConfig, from_hf, to_hf
 from .model import SmolLM
 
 # %% auto #0
-__all__ = ['smollm2_gguf', 'resolve', 'read_hf_dir', 'unpermute_rope', 'read_gguf', 'load_weights', 'load_model', 'save_model',
-           'load_tokenizer']
+__all__ = ['smollm2_gguf', 'resolve', 'read_safetensors', 'read_hf_dir', 'unpermute_rope', 'read_gguf', 'load_weights',
+           'copy_state', 'load_model', 'save_model', 'load_tokenizer']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def smollm2_gguf() -> Path:
@@ -37,7 +37,8 @@ def resolve(src: str | Path) -> Path:
         raise FileNotFoundError(f"{src}: not a local path, and downloading it from the hub failed ({type(e).__name__})") from e
 
 # %% ../nbs/05_hub.ipynb #96b16aa4
-def _load_safetensors(path: Path) -> dict[str, Tensor]:
+def read_safetensors(path: Path) -> dict[str, Tensor]:
+    "The tensors of a safetensors file; a missing or unreadable file is an error naming it."
     if not path.exists(): raise FileNotFoundError(f"{path}: missing checkpoint file")
     try: return load_file(path)
     except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
@@ -50,10 +51,10 @@ def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     if index.exists():
         weight_map = json.loads(index.read_text())['weight_map']
         sd = {}
-        for shard in sorted(set(weight_map.values())): sd.update(_load_safetensors(path / shard))
+        for shard in sorted(set(weight_map.values())): sd.update(read_safetensors(path / shard))
         absent = sorted(set(weight_map) - set(sd))
         if absent: raise ValueError(f"{index}: tensors listed but not in the shards: {absent[:5]}")
-    elif (path / 'model.safetensors').exists(): sd = _load_safetensors(path / 'model.safetensors')
+    elif (path / 'model.safetensors').exists(): sd = read_safetensors(path / 'model.safetensors')
     elif list(path.glob('*.bin')): raise ValueError(f"{path}: only pickled .bin weights; convert them to safetensors")
     else: raise FileNotFoundError(f"{path}: no model.safetensors or model.safetensors.index.json")
     return cfg, sd
@@ -113,6 +114,11 @@ def load_weights(model: SmolLM, sd: dict[str, Tensor], src: str = 'checkpoint') 
         head = sd.pop('lm_head.weight', None)
         if head is not None and 'model.embed_tokens.weight' in sd and not torch.equal(head, sd['model.embed_tokens.weight']):
             raise ValueError(f"{src}: config ties the embeddings but lm_head.weight differs from model.embed_tokens.weight")
+    copy_state(own, sd, src)
+    return model
+
+def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'checkpoint'):
+    "Copy `sd` into the tensors `own` after checking that names and shapes match exactly."
     missing, unexpected = sorted(own.keys() - sd.keys()), sorted(sd.keys() - own.keys())
     if missing or unexpected:
         raise ValueError(f"{src} does not match the model: missing keys {missing[:8]}, unexpected keys {unexpected[:8]}")
@@ -120,7 +126,6 @@ def load_weights(model: SmolLM, sd: dict[str, Tensor], src: str = 'checkpoint') 
     if bad: raise ValueError("shape mismatch: " + '; '.join(bad[:8]))
     with torch.no_grad():
         for k, v in sd.items(): own[k].copy_(v)
-    return model
 
 # %% ../nbs/05_hub.ipynb #2af580f8
 def load_model(src: str | Path,                   # hub id, transformers directory or .gguf file

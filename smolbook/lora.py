@@ -8,8 +8,9 @@ import json, math
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from .core import Linear
+from .hub import copy_state, read_safetensors
 
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'lora_state', 'save_adapters', 'load_adapters']
@@ -85,13 +86,5 @@ def load_adapters(model: nn.Module, path: str | Path) -> nn.Module:
     meta = json.loads(path.with_suffix('.json').read_text())
     if not any(isinstance(m, LoRALinear) for m in model.modules()):
         apply_lora(model, meta['r'], meta['alpha'], targets=tuple(meta['targets']))
-    try: sd = load_file(path)
-    except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
-    own = lora_state(model)
-    if own.keys() != sd.keys():
-        raise ValueError(f"{path}: adapters do not match the model: missing {sorted(own.keys() - sd.keys())[:5]}, unexpected {sorted(sd.keys() - own.keys())[:5]}")
-    bad = [k for k in sd if sd[k].shape != own[k].shape]
-    if bad: raise ValueError(f"{path}: shape mismatch for {bad[:5]}")
-    with torch.no_grad():
-        for k, v in sd.items(): own[k].copy_(v)
+    copy_state(lora_state(model), read_safetensors(path), str(path))
     return model
