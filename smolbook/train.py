@@ -224,52 +224,54 @@ def train(model: SmolLM,
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (progress and main), desc='train')
     t0, tokens = time.perf_counter(), 0
-    for step in bar:
-        if stage_of and (step == start or stage_of(step) != stage_of(step - 1)):
-            log(event='stage', step=step, stage=stage_of(step))
-        lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
-        for g in opt.param_groups: g['lr'] = lr
-        shard = split_batch(data.batch(step, cfg.batch_size), world)[rank]   # this process's part of the global batch
-        loss_sum, extras = 0.0, {}
-        for i, mb in enumerate(split_batch(shard, cfg.grad_accum)):
-            mb = mb.to(dev) if isinstance(mb, Tensor) else {k: v.to(dev) for k, v in mb.items()}
-            sync = world == 1 or i == cfg.grad_accum - 1          # DDP averages gradients on the last micro-batch only
-            with nullcontext() if sync else fwd.no_sync():
-                with autocast: res = loss_fn(fwd, mb)
-                loss = res['loss'] / cfg.grad_accum
-                if not all_ranks_true(torch.isfinite(loss.detach()), world):
-                    raise FloatingPointError(f"step {step}: loss is {res['loss'].item()}; stopped, the last checkpoint "
-                                             f"{'in ' + str(out) if out else ''} is intact")
-                scaler.scale(loss).backward()
-            loss_sum += loss.item(); tokens += res.get('tokens', 0)
-            for k, v in res.items():
-                if k not in ('loss', 'tokens'): extras[k] = extras.get(k, 0.0) + float(v) / cfg.grad_accum
-        scaler.unscale_(opt)
-        gnorm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
-        scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
-        if step % cfg.log_every == 0 or step == cfg.steps - 1:
-            loss_sum, tokens = mean_over_ranks(loss_sum, world), tokens * world
-            dt = time.perf_counter() - t0
-            log(step=step, loss=loss_sum, ppl=math.exp(min(loss_sum, 50)), lr=lr, grad_norm=gnorm.item(),
-                tok_per_s=tokens / dt if dt else 0.0, **extras)
-            t0, tokens = time.perf_counter(), 0
-            bar.set_postfix(loss=f'{loss_sum:.3f}', lr=f'{lr:.2e}')
-        last = step == cfg.steps - 1
-        if not main: continue                                     # evaluation, samples and checkpoints: rank 0
-        if val_blocks is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
-            vl = evaluate(model, val_blocks, cfg.batch_size, cfg.eval_batches, autocast=autocast)
-            log(event='eval', step=step, val_loss=vl, val_ppl=math.exp(min(vl, 50)))
-        if tokenizer is not None and prompts and cfg.sample_every and ((step + 1) % cfg.sample_every == 0 or last):
-            model.eval()
-            for p in prompts:
-                ids = torch.tensor([tokenizer(p, add_special_tokens=False)['input_ids']], device=dev)
-                new = generate(model, ids, max_new_tokens=32, eos_token_id=tokenizer.eos_token_id)[0]
-                log(event='sample', step=step, prompt=p, text=tokenizer.decode(new, skip_special_tokens=True))
-            model.train()
-        if out and ((cfg.ckpt_every and (step + 1) % cfg.ckpt_every == 0) or last):
-            save_checkpoint(out / 'ckpt.pt', model, opt, step + 1)
-    model.eval()
-    set_decode_layout(model, True)
+    try:
+        for step in bar:
+            if stage_of and (step == start or stage_of(step) != stage_of(step - 1)):
+                log(event='stage', step=step, stage=stage_of(step))
+            lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
+            for g in opt.param_groups: g['lr'] = lr
+            shard = split_batch(data.batch(step, cfg.batch_size), world)[rank]   # this process's part of the global batch
+            loss_sum, extras = 0.0, {}
+            for i, mb in enumerate(split_batch(shard, cfg.grad_accum)):
+                mb = mb.to(dev) if isinstance(mb, Tensor) else {k: v.to(dev) for k, v in mb.items()}
+                sync = world == 1 or i == cfg.grad_accum - 1          # DDP averages gradients on the last micro-batch only
+                with nullcontext() if sync else fwd.no_sync():
+                    with autocast: res = loss_fn(fwd, mb)
+                    loss = res['loss'] / cfg.grad_accum
+                    if not all_ranks_true(torch.isfinite(loss.detach()), world):
+                        raise FloatingPointError(f"step {step}: loss is {res['loss'].item()}; stopped, the last checkpoint "
+                                                 f"{'in ' + str(out) if out else ''} is intact")
+                    scaler.scale(loss).backward()
+                loss_sum += loss.item(); tokens += res.get('tokens', 0)
+                for k, v in res.items():
+                    if k not in ('loss', 'tokens'): extras[k] = extras.get(k, 0.0) + float(v) / cfg.grad_accum
+            scaler.unscale_(opt)
+            gnorm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
+            scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
+            if step % cfg.log_every == 0 or step == cfg.steps - 1:
+                loss_sum, tokens = mean_over_ranks(loss_sum, world), tokens * world
+                dt = time.perf_counter() - t0
+                log(step=step, loss=loss_sum, ppl=math.exp(min(loss_sum, 50)), lr=lr, grad_norm=gnorm.item(),
+                    tok_per_s=tokens / dt if dt else 0.0, **extras)
+                t0, tokens = time.perf_counter(), 0
+                bar.set_postfix(loss=f'{loss_sum:.3f}', lr=f'{lr:.2e}')
+            last = step == cfg.steps - 1
+            if not main: continue                                     # evaluation, samples and checkpoints: rank 0
+            if val_blocks is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
+                vl = evaluate(model, val_blocks, cfg.batch_size, cfg.eval_batches, autocast=autocast)
+                log(event='eval', step=step, val_loss=vl, val_ppl=math.exp(min(vl, 50)))
+            if tokenizer is not None and prompts and cfg.sample_every and ((step + 1) % cfg.sample_every == 0 or last):
+                model.eval()
+                for p in prompts:
+                    ids = torch.tensor([tokenizer(p, add_special_tokens=False)['input_ids']], device=dev)
+                    new = generate(model, ids, max_new_tokens=32, eos_token_id=tokenizer.eos_token_id)[0]
+                    log(event='sample', step=step, prompt=p, text=tokenizer.decode(new, skip_special_tokens=True))
+                model.train()
+            if out and ((cfg.ckpt_every and (step + 1) % cfg.ckpt_every == 0) or last):
+                save_checkpoint(out / 'ckpt.pt', model, opt, step + 1)
+    finally:                                              # also when a NaN or an interrupt stops the run
+        model.eval()
+        set_decode_layout(model, True)
     return log.rows
 
 # %% ../nbs/08_train.ipynb #cdb8135f
