@@ -10,22 +10,33 @@ from .core import SmolConfig, Linear
 from .rope import apply_rope
 
 # %% auto #0
-__all__ = ['attention_mask', 'KVCache', 'Attention']
+__all__ = ['attention_mask', 'positions', 'KVCache', 'Attention']
 
 # %% ../nbs/03_attention.ipynb #5dd62450
-def attention_mask(mask: Tensor | None,  # [B, S] with 1 for tokens, 0 for padding; None: no padding
+def attention_mask(mask: Tensor | None,  # [B, S]: 0 = padding, 1 = token (or k > 0: token of packed document k)
                    T: int,               # queries: the last T of the S slots
                    S: int,               # keys: cached slots plus the T new ones
                    device=None) -> Tensor | None:  # [B, 1, T, S] bool, True = may attend; None = plain causal
-    "Combined causal + padding mask for `T` queries over `S` keys."
-    if (mask is None or bool(mask.all())) and T in (1, S): return None
+    "Combined causal + padding (+ packing) mask for `T` queries over `S` keys."
+    if (mask is None or bool((mask == 1).all())) and T in (1, S): return None
     q = torch.arange(S - T, S, device=device)[:, None]   # [T, 1] slot of each query
     k = torch.arange(S, device=device)[None]             # [1, S]
     allowed = (k <= q)[None, None]                       # [1, 1, T, S]
-    if mask is not None: allowed = allowed & mask[:, None, None, :].bool()
+    if mask is not None:
+        same_doc = (mask[:, None, :] == mask[:, S - T:, None]) & (mask[:, None, :] > 0)   # [B, T, S]
+        allowed = allowed & same_doc[:, None]
     return allowed | (k == q)
 
-# %% ../nbs/03_attention.ipynb #db2ff19c
+# %% ../nbs/03_attention.ipynb #3399dddc
+def positions(mask: Tensor) -> Tensor:  # [B, S] as in `attention_mask` -> [B, S] long
+    "Position of every slot within its document (padding slots get a position too; it is never used)."
+    n = (mask > 0).long().cumsum(-1)                                # tokens up to and including this slot
+    starts = torch.ones_like(mask, dtype=torch.bool)
+    starts[:, 1:] = mask[:, 1:] != mask[:, :-1]                     # a new document begins here
+    before = torch.where(starts & (mask > 0), n - 1, 0).cummax(-1).values  # tokens before this document
+    return (n - 1 - before).clamp(min=0)
+
+# %% ../nbs/03_attention.ipynb #ab5b65f2
 class KVCache:
     "Keys and values of every layer, preallocated: `k`, `v` are [n_layers, B, nkv, max_len, hd]."
     def __init__(self, cfg: SmolConfig, batch_size: int, max_len: int, device=None, dtype=torch.float32):
@@ -42,7 +53,7 @@ class KVCache:
         self.v[layer, :, :, self.pos:S] = v
         return self.k[layer, :, :, :S], self.v[layer, :, :, :S]
 
-# %% ../nbs/03_attention.ipynb #ab5b65f2
+# %% ../nbs/03_attention.ipynb #97526ac2
 class Attention(nn.Module):
     "Grouped-query causal self-attention with RoPE and an optional KV cache."
     def __init__(self, cfg: SmolConfig, layer: int = 0):

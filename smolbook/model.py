@@ -10,7 +10,7 @@ from torch.utils.checkpoint import checkpoint
 from .core import SmolConfig, Linear
 from .norms import RMSNorm
 from .rope import rope_cache
-from .attention import Attention, KVCache, attention_mask
+from .attention import Attention, KVCache, attention_mask, positions
 
 # %% auto #0
 __all__ = ['MLP', 'Block', 'Decoder', 'SmolLM']
@@ -61,7 +61,7 @@ class Decoder(nn.Module):
         T = input_ids.shape[1]
         S = T + (cache.pos if cache is not None else 0)
         if mask is None: pos = torch.arange(S - T, S, device=input_ids.device)[None]   # [1, T]
-        else: pos = (mask.cumsum(-1) - 1).clamp(min=0)[:, S - T:]                      # [B, T]
+        else: pos = positions(mask)[:, S - T:]                                         # [B, T]
         cos, sin = self.cos[pos][:, None], self.sin[pos][:, None]                      # [B, 1, T, hd]
         am = attention_mask(mask, T, S, input_ids.device)
         x = self.embed_tokens(input_ids)
