@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib, inspect, json, math, random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 import torch
 from torch import Tensor
 
@@ -94,15 +94,17 @@ def pack(docs: Iterable[str], tok, block_size: int) -> Tensor:
     return torch.tensor(ids[:n * (block_size + 1)]).view(n, block_size + 1)
 
 # %% ../nbs/07_data.ipynb #acb450a1
-def split_docs(docs: list[str], val_frac: float = 0.05, seed: int = 0) -> tuple[list[str], list[str]]:
-    "Train and validation documents: a seeded `val_frac` of the distinct `docs` (at least one) held out."
+def split_docs(docs: list, val_frac: float = 0.05, seed: int = 0,
+               key: Callable | None = None,  # items with the same key land on the same side (default: the item)
+              ) -> tuple[list, list]:
+    "Train and validation items: a seeded `val_frac` of the distinct keys (at least one) held out."
     if not 0 < val_frac < 1: raise ValueError(f"val_frac must be in (0, 1), got {val_frac}")
-    docs = list(dict.fromkeys(docs))  # a repeated document would otherwise land on both sides
-    if len(docs) < 2: raise ValueError(f"need at least 2 documents to hold one out, got {len(docs)}")
-    idx = list(range(len(docs))); random.Random(seed).shuffle(idx)
-    n_val = max(1, round(len(docs) * val_frac))
-    val = set(idx[:n_val])
-    return [d for i, d in enumerate(docs) if i not in val], [docs[i] for i in sorted(val)]
+    key = key or (lambda d: d)
+    keys = list(dict.fromkeys(map(key, docs)))
+    if len(keys) < 2: raise ValueError(f"need at least 2 distinct documents to hold one out, got {len(keys)}")
+    idx = list(range(len(keys))); random.Random(seed).shuffle(idx)
+    val = {keys[i] for i in idx[:max(1, round(len(keys) * val_frac))]}
+    return [d for d in docs if key(d) not in val], [d for d in docs if key(d) in val]
 
 # %% ../nbs/07_data.ipynb #199ddb13
 @dataclass

@@ -74,6 +74,6 @@ def pretrain(out_dir: str | Path,
     if block_size > mcfg.max_seq_len: raise ValueError(f"block_size {block_size} exceeds the model's context {mcfg.max_seq_len}")
     with torch.device(device or default_device()): m = SmolLM(mcfg)
     prompts = tuple(d[:40] for d in (splits[name][1][0] for name in sources))
-    rows = train(m, data, cfg, val_blocks=val_blocks, tokenizer=tok, prompts=prompts, resume=resume, progress=progress)
+    rows = train(m, data, cfg, val_data=val_blocks, tokenizer=tok, prompts=prompts, resume=resume, progress=progress)
     save_model(m, out)
     return m, rows

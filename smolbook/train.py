@@ -16,8 +16,8 @@ from .model import SmolLM
 
 # %% auto #0
 __all__ = ['chunked_cross_entropy', 'unwrap', 'lm_loss', 'native_precision', 'lr_at', 'save_checkpoint', 'load_checkpoint',
-           'TrainConfig', 'split_batch', 'param_groups', 'evaluate', 'init_distributed', 'mean_over_ranks',
-           'all_ranks_true', 'Logger', 'train', 'read_log', 'plot_log']
+           'TrainConfig', 'split_batch', 'batch_rows', 'batch_to', 'Epochs', 'param_groups', 'evaluate',
+           'init_distributed', 'mean_over_ranks', 'all_ranks_true', 'Logger', 'train', 'read_log', 'plot_log']
 
 # %% ../nbs/08_train.ipynb #4fe85bab
 class _ChunkedCE(torch.autograd.Function):
@@ -137,25 +137,54 @@ def split_batch(batch, n: int) -> list:
     if len(batch) % n: raise ValueError(f"batch of {len(batch)} does not split into {n} equal micro-batches")
     return list(batch.chunk(n))
 
+def batch_rows(batch, idx):
+    "Rows `idx` (an index, slice or index tensor) of a tensor or of every tensor in a dict."
+    return {k: v[idx] for k, v in batch.items()} if isinstance(batch, dict) else batch[idx]
+
+def batch_to(batch, device):
+    "A tensor or a dict of tensors on `device`."
+    return {k: v.to(device) for k, v in batch.items()} if isinstance(batch, dict) else batch.to(device)
+
+class Epochs:
+    "Training data that is a fixed set of rows (a tensor or a dict of tensors): a new seeded order every epoch."
+    def __init__(self, data, seed: int = 0):
+        self.data, self.seed = data, seed
+        self.n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
+
+    def steps(self, batch_size: int, epochs: float = 1) -> int:
+        "Optimizer steps that cover `epochs` passes over the rows."
+        return max(1, math.ceil(epochs * self.n / batch_size))
+
+    def batch(self, step: int, batch_size: int):
+        "Rows for `step`, a pure function of (seed, step): epoch e visits every row once, in its own order."
+        pos = range(step * batch_size, (step + 1) * batch_size)
+        perms = {e: torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + e))
+                 for e in {p // self.n for p in pos}}
+        return batch_rows(self.data, torch.stack([perms[p // self.n][p % self.n] for p in pos]))
+
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     "AdamW groups: decay on matrices, none on vectors (norm gains); frozen parameters left out."
     ps = [p for p in model.parameters() if p.requires_grad]
     return [dict(params=[p for p in ps if p.ndim >= 2], weight_decay=weight_decay),
             dict(params=[p for p in ps if p.ndim < 2], weight_decay=0.0)]
 
-# %% ../nbs/08_train.ipynb #f76d586f
+# %% ../nbs/08_train.ipynb #5b7d14c1
 @torch.no_grad()
-def evaluate(model: SmolLM, blocks: Tensor, batch_size: int, n_batches: int, loss_fn=lm_loss, autocast=None) -> float:
-    "Mean loss over the first `n_batches` batches of `blocks`."
+def evaluate(model: SmolLM,
+             data,                # validation blocks, or a dict of tensors with one row per example
+             batch_size: int, n_batches: int, loss_fn=lm_loss, autocast=None) -> float:
+    "Mean loss per token over the first `n_batches` batches of `data`."
     was = model.training; model.eval()
-    losses = []
-    for i in range(0, min(len(blocks), batch_size * n_batches), batch_size):
+    n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
+    total, tokens = 0.0, 0
+    for i in range(0, min(n, batch_size * n_batches), batch_size):
         with autocast or torch.autocast('cpu', enabled=False):
-            losses.append(loss_fn(model, blocks[i:i + batch_size].to(model.device))['loss'].item())
+            res = loss_fn(model, batch_to(batch_rows(data, slice(i, i + batch_size)), model.device))
+        total += res['loss'].item() * res['tokens']; tokens += res['tokens']
     model.train(was)
-    return sum(losses) / len(losses)
+    return total / tokens
 
-# %% ../nbs/08_train.ipynb #aa7a2d59
+# %% ../nbs/08_train.ipynb #ceb049c8
 def init_distributed(device: torch.device) -> tuple[int, int]:
     "(rank, world size): joins the process group when launched by `torchrun`, else (0, 1)."
     import torch.distributed as dist
@@ -175,7 +204,7 @@ def all_ranks_true(ok: Tensor, world: int) -> bool:
     t = ok.float().cpu().reshape(1); torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MIN)
     return bool(t.item())
 
-# %% ../nbs/08_train.ipynb #ceb049c8
+# %% ../nbs/08_train.ipynb #b106a485
 class Logger:
     "Appends one JSON object per line to `path` (when given) and keeps them in `rows`."
     def __init__(self, path: Path | None): self.path, self.rows = path, []
@@ -184,12 +213,13 @@ class Logger:
         if self.path:
             with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
 
-# %% ../nbs/08_train.ipynb #b106a485
+# %% ../nbs/08_train.ipynb #fa47cab7
+@torch.enable_grad()                     # whatever the caller's grad mode
 def train(model: SmolLM,
           data,                          # .batch(step, batch_size) -> the step's global batch (e.g. a Curriculum)
           cfg: TrainConfig,
           loss_fn: Callable = lm_loss,   # (model, micro_batch) -> dict(loss=..., tokens=..., other numbers to log)
-          val_blocks: Tensor | None = None,  # validation blocks for lm_loss-style evaluation
+          val_data=None,                 # validation data for `evaluate` with `loss_fn` (blocks or a dict batch)
           tokenizer=None, prompts: tuple[str, ...] = (),  # for samples during training
           resume: bool = False,          # continue from out_dir/ckpt.pt
           progress: bool = True) -> list[dict]:  # the logged rows
@@ -233,7 +263,7 @@ def train(model: SmolLM,
             shard = split_batch(data.batch(step, cfg.batch_size), world)[rank]   # this process's part of the global batch
             loss_sum, extras = 0.0, {}
             for i, mb in enumerate(split_batch(shard, cfg.grad_accum)):
-                mb = mb.to(dev) if isinstance(mb, Tensor) else {k: v.to(dev) for k, v in mb.items()}
+                mb = batch_to(mb, dev)
                 sync = world == 1 or i == cfg.grad_accum - 1          # DDP averages gradients on the last micro-batch only
                 with nullcontext() if sync else fwd.no_sync():
                     with autocast: res = loss_fn(fwd, mb)
@@ -257,8 +287,8 @@ def train(model: SmolLM,
                 bar.set_postfix(loss=f'{loss_sum:.3f}', lr=f'{lr:.2e}')
             last = step == cfg.steps - 1
             if not main: continue                                     # evaluation, samples and checkpoints: rank 0
-            if val_blocks is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
-                vl = evaluate(model, val_blocks, cfg.batch_size, cfg.eval_batches, autocast=autocast)
+            if val_data is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
+                vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn, autocast)
                 log(event='eval', step=step, val_loss=vl, val_ppl=math.exp(min(vl, 50)))
             if tokenizer is not None and prompts and cfg.sample_every and ((step + 1) % cfg.sample_every == 0 or last):
                 model.eval()
@@ -274,7 +304,7 @@ def train(model: SmolLM,
         set_decode_layout(model, True)
     return log.rows
 
-# %% ../nbs/08_train.ipynb #cdb8135f
+# %% ../nbs/08_train.ipynb #38e1f3a1
 def read_log(path: str | Path) -> list[dict]:
     "The rows of a run's `log.jsonl`."
     return [json.loads(l) for l in Path(path).read_text().splitlines() if l.strip()]
