@@ -12,6 +12,9 @@ from .hub import load_tokenizer, smollm2_gguf
 from .model import SmolLM
 from .pretrain import pretrain, DEFAULT_SOURCES, DEFAULT_STAGES
 from .train import plot_log
+from .data import split_docs
+from .gec import GECFormat, read_gec, correct
+from .sft import sft
 
 # %% auto #0
 __all__ = ['parser', 'main']
@@ -48,6 +51,32 @@ def _pretrain(a: argparse.Namespace):
     print(f"trained {a.model} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #9f69af6a
+def _sft(a: argparse.Namespace):
+    examples = read_gec(a.data)
+    train_ex, val_ex = split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac else (examples, [])
+    src = a.model or smollm2_gguf()
+    model, tok = SmolLM.from_pretrained(src), load_tokenizer(src)
+    seed_everything(a.seed)
+    t0 = time.perf_counter()
+    rows = sft(model, GECFormat(tok), train_ex, val_ex, epochs=a.epochs, block_size=a.block_size, max_len=a.max_len,
+               out_dir=a.out, lr=a.lr, batch_size=a.batch_size, seed=a.seed, precision=a.precision)
+    model.save_pretrained(a.out); tok.save_pretrained(a.out)
+    last = [r for r in rows if 'loss' in r][-1]
+    print(f"fine-tuned on {len(train_ex)} examples ({sum(len(e.refs) for e in train_ex)} pairs) in "
+          f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer and log in {a.out}")
+
+def _correct(a: argparse.Namespace):
+    lines = [l.rstrip('\n') for l in sys.stdin]
+    src = a.model or smollm2_gguf()
+    model, tok = SmolLM.from_pretrained(src), load_tokenizer(src)
+    shots = [(e.src, e.refs[0]) for e in read_gec(a.shots)[:a.n_shots]] if a.shots else ()
+    todo = [i for i, l in enumerate(lines) if l.strip()]               # blank lines stay blank
+    fixed = correct(model, GECFormat(tok, shots=shots), [lines[i].strip() for i in todo], batch_size=a.batch_size)
+    out = [''] * len(lines)
+    for i, f in zip(todo, fixed): out[i] = f
+    sys.stdout.write(''.join(l + '\n' for l in out))
+
+# %% ../nbs/90_cli.ipynb #23f85bc2
 def parser() -> argparse.ArgumentParser:
     "The `smolbook` command's argument parser."
     p = argparse.ArgumentParser(prog='smolbook', description='Small Llama-style language models, from scratch.')
@@ -80,6 +109,24 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--precision', default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'])
     t.add_argument('--resume', action='store_true', help='continue from OUT/ckpt.pt')
     t.set_defaults(run=_pretrain)
+    f = sub.add_parser('sft', help='fine-tune a model for grammatical error correction',
+                       description='Fine-tune a model on GEC data (the recipe of nbs/13_sft.ipynb).')
+    f.add_argument('--data', required=True, help='a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file or a hub id')
+    f.add_argument('--model', help='hub id, transformers directory or .gguf file (default: offline SmolLM2-135M-Instruct)')
+    f.add_argument('--out', required=True, help='folder for the fine-tuned model, tokenizer and log.jsonl')
+    f.add_argument('--val-frac', type=float, default=0.05, help='sources held out for the validation loss (0: none)')
+    for name, typ, default in (('epochs', float, 1.0), ('lr', float, 1e-4), ('batch-size', int, 4), ('block-size', int, 512),
+                               ('max-len', int, None), ('seed', int, 0)):
+        f.add_argument(f'--{name}', type=typ, default=default)
+    f.add_argument('--precision', default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'])
+    f.set_defaults(run=_sft)
+    c = sub.add_parser('correct', help='correct sentences from standard input, one per line',
+                       description='Correct each line of standard input; write one corrected line per input line.')
+    c.add_argument('--model', help='hub id, transformers directory or .gguf file (default: offline SmolLM2-135M-Instruct)')
+    c.add_argument('--shots', help='few-shot examples (any --data format of sft) for a model not fine-tuned')
+    c.add_argument('--n-shots', type=int, default=3)
+    c.add_argument('--batch-size', type=int, default=16)
+    c.set_defaults(run=_correct)
     return p
 
 def main(argv: list[str] | None = None):

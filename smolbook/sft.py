@@ -58,7 +58,7 @@ def sft_loss(model: nn.Module, batch: dict[str, Tensor]) -> dict:
     return dict(loss=chunked_cross_entropy(h[answer], unwrap(model).lm_head.weight, y[answer]), tokens=int(answer.sum()))
 
 # %% ../nbs/13_sft.ipynb #9be25a5f
-SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=8, weight_decay=0.0, betas=(0.9, 0.95),
+SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=0.0, betas=(0.9, 0.95),
                     eval_every=50, eval_batches=8, log_every=5)
 
 def sft(model: nn.Module,
