@@ -4,7 +4,8 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, sys, time
+import argparse, json, sys, time
+from pathlib import Path
 import torch
 from .core import seed_everything
 from .generate import generate
@@ -15,6 +16,7 @@ from .train import plot_log
 from .data import split_docs
 from .gec import GECFormat, read_gec, correct
 from .sft import sft
+from .gec_eval import gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
 __all__ = ['parser', 'main']
@@ -77,6 +79,26 @@ def _correct(a: argparse.Namespace):
     sys.stdout.write(''.join(l + '\n' for l in out))
 
 # %% ../nbs/90_cli.ipynb #23f85bc2
+def _read_lines(path: str) -> list[str]:
+    with open(path, encoding='utf-8') as f: return [l.rstrip('\n') for l in f]
+
+def _eval(a: argparse.Namespace):
+    src, refs = _read_lines(a.src), [_read_lines(r) for r in a.refs]
+    names = a.names or [Path(h).stem for h in a.hyp]
+    if len(names) != len(a.hyp): raise ValueError(f"--names gives {len(names)} names for {len(a.hyp)} --hyp files")
+    systems = {n: _read_lines(h) for n, h in zip(names, a.hyp)}
+    for h, (n, lines) in zip(a.hyp, systems.items()):
+        if len(lines) != len(src): raise ValueError(f"{h} has {len(lines)} lines, {a.src} has {len(src)}")
+    rows = gec_report(src, refs, systems, errant=False if a.no_errant else None)
+    print(report_table(rows))
+    if a.jsonl:
+        with open(a.jsonl, 'w', encoding='utf-8') as f:
+            for i, s in enumerate(src):
+                f.write(json.dumps(dict(src=s, refs=[r[i] for r in refs], **{n: h[i] for n, h in systems.items()})) + '\n')
+    if a.plots:
+        plot_scores(rows, f'{a.plots}_scores.png'); plot_edit_distances(src, systems, refs, f'{a.plots}_edits.png')
+
+# %% ../nbs/90_cli.ipynb #fcb09895
 def parser() -> argparse.ArgumentParser:
     "The `smolbook` command's argument parser."
     p = argparse.ArgumentParser(prog='smolbook', description='Small Llama-style language models, from scratch.')
@@ -127,6 +149,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument('--n-shots', type=int, default=3)
     c.add_argument('--batch-size', type=int, default=16)
     c.set_defaults(run=_correct)
+    e = sub.add_parser('eval', help='score corrections: GLEU, BLEU, sacreBLEU, ERRANT, copy rate',
+                       description='Score corrected sentences against references, with the copy-the-source baseline.')
+    e.add_argument('--src', required=True, help='source sentences, one per line')
+    e.add_argument('--refs', required=True, nargs='+', help='reference files, aligned with --src')
+    e.add_argument('--hyp', required=True, nargs='+', help='one or more systems\' output files')
+    e.add_argument('--names', nargs='+', help='system names for the table (default: file names)')
+    e.add_argument('--no-errant', action='store_true', help='skip ERRANT even when installed')
+    e.add_argument('--jsonl', help='write per-sentence source, references and outputs here')
+    e.add_argument('--plots', help='write PREFIX_scores.png and PREFIX_edits.png')
+    e.set_defaults(run=_eval)
     return p
 
 def main(argv: list[str] | None = None):
