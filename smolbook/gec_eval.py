@@ -6,71 +6,94 @@
 from __future__ import annotations
 import math, random
 from collections import Counter
+from functools import lru_cache
 from typing import Sequence
 import numpy as np
 
 # %% auto #0
-__all__ = ['check_lengths', 'ngrams', 'gleu_stats', 'gleu_from_stats', 'gleu', 'bleu_stats', 'bleu', 'sacrebleu_score',
-           'errant_annotator', 'errant_edits', 'f_beta', 'errant_scores', 'copy_rate', 'empty_rate', 'gec_report',
-           'report_table', 'token_edit_distance', 'plot_scores', 'plot_edit_distances']
+__all__ = ['check_lengths', 'ngrams', 'gleu_stats', 'gleu_from_stats', 'reference_draws', 'gleu', 'bleu_stats', 'bleu',
+           'sacrebleu_score', 'errant_annotator', 'errant_edits', 'f_beta', 'errant_scores', 'copy_rate', 'empty_rate',
+           'gec_report', 'report_table', 'token_edit_distance', 'plot_scores', 'plot_edit_distances']
 
 # %% ../nbs/12_gec_eval.ipynb #d02c1f57
-def check_lengths(sources: Sequence[str], hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
-    "Raise a ValueError naming the list whose length differs from the sources'."
-    if not references: raise ValueError("references: need at least one reference set")
-    for name, xs in [('hypotheses', hypotheses)] + [(f'references[{k}]', r) for k, r in enumerate(references)]:
-        if len(xs) != len(sources): raise ValueError(f"{name} has {len(xs)} sentences, sources has {len(sources)}")
+def check_lengths(references: Sequence[Sequence[str]] | None = None, **lists: Sequence[str]):
+    "Raise a ValueError naming the list or reference set that is not a list of as many str as the first of `lists`."
+    if references is not None and (isinstance(references, str) or not references):
+        raise ValueError("references: expected a list of reference sets, each a list of str (one set: [refs])")
+    named = list(lists.items()) + [(f'references[{k}]', r) for k, r in enumerate(references or [])]
+    first, n = named[0][0], len(named[0][1])
+    for name, xs in named:
+        if isinstance(xs, str):
+            raise ValueError(f"{name}: expected a list of str, got a single str" + (" (one set: [refs])" if name.startswith('ref') else ''))
+        if len(xs) != n: raise ValueError(f"{name} has {len(xs)} sentences, {first} has {n}")
+        bad = next((i for i, x in enumerate(xs) if not isinstance(x, str)), None)
+        if bad is not None: raise ValueError(f"{name}[{bad}] is {type(xs[bad]).__name__}, not str")
+    if n == 0: raise ValueError(f"{first}: no sentences")
 
 def ngrams(tokens: Sequence[str], n: int) -> Counter:
     "Counts of the n-grams of a token list."
     return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) + 1 - n))
 
 # %% ../nbs/12_gec_eval.ipynb #fe51fdb1
-def gleu_stats(source: str, hypothesis: str, reference: str, order: int = 4) -> list[int]:
-    "[c, r, m_1, t_1, ..., m_order, t_order] of one sentence against one reference."
+def gleu_stats(source: str, hypothesis: str, reference: str) -> list[int]:
+    "[c, r, m_1, t_1, ..., m_4, t_4] of one sentence against one reference."
     s, h, r = source.split(), hypothesis.split(), reference.split()
     out = [len(h), len(r)]
-    for n in range(1, order + 1):
+    for n in range(1, 5):
         hn, sn, rn = ngrams(h, n), ngrams(s, n), ngrams(r, n)
-        kept_wrong = Counter({g: c for g, c in sn.items() if g not in rn})   # source n-grams the reference removed
-        out += [max(0, sum((hn & rn).values()) - sum((hn & kept_wrong).values())), max(0, len(h) + 1 - n)]
+        removed = Counter({g: c for g, c in sn.items() if g not in rn})   # source n-grams the reference does not have
+        out += [max(0, sum((hn & rn).values()) - sum((hn & removed).values())), max(0, len(h) + 1 - n)]
     return out
 
-def gleu_from_stats(stats: Sequence[float]) -> float:
-    "GLEU of summed statistics."
-    if any(x == 0 for x in stats): return 0.0
-    c, r = stats[:2]
-    return math.exp(min(0.0, 1 - r / c) + sum(math.log(m / t) for m, t in zip(stats[2::2], stats[3::2])) / (len(stats) // 2 - 1))
+def gleu_from_stats(stats) -> np.ndarray:
+    "GLEU of summed statistics `[..., 10]`: 0 where any statistic is 0."
+    x = np.asarray(stats, dtype=np.float64)
+    c, r, m, t = x[..., 0], x[..., 1], x[..., 2::2], x[..., 3::2]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        g = np.exp(np.minimum(0.0, 1 - r / c) + np.log(m / t).sum(-1) / 4)
+    return np.where((x == 0).any(-1), 0.0, g)
 
-def gleu(sources: Sequence[str], hypotheses: Sequence[str], references: Sequence[Sequence[str]],
-         iterations: int = 500, return_std: bool = False) -> float | tuple[float, float]:
-    "Corpus GLEU as JFLEG's official script computes it: the mean over `iterations` random reference draws."
-    check_lengths(sources, hypotheses, references)
-    S = np.array([[gleu_stats(s, h, ref[i]) for ref in references]
-                  for i, (s, h) in enumerate(zip(sources, hypotheses))], dtype=np.int64)   # [N, R, 10]
-    picks = []
+# %% ../nbs/12_gec_eval.ipynb #08ef78dc
+def reference_draws(n_sentences: int, n_refs: int, iterations: int = 500, py2: bool = False) -> np.ndarray:
+    "`[iterations, n_sentences]` reference indices, drawn as JFLEG's `gleu.py` draws them."
+    out = np.empty((iterations, n_sentences), dtype=np.int64)
     for j in range(iterations):
-        random.seed(j * 101)
-        picks.append([random.randint(0, len(references) - 1) for _ in sources])
-    totals = S[np.arange(len(sources))[None], np.array(picks)].sum(1)                        # [iterations, 10]
-    scores = np.array([gleu_from_stats(t) for t in totals])
+        rng = random.Random(j * 101)     # = random.seed(j * 101), without touching the global generator
+        out[j] = [int(rng.random() * n_refs) if py2 else rng.randint(0, n_refs - 1) for _ in range(n_sentences)]
+    return out
+
+# %% ../nbs/12_gec_eval.ipynb #81ffa8e9
+def gleu(sources: Sequence[str], hypotheses: Sequence[str], references: Sequence[Sequence[str]],
+         iterations: int = 500,     # random reference draws (one when there is one reference set)
+         return_std: bool = False,  # also return the standard deviation over the draws
+         py2_draws: bool = False,   # draw as the script does under Python 2
+        ) -> float | tuple[float, float]:
+    "Corpus GLEU as JFLEG's official `gleu.py` computes it: the mean over random draws of one reference per sentence."
+    check_lengths(references, sources=sources, hypotheses=hypotheses)
+    N, R = len(sources), len(references)
+    S = np.array([[gleu_stats(s, h, ref[i]) for ref in references]
+                  for i, (s, h) in enumerate(zip(sources, hypotheses))], dtype=np.float64)   # [N, R, 10]
+    picks = reference_draws(N, R, iterations if R > 1 else 1, py2_draws)                   # [I, N]
+    totals = sum((picks == k).astype(np.float64) @ S[:, k] for k in range(R))              # [I, 10]
+    scores = gleu_from_stats(totals)                                                        # [I]
     return (float(scores.mean()), float(scores.std())) if return_std else float(scores.mean())
 
-# %% ../nbs/12_gec_eval.ipynb #01caf428
+# %% ../nbs/12_gec_eval.ipynb #42d8db3b
 def _tok13a():
     from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
     return Tokenizer13a()
 
 def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]], max_order: int = 4) -> dict:
-    "Matches, possible matches, lengths, precisions, brevity penalty and BLEU as HF `evaluate`'s `bleu` computes them."
+    "BLEU and its parts (HF `evaluate`'s keys, plus n-gram `matches` and `possible`), as `evaluate`'s `bleu` computes them."
+    check_lengths(references, hypotheses=hypotheses)
     tok = _tok13a()
     matches, possible, hyp_len, ref_len = [0] * max_order, [0] * max_order, 0, 0
     for i, h in enumerate(hypotheses):
         ht, rts = tok(h).split(), [tok(ref[i]).split() for ref in references]
         hyp_len += len(ht); ref_len += min(len(r) for r in rts)
-        merged = Counter()
-        for r in rts: merged |= Counter(g for n in range(1, max_order + 1) for g in ngrams(r, n).elements())
-        for g, c in (Counter(g for n in range(1, max_order + 1) for g in ngrams(ht, n).elements()) & merged).items():
+        clip = Counter()                  # each n-gram's largest count in any reference
+        for r in rts: clip |= Counter({g: c for n in range(1, max_order + 1) for g, c in ngrams(r, n).items()})
+        for g, c in (Counter({g: c for n in range(1, max_order + 1) for g, c in ngrams(ht, n).items()}) & clip).items():
             matches[len(g) - 1] += c
         for n in range(1, max_order + 1): possible[n - 1] += max(0, len(ht) - n + 1)
     precisions = [m / p if p else 0.0 for m, p in zip(matches, possible)]
@@ -81,15 +104,16 @@ def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]], m
                 translation_length=hyp_len, reference_length=ref_len, matches=matches, possible=possible)
 
 def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
-    "Corpus BLEU on the 0-1 scale, equal to HF `evaluate`'s `bleu` (references: one list per reference set)."
+    "Corpus BLEU on the 0-1 scale, equal to HF `evaluate`'s `bleu`; `references[k][i]`: set `k`, sentence `i`."
     return bleu_stats(hypotheses, references)['bleu']
 
 def sacrebleu_score(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
-    "sacreBLEU's corpus BLEU (0-100) with its default settings."
+    "sacreBLEU's corpus BLEU (0-100) with its default settings; `references[k][i]`: set `k`, sentence `i`."
     import sacrebleu
+    check_lengths(references, hypotheses=hypotheses)
     return sacrebleu.corpus_bleu(list(hypotheses), [list(r) for r in references]).score
 
-# %% ../nbs/12_gec_eval.ipynb #bea59c32
+# %% ../nbs/12_gec_eval.ipynb #1c6accf8
 _ANNOTATOR = None
 
 def errant_annotator():
@@ -103,10 +127,12 @@ def errant_annotator():
             raise ImportError(f'ERRANT needs its optional extra: pip install "smolbook[errant]" ({e})') from None
     return _ANNOTATOR
 
-def errant_edits(source: str, corrected: str) -> set[tuple[int, int, str]]:
+@lru_cache(maxsize=1 << 16)    # each reference is annotated once, however many systems are scored
+def errant_edits(source: str, corrected: str) -> frozenset[tuple[int, int, str]]:
     "ERRANT edits (start, end, correction) turning whitespace-tokenised `source` into `corrected`."
     a = errant_annotator()
-    return {(e.o_start, e.o_end, e.c_str) for e in a.annotate(a.parse(source), a.parse(corrected))}
+    return frozenset((e.o_start, e.o_end, e.c_str) for e in a.annotate(a.parse(source), a.parse(corrected))
+                     if e.type != 'UNK')
 
 def f_beta(tp: int, fp: int, fn: int, beta: float = 0.5) -> tuple[float, float, float]:
     "Precision, recall and F-beta the way ERRANT counts them (P = 1 with no FP, R = 1 with no FN)."
@@ -116,29 +142,29 @@ def f_beta(tp: int, fp: int, fn: int, beta: float = 0.5) -> tuple[float, float, 
 
 def errant_scores(sources: Sequence[str], hypotheses: Sequence[str], references: Sequence[Sequence[str]],
                   beta: float = 0.5) -> dict:
-    "Span-level ERRANT TP, FP, FN, precision, recall and F-beta, best reference per sentence."
-    check_lengths(sources, hypotheses, references)
+    "Span-level ERRANT TP, FP, FN, precision, recall and F-beta, the best reference per sentence."
+    check_lengths(references, sources=sources, hypotheses=hypotheses)
     tp = fp = fn = 0
     for i, (s, h) in enumerate(zip(sources, hypotheses)):
-        hyp = errant_edits(s, h)
-        best = None
+        hyp, best = errant_edits(s, h), None
         for ref in references:
             r = errant_edits(s, ref[i])
-            counts = (len(hyp & r), len(hyp - r), len(r - hyp))
-            f = round(f_beta(tp + counts[0], fp + counts[1], fn + counts[2], beta)[2], 4)
-            key = (f, counts[0], -counts[1], -counts[2])
-            if best is None or key > best[0]: best = (key, counts)
+            n = (len(hyp & r), len(hyp - r), len(r - hyp))
+            key = (round(f_beta(tp + n[0], fp + n[1], fn + n[2], beta)[2], 4), n[0], -n[1], -n[2])
+            if best is None or key > best[0]: best = (key, n)
         tp, fp, fn = tp + best[1][0], fp + best[1][1], fn + best[1][2]
     p, r, f = f_beta(tp, fp, fn, beta)
     return dict(tp=tp, fp=fp, fn=fn, precision=p, recall=r, f=f)
 
-# %% ../nbs/12_gec_eval.ipynb #42d8db3b
+# %% ../nbs/12_gec_eval.ipynb #83535a4f
 def copy_rate(sources: Sequence[str], hypotheses: Sequence[str]) -> float:
     "Fraction of hypotheses equal to their source (whitespace normalised)."
-    return sum(' '.join(s.split()) == ' '.join(h.split()) for s, h in zip(sources, hypotheses)) / len(sources)
+    check_lengths(sources=sources, hypotheses=hypotheses)
+    return sum(s.split() == h.split() for s, h in zip(sources, hypotheses)) / len(sources)
 
 def empty_rate(hypotheses: Sequence[str]) -> float:
-    "Fraction of empty hypotheses."
+    "Fraction of empty (or whitespace-only) hypotheses."
+    check_lengths(hypotheses=hypotheses)
     return sum(not h.strip() for h in hypotheses) / len(hypotheses)
 
 def _has_errant() -> bool:
@@ -152,7 +178,7 @@ def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]], syst
     errant = _has_errant() if errant is None else errant
     rows = []
     for name, hyps in {'copy source': sources, **systems}.items():
-        check_lengths(sources, hyps, references)
+        check_lengths(references, sources=sources, **{f'systems[{name!r}]': hyps})
         row = dict(system=name, GLEU=gleu(sources, hyps, references), BLEU=bleu(hyps, references),
                    sacreBLEU=sacrebleu_score(hyps, references))
         if errant:
@@ -162,13 +188,13 @@ def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]], syst
     return rows
 
 def report_table(rows: list[dict]) -> str:
-    "The rows of `gec_report` as a markdown table."
+    "The rows of `gec_report` as a markdown table (sacreBLEU with 2 decimals, 0-1 scores with 3)."
     cols = list(rows[0])
-    fmt = lambda v: v if isinstance(v, str) else (f'{v:.2f}' if v > 1.5 else f'{v:.3f}')
-    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' + '---:|' * (len(cols) - 1)] +
-                     ['| ' + ' | '.join(fmt(r[c]) for c in cols) + ' |' for r in rows])
+    fmt = lambda c, v: v if isinstance(v, str) else f"{v:.{2 if c == 'sacreBLEU' else 3}f}"
+    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|---|' + '---:|' * (len(cols) - 1)] +
+                     ['| ' + ' | '.join(fmt(c, r[c]) for c in cols) + ' |' for r in rows])
 
-# %% ../nbs/12_gec_eval.ipynb #1649c288
+# %% ../nbs/12_gec_eval.ipynb #10c6ecf8
 def token_edit_distance(a: str, b: str) -> int:
     "Levenshtein distance between the whitespace tokens of `a` and `b`."
     x, y = a.split(), b.split()
@@ -179,10 +205,11 @@ def token_edit_distance(a: str, b: str) -> int:
         prev = cur
     return prev[-1]
 
+# %% ../nbs/12_gec_eval.ipynb #ca31f8a4
 def plot_scores(rows: list[dict], path: str | None = None):
-    "Grouped bars: one group per metric on the 0-1 scale, one bar per system."
+    "Grouped bars: one group per 0-1 metric of `gec_report`'s rows, one bar per system; saved to `path` if given."
     import matplotlib.pyplot as plt
-    metrics = [k for k in rows[0] if k not in ('system', 'sacreBLEU', 'empty rate')]
+    metrics = [k for k in rows[0] if k not in ('system', 'sacreBLEU')]
     fig, ax = plt.subplots(figsize=(1.3 * len(metrics) + 2, 3.2))
     w = 0.8 / len(rows)
     for i, r in enumerate(rows):
@@ -193,16 +220,16 @@ def plot_scores(rows: list[dict], path: str | None = None):
     return fig
 
 def plot_edit_distances(sources: Sequence[str], systems: dict[str, Sequence[str]], references: Sequence[Sequence[str]],
-                        path: str | None = None):
-    "Histograms of the token edit distance from the source: each system and the references."
+                        path: str | None = None, cap: int = 20):
+    "Histograms of the token edit distance from the source, for each system and the references (>= `cap` in the last bin)."
     import matplotlib.pyplot as plt
-    series = {**systems, 'references': [r[i] for r in references for i in range(len(sources))]}
-    srcs = {**{k: sources for k in systems}, 'references': [s for _ in references for s in sources]}
+    for name, hyps in systems.items(): check_lengths(references, sources=sources, **{f'systems[{name!r}]': hyps})
+    d = {name: [token_edit_distance(s, h) for s, h in zip(sources, hyps)] for name, hyps in systems.items()}
+    d['references'] = [token_edit_distance(s, ref[i]) for ref in references for i, s in enumerate(sources)]
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    d = {k: [token_edit_distance(s, h) for s, h in zip(srcs[k], v)] for k, v in series.items()}
-    top = max(max(v) for v in d.values()) + 1
-    for k, v in d.items(): ax.hist(v, bins=range(0, min(top, 30) + 1), histtype='step', density=True, label=k, lw=1.5)
-    ax.set(xlabel='token edit distance from the source', ylabel='fraction of sentences'); ax.legend(fontsize=8)
-    fig.tight_layout()
+    for name, v in d.items():
+        ax.hist(np.minimum(v, cap), bins=np.arange(cap + 2) - 0.5, histtype='step', density=True, label=name, lw=1.5)
+    ax.set(xlabel=f'token edit distance from the source (last bin: {cap} or more)', ylabel='fraction of sentences')
+    ax.legend(fontsize=8); fig.tight_layout()
     if path: fig.savefig(path, dpi=90)
     return fig
