@@ -11,7 +11,7 @@ import argparse, ctypes, ctypes.util, platform, threading, time
 from pathlib import Path
 import psutil, torch
 from transformers import LlamaConfig, LlamaForCausalLM
-from smolbook.core import preset, to_hf, set_decode_layout
+from smolbook.core import preset, to_hf
 from smolbook.model import SmolLM
 from smolbook.train import lm_loss, native_precision, param_groups
 
@@ -40,7 +40,7 @@ def main():
     torch.set_num_threads(a.threads); torch.manual_seed(0)
     cfg = preset('smollm2-135m')
     hf = LlamaForCausalLM(LlamaConfig(**to_hf(cfg))).train()
-    ours = set_decode_layout(SmolLM(cfg), False).train()   # the layout the training loop uses
+    ours = SmolLM(cfg).train()
     ours.load_state_dict(hf.state_dict())
     batch = torch.randint(0, cfg.vocab_size, (4, 257))
     runs = {'smolbook': (ours, lambda m, b: lm_loss(m, b)['loss']), 'transformers': (hf, hf_loss)}

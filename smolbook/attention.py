@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from .core import SmolConfig, Linear
+from .core import SmolConfig, Linear, linears
 from .rope import apply_rope
 
 # %% auto #0
@@ -69,9 +69,10 @@ class Attention(nn.Module):
                 cache: KVCache | None = None) -> Tensor:
         "`x` [B, T, C], `cos`/`sin` [B, 1, T, hd], `mask` from `attention_mask` -> [B, T, C]."
         B, T, C = x.shape
-        q = self.q_proj(x).view(B, T, self.nh, self.hd).transpose(1, 2)    # [B, nh, T, hd]
-        k = self.k_proj(x).view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
-        v = self.v_proj(x).view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
+        q, k, v = linears(x, self.q_proj, self.k_proj, self.v_proj)
+        q = q.view(B, T, self.nh, self.hd).transpose(1, 2)    # [B, nh, T, hd]
+        k = k.view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
+        v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None: k, v = cache.update(self.layer, k, v)        # [B, nkv, S, hd]
         # mask None means plain causal with T == S (or a single query): the fused causal kernel applies

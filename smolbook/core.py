@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #4fa36526
 from __future__ import annotations
-import random
+import platform, random
 from dataclasses import dataclass, asdict, replace
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn, Tensor
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 # %% auto #0
-__all__ = ['PRESETS', 'SmolConfig', 'preset', 'to_hf', 'from_hf', 'default_device', 'seed_everything', 'transposed_layout',
-           'Linear', 'set_decode_layout']
+__all__ = ['PRESETS', 'SmolConfig', 'preset', 'to_hf', 'from_hf', 'default_device', 'seed_everything', 'Linear', 'linears']
 
 # %% ../nbs/00_core.ipynb #c47a57a9
 @dataclass
@@ -101,32 +101,42 @@ def seed_everything(seed: int) -> None:
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
 # %% ../nbs/00_core.ipynb #2cc25b52
-def transposed_layout(w: Tensor) -> Tensor:
-    "The same [out, in] matrix with its bytes laid out as [in, out] (`w.T` contiguous)."
-    return w.t().contiguous().t()
+_optimizer_steps = 0   # optimizer steps taken in this process
+
+def _count_step(*_):
+    global _optimizer_steps
+    _optimizer_steps += 1
+
+register_optimizer_step_post_hook(_count_step)
 
 class Linear(nn.Linear):
-    "Bias-free `nn.Linear` with its weight stored transposed; few-row inputs split the product over two halves."
-    max_split_rows = 16  # inputs with at most this many rows (decode batches) take the two-halves path on CPU
+    "Bias-free `nn.Linear` that multiplies by a oneDNN-prepacked copy of its weight in decode steps on a CPU."
+    prepack = torch.backends.mkldnn.is_available() and platform.machine().lower() in ('x86_64', 'amd64')  # False: no copy
+    max_packed_rows = 16   # inputs with more rows (prompts, training) take the F.linear path
 
     def __init__(self, in_features: int, out_features: int):
         super().__init__(in_features, out_features, bias=False)
-        self.weight.data = transposed_layout(self.weight.data)
+        self._packed = None   # (stamp of the weights, the weights it was made from, packed weight)
 
     def forward(self, x: Tensor) -> Tensor:  # [..., in] -> [..., out]
-        w = self.weight
-        rows, out = x.numel() // x.shape[-1], w.shape[0]
-        if x.device.type != 'cpu' or rows > self.max_split_rows or out % 2 or w.stride(0) != 1:
-            return F.linear(x, w)
-        halves = w.t().view(w.shape[1], 2, out // 2).transpose(0, 1)    # [2, in, out/2], a view
-        y = torch.bmm(x.reshape(1, rows, -1).expand(2, rows, -1), halves)   # [2, rows, out/2]
-        return y.transpose(0, 1).reshape(*x.shape[:-1], out)
+        y = _packed_product(x, [self])
+        return F.linear(x, self.weight) if y is None else y
 
-# %% ../nbs/00_core.ipynb #2e278821
-def set_decode_layout(model: nn.Module, on: bool = True) -> nn.Module:
-    "Lay out every `Linear` weight of `model` for decoding (transposed, `on`) or for training (row-major)."
-    for m in model.modules():
-        if isinstance(m, Linear):
-            w = m.weight.data
-            m.weight.data = transposed_layout(w) if on else w.contiguous()
-    return model
+def _packed_product(x: Tensor, layers: list[Linear]) -> Tensor | None:
+    "`x` times the layers' weights stacked, by a packed copy kept on `layers[0]`; None where packing does not apply."
+    first, ws = layers[0], [l.weight for l in layers]
+    if torch.is_grad_enabled(): first._packed = None    # training holds one copy of the weights
+    if not (first.prepack and x.numel() <= first.max_packed_rows * x.shape[-1] and not torch.is_grad_enabled()
+            and x.device.type == 'cpu' and not torch.is_autocast_enabled('cpu') and x.dtype in (torch.float32, torch.bfloat16)
+            and all(w.dtype == x.dtype and not w.is_inference() for w in ws)):
+        return None
+    stamp = tuple((w.data_ptr(), w._version) for w in ws) + (_optimizer_steps,)
+    if first._packed is None or first._packed[0] != stamp:
+        w = torch.cat(ws) if len(ws) > 1 else ws[0]
+        first._packed = (stamp, [w.detach() for w in ws], torch.ops.mkldnn._reorder_linear_weight(w.detach(), None))
+    return torch.ops.mkldnn._linear_pointwise(x, first._packed[2], None, 'none', [], '')
+
+def linears(x: Tensor, *layers: nn.Module) -> list[Tensor]:
+    "`[layer(x) for layer in layers]`: one product with the weights stacked when all are `Linear`s in a decode step."
+    y = _packed_product(x, list(layers)) if all(type(l) is Linear for l in layers) else None
+    return [l(x) for l in layers] if y is None else list(y.split([l.out_features for l in layers], -1))

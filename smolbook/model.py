@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.checkpoint import checkpoint
-from .core import SmolConfig, Linear
+from .core import SmolConfig, Linear, linears
 from .norms import RMSNorm
 from .rope import rope_cache
 from .attention import Attention, KVCache, attention_mask, positions
@@ -26,7 +26,8 @@ class MLP(nn.Module):
         self.down_proj = Linear(I, C)
 
     def forward(self, x: Tensor) -> Tensor:  # [B, T, C] -> [B, T, C]
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        gate, up = linears(x, self.gate_proj, self.up_proj)   # [B, T, I] each
+        return self.down_proj(F.silu(gate) * up)
 
 # %% ../nbs/04_model.ipynb #befeec1b
 class Block(nn.Module):
@@ -88,7 +89,7 @@ class SmolLM(nn.Module):
         if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, std=0.02)
 
     def tie_weights(self):
-        "Make the embedding and the head one tensor (the head's, with its decode-friendly layout) if the config ties them."
+        "Make the embedding and the head one tensor if the config ties them."
         if self.config.tie_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
 
     @classmethod

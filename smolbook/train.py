@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Callable
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from .core import set_decode_layout
 from .model import SmolLM
 
 # %% auto #0
@@ -238,7 +237,6 @@ def train(model: SmolLM,
     autocast = torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None)
     scaler = torch.amp.GradScaler(dev.type, enabled=prec == 'fp16')
     model.model.gradient_checkpointing = cfg.grad_checkpointing
-    set_decode_layout(model, False)                      # row-major weights while training (see 00_core)
     fwd = torch.compile(model) if cfg.compile else model
     if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
@@ -301,7 +299,6 @@ def train(model: SmolLM,
                 save_checkpoint(out / 'ckpt.pt', model, opt, step + 1)
     finally:                                              # also when a NaN or an interrupt stops the run
         model.eval()
-        set_decode_layout(model, True)
     return log.rows
 
 # %% ../nbs/08_train.ipynb #38e1f3a1
