@@ -2,8 +2,8 @@
 
 One optimizer step = forward, backward and AdamW on a batch of 4 x 256 random tokens, with the same
 weights, settings and threads in one process: fp32 always, and bf16 autocast where the CPU computes
-bf16 natively. Prints tokens/s, the ratio and the peak memory growth of each step; writes
-bench/results/train.md.
+bf16 natively. Prints tokens/s, the ratio and the peak memory growth of each step, and how close each
+library comes to the ceiling that this CPU's matrix-product speed sets; writes bench/results/train.md.
 
     python bench/train.py [--steps 3] [--threads 2]
 """
@@ -26,6 +26,22 @@ class PeakRSS:
             while self.on: self.peak = max(self.peak, self.proc.memory_info().rss - self.base); time.sleep(0.005)
         self.t = threading.Thread(target=watch); self.t.start(); return self
     def __exit__(self, *a): self.on = False; self.t.join()
+
+def matmul_peak(dtype: torch.dtype, reps: int = 20) -> float:
+    "GFLOP/s of the model's MLP product [1024, 576] x [576, 1536] in `dtype`, best of `reps`."
+    a, b = torch.randn(1024, 576, dtype=dtype), torch.randn(576, 1536, dtype=dtype)
+    a @ b
+    t = min(seconds(lambda: a @ b) for _ in range(reps))
+    return 2 * 1024 * 576 * 1536 / t / 1e9
+
+def seconds(f) -> float:
+    t = time.perf_counter(); f(); return time.perf_counter() - t
+
+def step_flops(cfg, T: int) -> float:
+    "Training FLOPs per token: 6 per weight in a matrix product (head included) + causal attention."
+    C, I, L, kv = cfg.hidden_size, cfg.intermediate_size, cfg.n_layers, cfg.n_kv_heads * cfg.head_dim
+    weights = L * (2 * C * C + 2 * C * kv + 3 * C * I) + cfg.vocab_size * C
+    return 6 * weights + 6 * L * T * C      # attention: 12·L·T·C for scores and values, halved by causality
 
 def hf_loss(model, batch):
     "transformers' own causal-LM loss (it shifts the labels itself) on the same 256 input tokens."
@@ -62,13 +78,19 @@ def main():
         res = {k: (batch[:, :-1].numel() / min(times[k]), peaks[k] / 2**20, first[k]) for k in runs}
         (o, om, ol), (h, hm, hl) = res['smolbook'], res['transformers']
         assert abs(ol - hl) < 0.05, f"first-step losses differ: {ol} vs {hl}"   # 256 vs 255 predicted tokens
-        rows.append((prec, o, h, om, hm))
+        rows.append((prec, o, h, om, hm, matmul_peak(torch.float32 if prec == 'fp32' else torch.bfloat16)))
     head = (f"CPU capability {torch.backends.cpu.get_cpu_capability()}, {a.threads} threads, torch {torch.__version__}, "
             f"{platform.machine()}; SmolLM2-135M shape, batch 4 x 256, AdamW; best of {a.steps} steps")
     lines = ["# Training-step speed: smolbook vs transformers\n", head + "\n",
              "| precision | smolbook tok/s | transformers tok/s | ratio | smolbook peak MB | transformers peak MB |",
              "|---|---:|---:|---:|---:|---:|"]
-    lines += [f"| {p} | {o:.1f} | {h:.1f} | {o / h:.2f}x | {om:.0f} | {hm:.0f} |" for p, o, h, om, hm in rows]
+    lines += [f"| {p} | {o:.1f} | {h:.1f} | {o / h:.2f}x | {om:.0f} | {hm:.0f} |" for p, o, h, om, hm, _ in rows]
+    fl = step_flops(cfg, batch.shape[1] - 1)
+    lines += ["", f"Ceiling: {fl / 1e6:.0f} MFLOP per token; tokens/s at the matmul peak of this CPU "
+              "(the model's [1024, 576] x [576, 1536] product, measured in this run):", "",
+              "| precision | matmul peak GFLOP/s | ceiling tok/s | smolbook | transformers |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {p} | {pk:.0f} | {pk * 1e9 / fl:.0f} | {o * fl / pk / 1e9:.0%} | {h * fl / pk / 1e9:.0%} |"
+              for p, o, h, _, _, pk in rows]
     text = '\n'.join(lines) + '\n'
     print(text); Path(a.out).write_text(text)
 

@@ -24,21 +24,22 @@ class _ChunkedCE(torch.autograd.Function):
     def forward(ctx, h: Tensor, w: Tensor, y: Tensor, chunk: int) -> Tensor:
         n = (y != -100).sum().clamp(min=1)
         need_h, need_w = ctx.needs_input_grad[:2]
-        gh = torch.zeros_like(h) if need_h else None
-        gw = torch.zeros_like(w) if need_w else None
+        gh = torch.empty_like(h) if need_h else None
+        gw = None
         total = torch.zeros((), dtype=torch.float32, device=h.device)
         for i in range(0, len(y), chunk):
             hc, yc = h[i:i + chunk], y[i:i + chunk]
-            logp = (hc @ w.T).float().log_softmax(-1)                # [c, V], this chunk only
+            z = (hc @ w.T).float()                                   # [c, V] logits, this chunk only
+            lse = z.logsumexp(-1)                                    # [c]
             ok, tgt = yc != -100, yc.clamp(min=0)
             rows = torch.arange(len(yc), device=h.device)
-            total -= (logp[rows, tgt] * ok).sum()
+            total -= ((z[rows, tgt] - lse) * ok).sum()
             if need_h or need_w:
-                g = logp.exp_()                                      # softmax, in place
+                g = z.sub_(lse[:, None]).exp_()                      # softmax, in place
                 g[rows, tgt] -= 1                                    # minus one-hot
-                g = g.mul_((ok / n)[:, None]).to(hc.dtype)           # d mean-loss / d logits
-                if need_h: gh[i:i + chunk] = g @ w
-                if need_w: gw.addmm_(g.T, hc)
+                g, s = g.to(hc.dtype), (ok / n).to(hc.dtype)[:, None]   # each row's weight in the mean
+                if need_h: gh[i:i + chunk] = (g @ w).mul_(s)          # d mean-loss / d h
+                if need_w: gw = torch.mm(g.T, hc * s).to(w.dtype) if gw is None else gw.addmm_(g.T, hc * s)
         ctx.save_for_backward(gh, gw)
         return total / n
 
