@@ -4,6 +4,7 @@
 
 # %% ../nbs/04_model.ipynb #e15556b5
 from __future__ import annotations
+import sys
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.checkpoint import checkpoint
@@ -81,6 +82,7 @@ class SmolLM(nn.Module):
         self.config = cfg
         self.model = Decoder(cfg)
         self.lm_head = Linear(cfg.hidden_size, cfg.vocab_size)
+        self.lm_head.max_packed_rows = sys.maxsize   # prepacked for every input (see above)
         self.apply(self._init_weights)
         self.tie_weights()
 
