@@ -65,16 +65,20 @@ def main():
     rows = []
     for prec in precisions:
         ac = torch.autocast('cpu', dtype=torch.bfloat16, enabled=prec == 'bf16')
-        times, peaks, first = {k: [] for k in runs}, {k: 0 for k in runs}, {}
-        for i in range(a.steps + 1):                     # the libraries alternate step by step
-            for name, (m, loss_fn) in runs.items():
-                with PeakRSS() as mem:
-                    t = time.perf_counter()
-                    with ac: loss = loss_fn(m, batch)
-                    loss.backward(); opts[name].step(); opts[name].zero_grad(set_to_none=True)
-                    dt = time.perf_counter() - t
-                first.setdefault(name, loss.item())
-                if i: times[name].append(dt); peaks[name] = max(peaks[name], mem.peak)   # step 0 warms up
+        times, peaks, first = {k: [] for k in runs}, {}, {}
+        def step(name):
+            m, loss_fn = runs[name]
+            t = time.perf_counter()
+            with ac: loss = loss_fn(m, batch)
+            loss.backward(); opts[name].step(); opts[name].zero_grad(set_to_none=True)
+            first.setdefault(name, loss.item())
+            return time.perf_counter() - t
+        for name in runs: step(name)                     # warm-up
+        for i in range(a.steps):                         # timed: the libraries alternate step by step
+            for name in runs: times[name].append(step(name))
+        for name in runs:                                # memory, in a step of its own: sampling it perturbs timing
+            with PeakRSS() as mem: step(name)
+            peaks[name] = mem.peak
         res = {k: (batch[:, :-1].numel() / min(times[k]), peaks[k] / 2**20, first[k]) for k in runs}
         (o, om, ol), (h, hm, hl) = res['smolbook'], res['transformers']
         assert abs(ol - hl) < 0.05, f"first-step losses differ: {ol} vs {hl}"   # 256 vs 255 predicted tokens

@@ -22,31 +22,38 @@ __all__ = ['chunked_cross_entropy', 'unwrap', 'lm_loss', 'native_precision', 'lr
 class _ChunkedCE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, h: Tensor, w: Tensor, y: Tensor, chunk: int) -> Tensor:
-        n = (y != -100).sum().clamp(min=1)
-        need_h, need_w = ctx.needs_input_grad[:2]
-        gh = torch.empty_like(h) if need_h else None
-        gw = None
+        dev, (need_h, need_w) = h.device.type, ctx.needs_input_grad[:2]
+        cd = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else h.dtype   # the products' dtype
         total = torch.zeros((), dtype=torch.float32, device=h.device)
-        for i in range(0, len(y), chunk):
-            hc, yc = h[i:i + chunk], y[i:i + chunk]
-            z = (hc @ w.T).float()                                   # [c, V] logits, this chunk only
-            lse = z.logsumexp(-1)                                    # [c]
-            ok, tgt = yc != -100, yc.clamp(min=0)
-            rows = torch.arange(len(yc), device=h.device)
-            total -= ((z[rows, tgt] - lse) * ok).sum()
-            if need_h or need_w:
-                g = z.sub_(lse[:, None]).exp_()                      # softmax, in place
-                g[rows, tgt] -= 1                                    # minus one-hot
-                g, s = g.to(hc.dtype), (ok / n).to(hc.dtype)[:, None]   # each row's weight in the mean
-                if need_h: gh[i:i + chunk] = (g @ w).mul_(s)          # d mean-loss / d h
-                if need_w: gw = torch.mm(g.T, hc * s).to(w.dtype) if gw is None else gw.addmm_(g.T, hc * s)
-        ctx.save_for_backward(gh, gw)
-        return total / n
+        with torch.autocast(dev, enabled=False):
+            hd, wd = h.to(cd), w.to(cd)
+            gh = torch.empty_like(hd) if need_h else None
+            gw = torch.zeros_like(w) if need_w else None
+            z = h.new_empty(min(chunk, len(y)), len(w), dtype=torch.float32)   # one chunk of logits, reused
+            zd = z if cd == torch.float32 else torch.empty_like(z, dtype=cd)  # the same in the products' dtype
+            for i in range(0, len(y), chunk):
+                hc, yc = hd[i:i + chunk], y[i:i + chunk]
+                zc, gc, ok, tgt = z[:len(yc)], zd[:len(yc)], yc != -100, yc.clamp(min=0)[:, None]
+                zc.copy_(torch.mm(hc, wd.T, out=gc))                         # [c, V] logits
+                m = zc.amax(-1, keepdim=True)
+                picked = zc.gather(1, tgt)                                   # [c, 1] the targets' logits
+                s = zc.sub_(m).exp_().sum(-1, keepdim=True)                  # zc = exp(z - max), in place
+                total -= ((picked - m - s.log()).squeeze(1) * ok).sum()      # log-softmax of the targets
+                if not (need_h or need_w): continue
+                zc.div_(s)                                                   # softmax
+                zc[torch.arange(len(yc), device=h.device), tgt[:, 0]] -= 1   # minus one-hot
+                zc[~ok] = 0                                                  # ignored rows
+                g = gc.copy_(zc)                                             # d summed loss / d logits
+                if need_h: torch.mm(g, wd, out=gh[i:i + chunk])
+                if need_w: gw.addmm_(g.T, hc) if cd == w.dtype else gw.add_(g.T @ hc)
+        ctx.n, ctx.grads = (y != -100).sum().clamp(min=1), (gh.to(h.dtype) if need_h else None, gw)
+        return total / ctx.n
 
     @staticmethod
     def backward(ctx, grad: Tensor):
-        gh, gw = ctx.saved_tensors
-        return (gh * grad if gh is not None else None), (gw * grad if gw is not None else None), None, None
+        if ctx.grads is None: raise RuntimeError("chunked_cross_entropy: no second backward through the same loss")
+        (gh, gw), ctx.grads, s = ctx.grads, None, grad / ctx.n                # the sums scale in place
+        return (gh.mul_(s) if gh is not None else None), (gw.mul_(s) if gw is not None else None), None, None
 
 def chunked_cross_entropy(h: Tensor,      # [..., C] hidden states (leading dims flattened)
                           w: Tensor,      # [V, C] output head
@@ -55,7 +62,7 @@ def chunked_cross_entropy(h: Tensor,      # [..., C] hidden states (leading dims
     "Mean cross-entropy of the logits `h @ w.T`, computed `chunk` rows at a time, never holding all logits."
     return _ChunkedCE.apply(h.reshape(-1, h.shape[-1]), w, y.reshape(-1), chunk)
 
-# %% ../nbs/08_train.ipynb #20f40ab6
+# %% ../nbs/08_train.ipynb #0038af6e
 def unwrap(model: nn.Module) -> SmolLM:
     "The model inside a `torch.compile` and/or DDP wrapper."
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
@@ -67,7 +74,7 @@ def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 256) -> dict:
     h = model(x, hidden_only=True)                       # [B, T, C], through any DDP/compile wrapper
     return dict(loss=chunked_cross_entropy(h, unwrap(model).lm_head.weight, y, chunk), tokens=y.numel())
 
-# %% ../nbs/08_train.ipynb #1b7abf81
+# %% ../nbs/08_train.ipynb #731d78bd
 def native_precision(device: torch.device | str) -> str:
     "'bf16', 'fp16' or 'fp32': the fastest precision `device` computes natively."
     device = torch.device(device)
@@ -75,7 +82,7 @@ def native_precision(device: torch.device | str) -> str:
     if device.type == 'cpu' and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()): return 'bf16'
     return 'fp32'
 
-# %% ../nbs/08_train.ipynb #024e99ec
+# %% ../nbs/08_train.ipynb #66722aa1
 def lr_at(step: int, lr: float, warmup: int, steps: int, schedule: str = 'cosine', min_lr: float = 0.0) -> float:
     "Learning rate at `step` (0-based) of `steps`."
     if step < warmup: return lr * (step + 1) / warmup
@@ -84,7 +91,7 @@ def lr_at(step: int, lr: float, warmup: int, steps: int, schedule: str = 'cosine
     t = (step - warmup) / max(1, steps - warmup)
     return min_lr + (lr - min_lr) * 0.5 * (1 + math.cos(math.pi * t))
 
-# %% ../nbs/08_train.ipynb #40822b65
+# %% ../nbs/08_train.ipynb #f67a661b
 def save_checkpoint(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer, step: int, **extra):
     "Atomically write model, optimizer, `step`, RNG states and `extra` values to `path`."
     path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
@@ -105,7 +112,7 @@ def load_checkpoint(path: str | Path, model: nn.Module, opt: torch.optim.Optimiz
     if state['cuda_rng'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda_rng'])
     return dict(step=state['step'], extra=state['extra'])
 
-# %% ../nbs/08_train.ipynb #f67a661b
+# %% ../nbs/08_train.ipynb #f76d586f
 @dataclass
 class TrainConfig:
     "Settings of a training run."
@@ -130,7 +137,7 @@ class TrainConfig:
     out_dir: str | None = None      # log.jsonl and ckpt.pt go here
     seed: int = 0
 
-# %% ../nbs/08_train.ipynb #436fa941
+# %% ../nbs/08_train.ipynb #5b7d14c1
 def split_batch(batch, n: int) -> list:
     "`n` equal micro-batches of a tensor or a dict of tensors (along the first dimension)."
     if isinstance(batch, dict): return [dict(zip(batch, vals)) for vals in zip(*(split_batch(v, n) for v in batch.values()))]
@@ -168,7 +175,7 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     return [dict(params=[p for p in ps if p.ndim >= 2], weight_decay=weight_decay),
             dict(params=[p for p in ps if p.ndim < 2], weight_decay=0.0)]
 
-# %% ../nbs/08_train.ipynb #5b7d14c1
+# %% ../nbs/08_train.ipynb #ceb049c8
 @torch.no_grad()
 def evaluate(model: SmolLM,
              data,                # validation blocks, or a dict of tensors with one row per example
@@ -184,7 +191,7 @@ def evaluate(model: SmolLM,
     model.train(was)
     return total / tokens
 
-# %% ../nbs/08_train.ipynb #ceb049c8
+# %% ../nbs/08_train.ipynb #fa47cab7
 def init_distributed(device: torch.device) -> tuple[int, int]:
     "(rank, world size): joins the process group when launched by `torchrun`, else (0, 1)."
     import torch.distributed as dist
@@ -204,7 +211,7 @@ def all_ranks_true(ok: Tensor, world: int) -> bool:
     t = ok.float().cpu().reshape(1); torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MIN)
     return bool(t.item())
 
-# %% ../nbs/08_train.ipynb #b106a485
+# %% ../nbs/08_train.ipynb #23dc0289
 class Logger:
     "Appends one JSON object per line to `path` (when given) and keeps them in `rows`."
     def __init__(self, path: Path | None): self.path, self.rows = path, []
@@ -213,7 +220,7 @@ class Logger:
         if self.path:
             with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
 
-# %% ../nbs/08_train.ipynb #fa47cab7
+# %% ../nbs/08_train.ipynb #904531d4
 @torch.enable_grad()                     # whatever the caller's grad mode
 def train(model: SmolLM,
           data,                          # .batch(step, batch_size) -> the step's global batch (e.g. a Curriculum)
@@ -302,7 +309,7 @@ def train(model: SmolLM,
         model.eval()
     return log.rows
 
-# %% ../nbs/08_train.ipynb #38e1f3a1
+# %% ../nbs/08_train.ipynb #b5dd0733
 def read_log(path: str | Path) -> list[dict]:
     "The rows of a run's `log.jsonl`."
     return [json.loads(l) for l in Path(path).read_text().splitlines() if l.strip()]
