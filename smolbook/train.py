@@ -79,7 +79,8 @@ def native_precision(device: torch.device | str) -> str:
     "'bf16', 'fp16' or 'fp32': the fastest precision `device` computes natively."
     device = torch.device(device)
     if device.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported(including_emulation=False) else 'fp16'
-    if device.type == 'cpu' and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()): return 'bf16'
+    if device.type == 'cpu' and torch.backends.cpu.get_cpu_capability() == 'AVX512' and (   # ATen's kernels not capped below
+        torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()): return 'bf16'
     return 'fp32'
 
 # %% ../nbs/08_train.ipynb #66722aa1
