@@ -39,7 +39,7 @@ def seconds(f) -> float:
 
 def step_flops(cfg, T: int) -> float:
     "Training FLOPs per token: 6 per weight in a matrix product (head included) + causal attention."
-    C, I, L, kv = cfg.hidden_size, cfg.intermediate_size, cfg.n_layers, cfg.n_kv_heads * cfg.head_dim
+    C, I, L, kv = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, cfg.num_key_value_heads * cfg.head_dim
     weights = L * (2 * C * C + 2 * C * kv + 3 * C * I) + cfg.vocab_size * C
     return 6 * weights + 6 * L * T * C      # attention: 12·L·T·C for scores and values, halved by causality
 

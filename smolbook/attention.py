@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from .core import SmolConfig, Linear, linears
+from .core import SmolConfig
 from .rope import apply_rope
 
 # %% auto #0
@@ -38,9 +38,9 @@ def positions(mask: Tensor) -> Tensor:  # [B, S] as in `attention_mask` -> [B, S
 
 # %% ../nbs/03_attention.ipynb #ab5b65f2
 class KVCache:
-    "Keys and values of every layer, preallocated: `k`, `v` are [n_layers, B, nkv, max_len, hd]."
+    "Keys and values of every layer, preallocated: `k`, `v` are [L, B, nkv, max_len, hd]."
     def __init__(self, cfg: SmolConfig, batch_size: int, max_len: int, device=None, dtype=torch.float32):
-        shape = (cfg.n_layers, batch_size, cfg.n_kv_heads, max_len, cfg.head_dim)
+        shape = (cfg.num_hidden_layers, batch_size, cfg.num_key_value_heads, max_len, cfg.head_dim)
         self.k = torch.zeros(shape, device=device, dtype=dtype)
         self.v = torch.zeros(shape, device=device, dtype=dtype)
         self.pos = 0  # slots filled; the model advances it after each forward
@@ -58,21 +58,20 @@ class Attention(nn.Module):
     "Grouped-query causal self-attention with RoPE and an optional KV cache."
     def __init__(self, cfg: SmolConfig, layer: int = 0):
         super().__init__()
-        self.nh, self.nkv, self.hd, self.layer = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, layer
+        self.nh, self.nkv, self.hd, self.layer = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim, layer
         C = cfg.hidden_size
-        self.q_proj = Linear(C, self.nh * self.hd)
-        self.k_proj = Linear(C, self.nkv * self.hd)
-        self.v_proj = Linear(C, self.nkv * self.hd)
-        self.o_proj = Linear(self.nh * self.hd, C)
+        self.q_proj = nn.Linear(C, self.nh * self.hd, bias=False)
+        self.k_proj = nn.Linear(C, self.nkv * self.hd, bias=False)
+        self.v_proj = nn.Linear(C, self.nkv * self.hd, bias=False)
+        self.o_proj = nn.Linear(self.nh * self.hd, C, bias=False)
 
     def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None = None,
                 cache: KVCache | None = None) -> Tensor:
         "`x` [B, T, C], `cos`/`sin` [B, 1, T, hd], `mask` from `attention_mask` -> [B, T, C]."
         B, T, C = x.shape
-        q, k, v = linears(x, self.q_proj, self.k_proj, self.v_proj)
-        q = q.view(B, T, self.nh, self.hd).transpose(1, 2)    # [B, nh, T, hd]
-        k = k.view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
-        v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
+        q = self.q_proj(x).view(B, T, self.nh, self.hd).transpose(1, 2)    # [B, nh, T, hd]
+        k = self.k_proj(x).view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
+        v = self.v_proj(x).view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None: k, v = cache.update(self.layer, k, v)        # [B, nkv, S, hd]
         # mask None means plain causal with T == S (or a single query): the fused causal kernel applies

@@ -4,52 +4,48 @@
 
 # %% ../nbs/00_core.ipynb #4fa36526
 from __future__ import annotations
-import platform, random
-from dataclasses import dataclass, asdict, replace
-import numpy as np, torch, torch.nn.functional as F
-from torch import nn, Tensor
-from torch.optim.optimizer import register_optimizer_step_post_hook
+from dataclasses import dataclass, asdict, fields
 
 # %% auto #0
-__all__ = ['PRESETS', 'SmolConfig', 'preset', 'to_hf', 'from_hf', 'default_device', 'seed_everything', 'Linear', 'linears']
+__all__ = ['PRESETS', 'LLAMA_DEFAULTS', 'SmolConfig', 'preset', 'to_hf', 'from_hf']
 
 # %% ../nbs/00_core.ipynb #c47a57a9
 @dataclass
 class SmolConfig:
-    "Shapes and constants of a Llama-style SmolLM."
-    vocab_size: int = 49152        # tokens in the vocabulary
-    hidden_size: int = 576         # model width C
-    intermediate_size: int = 1536  # SwiGLU inner width
-    n_layers: int = 30             # decoder blocks
-    n_heads: int = 9               # query heads nh
-    n_kv_heads: int = 3            # key/value heads nkv; each serves nh/nkv query heads
-    max_seq_len: int = 8192        # longest context (positions RoPE and the KV cache cover)
-    rope_theta: float = 100000.0   # RoPE base
-    norm_eps: float = 1e-5         # RMSNorm epsilon
-    tie_embeddings: bool = True    # lm_head is the embedding matrix
+    "Shapes and constants of a Llama-style SmolLM; the field names are transformers' `LlamaConfig`'s."
+    vocab_size: int = 49152              # tokens in the vocabulary
+    hidden_size: int = 576               # model width C
+    intermediate_size: int = 1536        # SwiGLU inner width
+    num_hidden_layers: int = 30          # decoder blocks
+    num_attention_heads: int = 9         # query heads nh
+    num_key_value_heads: int = 3         # key/value heads nkv; each serves nh/nkv query heads
+    max_position_embeddings: int = 8192  # longest context (positions RoPE and the KV cache cover)
+    rope_theta: float = 100000.0         # RoPE base
+    rms_norm_eps: float = 1e-5           # RMSNorm epsilon
+    tie_word_embeddings: bool = True     # lm_head is the embedding matrix
     bos_token_id: int = 1
     eos_token_id: int = 2
 
     def __post_init__(self):
-        for f in ('vocab_size', 'hidden_size', 'intermediate_size', 'n_layers', 'n_heads', 'n_kv_heads', 'max_seq_len'):
+        for f in ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads',
+                  'num_key_value_heads', 'max_position_embeddings'):
             if getattr(self, f) <= 0: raise ValueError(f"SmolConfig.{f} must be positive, got {getattr(self, f)}")
-        if self.hidden_size % self.n_heads:
-            raise ValueError(f"hidden_size={self.hidden_size} is not divisible by n_heads={self.n_heads}")
-        if self.n_heads % self.n_kv_heads:
-            raise ValueError(f"n_heads={self.n_heads} is not divisible by n_kv_heads={self.n_kv_heads}")
+        nh, nkv = self.num_attention_heads, self.num_key_value_heads
+        if self.hidden_size % nh: raise ValueError(f"hidden_size={self.hidden_size} is not divisible by num_attention_heads={nh}")
+        if nh % nkv: raise ValueError(f"num_attention_heads={nh} is not divisible by num_key_value_heads={nkv}")
         if self.head_dim % 2: raise ValueError(f"head_dim={self.head_dim} must be even for RoPE")
 
     @property
-    def head_dim(self) -> int: return self.hidden_size // self.n_heads
+    def head_dim(self) -> int: return self.hidden_size // self.num_attention_heads
 
 # %% ../nbs/00_core.ipynb #ea5e4c68
 PRESETS = {
-    'smollm-135m': dict(max_seq_len=2048, rope_theta=10000.0, bos_token_id=0, eos_token_id=0),
-    'smollm2-135m': dict(max_seq_len=8192, rope_theta=100000.0, bos_token_id=1, eos_token_id=2),
-    'tiny': dict(vocab_size=256, hidden_size=64, intermediate_size=172, n_layers=2, n_heads=4, n_kv_heads=2,
-                 max_seq_len=128, rope_theta=10000.0, bos_token_id=1, eos_token_id=2),
-    'mini': dict(vocab_size=4096, hidden_size=256, intermediate_size=688, n_layers=4, n_heads=4, n_kv_heads=2,
-                 max_seq_len=256, rope_theta=10000.0, bos_token_id=1, eos_token_id=2),  # pretrains on a laptop CPU
+    'smollm-135m': dict(max_position_embeddings=2048, rope_theta=10000.0, bos_token_id=0, eos_token_id=0),
+    'smollm2-135m': dict(max_position_embeddings=8192, rope_theta=100000.0, bos_token_id=1, eos_token_id=2),
+    'tiny': dict(vocab_size=256, hidden_size=64, intermediate_size=172, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, max_position_embeddings=128, rope_theta=10000.0),
+    'mini': dict(vocab_size=4096, hidden_size=256, intermediate_size=688, num_hidden_layers=4, num_attention_heads=4,
+                 num_key_value_heads=2, max_position_embeddings=256, rope_theta=10000.0),  # pretrains on a laptop CPU
 }
 
 def preset(name: str, **overrides) -> SmolConfig:
@@ -58,21 +54,19 @@ def preset(name: str, **overrides) -> SmolConfig:
     return SmolConfig(**{**PRESETS[name], **overrides})
 
 # %% ../nbs/00_core.ipynb #96365ce2
-_HF_NAMES = dict(vocab_size='vocab_size', hidden_size='hidden_size', intermediate_size='intermediate_size',
-                 n_layers='num_hidden_layers', n_heads='num_attention_heads', n_kv_heads='num_key_value_heads',
-                 max_seq_len='max_position_embeddings', norm_eps='rms_norm_eps', tie_embeddings='tie_word_embeddings',
-                 bos_token_id='bos_token_id', eos_token_id='eos_token_id')
+LLAMA_DEFAULTS = dict(vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
+                      num_attention_heads=32, max_position_embeddings=2048, rope_theta=10000.0, rms_norm_eps=1e-6,
+                      tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)  # transformers' LlamaConfig()
 
 def to_hf(cfg: SmolConfig) -> dict:
     "A Llama `config.json` dict for `cfg`."
-    d = {hf: getattr(cfg, ours) for ours, hf in _HF_NAMES.items()}
     return dict(architectures=['LlamaForCausalLM'], model_type='llama', hidden_act='silu', head_dim=cfg.head_dim,
-                attention_bias=False, mlp_bias=False, rope_theta=cfg.rope_theta,
-                rope_parameters=dict(rope_type='default', rope_theta=cfg.rope_theta), **d)
+                attention_bias=False, mlp_bias=False, rope_parameters=dict(rope_type='default', rope_theta=cfg.rope_theta),
+                **asdict(cfg))
 
 # %% ../nbs/00_core.ipynb #a480a1ec
-def from_hf(d) -> SmolConfig:
-    "`SmolConfig` from a Llama `config.json` dict or a transformers config."
+def from_hf(d: dict) -> SmolConfig:
+    "`SmolConfig` from a Llama `config.json` dict or a transformers config; missing fields take `LlamaConfig`'s defaults."
     d = d.to_dict() if hasattr(d, 'to_dict') else dict(d)
     arch = d.get('architectures') or []
     if d.get('model_type') != 'llama' and 'LlamaForCausalLM' not in arch:
@@ -82,61 +76,11 @@ def from_hf(d) -> SmolConfig:
         raise ValueError(f"unsupported RoPE scaling {rope}")
     for k, ok in (('hidden_act', 'silu'), ('attention_bias', False), ('mlp_bias', False)):
         if d.get(k, ok) != ok: raise ValueError(f"unsupported {k}={d[k]!r} (smolbook needs {ok!r})")
-    missing = [hf for hf in _HF_NAMES.values() if hf not in d and hf not in ('bos_token_id', 'eos_token_id')]
-    if missing: raise ValueError(f"config is missing {missing}")
-    kw = {ours: d[hf] for ours, hf in _HF_NAMES.items() if d.get(hf) is not None}
-    if isinstance(kw.get('eos_token_id'), list): kw['eos_token_id'] = kw['eos_token_id'][0]
-    cfg = SmolConfig(**kw, rope_theta=float(d.get('rope_theta') or rope.get('rope_theta') or 10000.0))
+    kw = {**LLAMA_DEFAULTS, **{f.name: d[f.name] for f in fields(SmolConfig) if d.get(f.name) is not None}}
+    kw.setdefault('num_key_value_heads', kw['num_attention_heads'])
+    kw['rope_theta'] = float(d.get('rope_theta') or rope.get('rope_theta') or LLAMA_DEFAULTS['rope_theta'])
+    if isinstance(kw['eos_token_id'], list): kw['eos_token_id'] = kw['eos_token_id'][0]
+    cfg = SmolConfig(**kw)
     if d.get('head_dim') not in (None, cfg.head_dim):
-        raise ValueError(f"head_dim={d['head_dim']} differs from hidden_size/n_heads={cfg.head_dim}")
+        raise ValueError(f"head_dim={d['head_dim']} differs from hidden_size/num_attention_heads={cfg.head_dim}")
     return cfg
-
-# %% ../nbs/00_core.ipynb #6a1f8277
-def default_device() -> torch.device:
-    "The GPU when there is one, else the CPU."
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-
-def seed_everything(seed: int) -> None:
-    "Seed Python, NumPy and torch (every device) so that runs repeat."
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-
-# %% ../nbs/00_core.ipynb #2cc25b52
-_optimizer_steps = 0   # optimizer steps taken in this process
-
-def _count_step(*_):
-    global _optimizer_steps
-    _optimizer_steps += 1
-
-register_optimizer_step_post_hook(_count_step)
-
-class Linear(nn.Linear):
-    "Bias-free `nn.Linear` that multiplies by a oneDNN-prepacked copy of its weight in decode steps on a CPU."
-    prepack = torch.backends.mkldnn.is_available() and platform.machine().lower() in ('x86_64', 'amd64')  # False: no copy
-    max_packed_rows = 16   # inputs with more rows (prompts, training) take the F.linear path
-
-    def __init__(self, in_features: int, out_features: int):
-        super().__init__(in_features, out_features, bias=False)
-        self._packed = None   # (stamp of the weights, the weights it was made from, packed weight)
-
-    def forward(self, x: Tensor) -> Tensor:  # [..., in] -> [..., out]
-        y = _packed_product(x, [self])
-        return F.linear(x, self.weight) if y is None else y
-
-def _packed_product(x: Tensor, layers: list[Linear]) -> Tensor | None:
-    "`x` times the layers' weights stacked, by a packed copy kept on `layers[0]`; None where packing does not apply."
-    first, ws = layers[0], [l.weight for l in layers]
-    if torch.is_grad_enabled(): first._packed = None    # training holds one copy of the weights
-    if not (first.prepack and x.numel() <= first.max_packed_rows * x.shape[-1] and not torch.is_grad_enabled()
-            and x.device.type == 'cpu' and not torch.is_autocast_enabled('cpu') and x.dtype in (torch.float32, torch.bfloat16)
-            and all(w.dtype == x.dtype and not w.is_inference() for w in ws)):
-        return None
-    stamp = tuple((w.data_ptr(), w._version) for w in ws) + (_optimizer_steps,)
-    if first._packed is None or first._packed[0] != stamp:
-        w = torch.cat(ws) if len(ws) > 1 else ws[0]
-        first._packed = (stamp, [w.detach() for w in ws], torch.ops.mkldnn._reorder_linear_weight(w.detach(), None))
-    return torch.ops.mkldnn._linear_pointwise(x, first._packed[2], None, 'none', [], '')
-
-def linears(x: Tensor, *layers: nn.Module) -> list[Tensor]:
-    "`[layer(x) for layer in layers]`: one product with the weights stacked when all are `Linear`s in a decode step."
-    y = _packed_product(x, list(layers)) if all(type(l) is Linear for l in layers) else None
-    return [l(x) for l in layers] if y is None else list(y.split([l.out_features for l in layers], -1))

@@ -12,8 +12,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_corpus', 'train_tokenizer', 'pack', 'split_docs', 'Stage',
-           'Curriculum']
+__all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_jsonl', 'hub_dataset', 'read_corpus', 'train_tokenizer',
+           'pack', 'split_docs', 'Stage', 'Curriculum', 'batch_rows', 'Epochs']
 
 # %% ../nbs/07_data.ipynb #f9c87158
 STDLIB_MODULES = ('argparse', 'calendar', 'collections', 'csv', 'dataclasses', 'datetime', 'decimal', 'enum', 'fractions',
@@ -38,6 +38,25 @@ def _read_utf8(path: Path) -> str:
     try: return path.read_bytes().decode('utf-8')
     except UnicodeDecodeError as e: raise ValueError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
 
+def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict]]:
+    "(`file:line`, row) for every non-blank line of a JSONL file; bad UTF-8, bad JSON or a non-object row is an error naming the line."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
+    for i, line in enumerate(_read_utf8(path).splitlines(), 1):
+        if not line.strip(): continue
+        try: row = json.loads(line)
+        except json.JSONDecodeError as e: raise ValueError(f"{path}:{i}: not valid JSON ({e.msg})") from None
+        if not isinstance(row, dict): raise ValueError(f"{path}:{i}: expected a JSON object, got {type(row).__name__}")
+        yield f'{path}:{i}', row
+
+def hub_dataset(src: str, name: str | None = None, split: str = 'train', streaming: bool = False):
+    "`datasets.load_dataset(src, name, split=split)`; a failure (offline, no such dataset) is one clear error naming `src`."
+    import datasets
+    try: return datasets.load_dataset(src, name, split=split, streaming=streaming)
+    except Exception as e:
+        raise FileNotFoundError(f"{src}: not a local file, and loading it from the hub failed ({type(e).__name__}: "
+                                f"{str(e).splitlines()[0][:200] if str(e) else ''})") from None
+
 def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them, or a hub dataset id
                 field: str = 'text',  # the text field of jsonl rows and hub datasets
                 name: str | None = None, split: str = 'train',  # hub dataset config and split
@@ -50,16 +69,12 @@ def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them,
     else: files = None
     def docs():
         if files is None:
-            import datasets
-            for row in datasets.load_dataset(str(src), name, split=split, streaming=True): yield row[field]
+            for row in hub_dataset(str(src), name, split, streaming=True): yield row[field]
             return
         for f in files:
             if f.suffix == '.jsonl':
-                for i, line in enumerate(_read_utf8(f).splitlines(), 1):
-                    if not line.strip(): continue
-                    try: row = json.loads(line)
-                    except json.JSONDecodeError as e: raise ValueError(f"{f}:{i}: not valid JSON ({e.msg})") from None
-                    if not isinstance(row.get(field), str): raise ValueError(f"{f}:{i}: no text field {field!r}")
+                for where, row in read_jsonl(f):
+                    if not isinstance(row.get(field), str): raise ValueError(f"{where}: no text field {field!r}")
                     yield row[field]
             else: yield from (d.strip() for d in _read_utf8(f).split('\n\n') if d.strip())
     for d in docs():
@@ -156,3 +171,26 @@ class Curriculum:
     def batch(self, step: int, batch_size: int) -> Tensor:
         "Blocks [batch_size, block_size + 1] for `step`."
         return torch.stack([self.sources[name][i] for name, i in self._draw(step, batch_size)])
+
+# %% ../nbs/07_data.ipynb #1304506d
+def batch_rows(batch, idx):
+    "Rows `idx` (an index, slice or index tensor) of a tensor or of every tensor in a dict."
+    return {k: v[idx] for k, v in batch.items()} if isinstance(batch, dict) else batch[idx]
+
+class Epochs:
+    "Training data that is a fixed set of rows (a tensor or a dict of tensors): a new seeded order every epoch."
+    def __init__(self, data, seed: int = 0):
+        self.data, self.seed = data, seed
+        self.n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
+        if self.n == 0: raise ValueError("Epochs: no rows")
+
+    def steps(self, batch_size: int, epochs: float = 1) -> int:
+        "Optimizer steps that cover `epochs` passes over the rows."
+        return max(1, math.ceil(epochs * self.n / batch_size))
+
+    def batch(self, step: int, batch_size: int):
+        "Rows for `step`, a pure function of (seed, step): epoch e visits every row once, in its own order."
+        pos = range(step * batch_size, (step + 1) * batch_size)
+        perms = {e: torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + e))
+                 for e in {p // self.n for p in pos}}
+        return batch_rows(self.data, torch.stack([perms[p // self.n][p % self.n] for p in pos]))

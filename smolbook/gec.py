@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 import torch
+from .data import read_jsonl, hub_dataset
 from .generate import generate
+from .hub import atomic_write, pad_id
+from .packing import prepacked
 
 # %% auto #0
 __all__ = ['GEC_SAMPLE', 'GECExample', 'write_gec_sample', 'read_coedit', 'read_jfleg', 'read_gec', 'GECFormat',
@@ -71,20 +74,14 @@ def write_gec_sample(path: str | Path) -> Path:
 def _coedit_rows(src: str | Path, split: str):
     "(where, row) pairs of a CoEdIT-schema file or hub dataset; `where` names the file and line."
     p = Path(src)
-    if p.suffix == '.jsonl' or p.suffix == '.json':
-        if not p.exists(): raise FileNotFoundError(f"{p}: no such file")
-        for n, line in enumerate(p.read_text(encoding='utf-8').splitlines(), 1):
-            if not line.strip(): continue
-            try: yield f'{p}:{n}', json.loads(line)
-            except json.JSONDecodeError as e: raise ValueError(f"{p}:{n}: not valid JSON ({e.msg})") from None
+    if p.suffix in ('.jsonl', '.json'): yield from read_jsonl(p)
     elif p.suffix == '.parquet':
         import pyarrow.parquet as pq
         if not p.exists(): raise FileNotFoundError(f"{p}: no such file")
         for n, row in enumerate(pq.read_table(p).to_pylist(), 1): yield f'{p}: row {n}', row
     elif p.exists(): raise ValueError(f"{p}: expected a .jsonl or .parquet file or a hub dataset id")
     else:
-        from datasets import load_dataset
-        for n, row in enumerate(load_dataset(str(src), split=split), 1): yield f'{src}[{split}] row {n}', row
+        for n, row in enumerate(hub_dataset(str(src), split=split), 1): yield f'{src}[{split}] row {n}', row
 
 def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .jsonl / .parquet file of its schema
                 split: str = 'train',     # hub split
@@ -168,6 +165,29 @@ class GECFormat:
         "Token ids the model should produce after the prompt: the correction, then EOS."
         return self.encode(correction if self.chat else ' ' + correction) + [self.tok.eos_token_id]
 
+    def pairs(self, examples: Sequence[GECExample]) -> list[tuple[list[int], list[int]]]:
+        "(prompt ids, completion ids) for every correction of every example: what fine-tuning learns."
+        return [(p, self.completion(r)) for e in examples for p in [self.prompt(e)] for r in e.refs]
+
+    def save(self, out_dir: str | Path) -> Path:
+        "Record the format in `out_dir/gec_format.json`, beside a model trained with it."
+        path = Path(out_dir) / 'gec_format.json'
+        rec = dict(chat=self.chat, instruction=self.instruction, shots=[list(s) for s in self.shots])
+        atomic_write(path, lambda p: p.write_text(json.dumps(rec, indent=2)))
+        return path
+
+    @classmethod
+    def load(cls, model_dir: str | Path, tok) -> GECFormat | None:
+        "The format recorded beside a model by `save`; None when there is no record."
+        path = Path(model_dir) / 'gec_format.json'
+        if not path.is_file(): return None
+        try: rec = json.loads(path.read_text(encoding='utf-8'))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get('chat'), bool):
+            raise ValueError(f"{path}: expected an object with a boolean 'chat'")
+        return cls(tok, chat=rec['chat'], shots=[tuple(s) for s in rec.get('shots', [])],
+                   instruction=rec.get('instruction', 'Fix grammar'))
+
     def answer(self, ids: Sequence[int]) -> str:
         "The correction in generated ids: up to EOS, up to the first newline, stripped."
         ids = list(ids)
@@ -197,22 +217,24 @@ def correct(model,                        # a SmolLM
             max_new_tokens: int | None = None,   # default: 1.5 x the longest source's tokens + 16
             tokenized: bool | None = None,       # re-tokenise answers PTB-style; None: when the sources look tokenised
             progress: bool = True) -> list[str]:
-    "Greedy corrections of `sources`, in order."
+    "Greedy corrections of `sources`, in order; the weights are packed once for all batches (`prepacked`)."
     from tqdm.auto import tqdm
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     if tokenized is None: tokenized = looks_tokenized([e.src for e in exs])
     prompts = [fmt.prompt(e) for e in exs]
     order = sorted(range(len(exs)), key=lambda i: len(prompts[i]))
     out = [''] * len(exs)
-    pad = fmt.tok.pad_token_id if fmt.tok.pad_token_id is not None else fmt.tok.eos_token_id
-    for b in tqdm(range(0, len(order), batch_size), disable=not progress, desc='correct'):
-        idx = order[b:b + batch_size]
-        T = max(len(prompts[i]) for i in idx)
-        ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
-        mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
-        n_new = max_new_tokens or int(1.5 * max(len(fmt.encode(exs[i].src)) for i in idx)) + 16
-        new = generate(model, ids, mask, max_new_tokens=min(n_new, model.config.max_seq_len - T), eos_token_id=fmt.stop_ids)
-        for i, row in zip(idx, new.tolist()):
-            ans = fmt.answer(row)
-            out[i] = tokenize_like_ptb(ans) if tokenized else ans
+    pad = pad_id(fmt.tok)
+    with prepacked(model):
+        for b in tqdm(range(0, len(order), batch_size), disable=not progress, desc='correct'):
+            idx = order[b:b + batch_size]
+            T = max(len(prompts[i]) for i in idx)
+            ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
+            mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
+            n_new = max_new_tokens or int(1.5 * max(len(fmt.encode(exs[i].src)) for i in idx)) + 16
+            n_new = min(n_new, model.config.max_position_embeddings - T)
+            new = generate(model, ids, mask, max_new_tokens=n_new, eos_token_id=fmt.stop_ids)
+            for i, row in zip(idx, new.tolist()):
+                ans = fmt.answer(row)
+                out[i] = tokenize_like_ptb(ans) if tokenized else ans
     return out

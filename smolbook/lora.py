@@ -9,31 +9,37 @@ from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from safetensors.torch import save_file
-from .core import Linear
 from .hub import copy_state, read_safetensors
 
 # %% auto #0
-__all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'lora_state', 'save_adapters', 'load_adapters']
+__all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'lora_state', 'save_adapters', 'load_adapters']
 
 # %% ../nbs/10_lora.ipynb #8f126806
-class LoRALinear(Linear):
-    "A frozen `Linear` plus a trainable update (alpha/r)·B·A applied to dropout(x)."
-    def __init__(self, base: Linear, r: int = 4, alpha: float = 8, dropout: float = 0.0):
-        with torch.device('meta'): super().__init__(base.in_features, base.out_features)  # no throwaway weight
+class LoRALinear(nn.Linear):
+    "A frozen `nn.Linear` plus a trainable update (alpha/r)·B·A applied to dropout(x); A and B in the base's dtype and device."
+    def __init__(self, base: nn.Linear, r: int = 4, alpha: float = 8, dropout: float = 0.0):
+        if base.bias is not None: raise ValueError("LoRALinear wraps bias-free projections")
+        with torch.device('meta'): super().__init__(base.in_features, base.out_features, bias=False)  # no throwaway weight
         self.weight = base.weight                      # the same frozen tensor, not a copy
         self.weight.requires_grad_(False)
-        self.lora_A = nn.Parameter(torch.empty(r, base.in_features, device=base.weight.device))
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, device=base.weight.device))
+        like = dict(device=base.weight.device, dtype=base.weight.dtype)
+        self.lora_A = nn.Parameter(torch.empty(r, base.in_features, **like))
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, **like))
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
         self.r, self.alpha, self.scale, self.dropout = r, alpha, alpha / r, nn.Dropout(dropout)
         self.w0 = None                                 # the unmerged weight while merged
 
     def forward(self, x: Tensor) -> Tensor:            # [..., in] -> [..., out]
-        y = super().forward(x)
+        y = F.linear(x, self.weight)
         if self.w0 is not None: return y               # merged: W already holds the update
         return y + F.linear(F.linear(self.dropout(x), self.lora_A), self.lora_B) * self.scale
 
     def delta(self) -> Tensor: return (self.lora_B @ self.lora_A) * self.scale  # [out, in]
+
+    @torch.no_grad()
+    def merged_weight(self) -> Tensor:
+        "W + (alpha/r)·B·A, without changing the layer."
+        return self.weight.detach().clone() if self.w0 is not None else self.weight + self.delta()
 
     @torch.no_grad()
     def merge(self):
@@ -52,17 +58,27 @@ def apply_lora(model: nn.Module,
                r: int = 4, alpha: float = 8, dropout: float = 0.0,
                targets: tuple[str, ...] = LORA_TARGETS,  # module names, matched exactly
               ) -> nn.Module:                           # the same model: only LoRA A/B are trainable
-    "Freeze `model` and wrap every `Linear` whose name is in `targets` with a `LoRALinear`."
+    "Freeze `model` and wrap every `nn.Linear` whose name is in `targets` with a `LoRALinear`."
     forbidden = set(targets) & {'lm_head', 'embed_tokens'}
     if forbidden: raise ValueError(f"LoRA never targets the tied embedding/head: {sorted(forbidden)}")
     for p in model.parameters(): p.requires_grad_(False)
     found = set()
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if name in targets and isinstance(child, Linear) and not isinstance(child, LoRALinear):
+            if name in targets and isinstance(child, nn.Linear) and not isinstance(child, LoRALinear):
                 setattr(parent, name, LoRALinear(child, r, alpha, dropout)); found.add(name)
     missing = set(targets) - found
     if missing: raise ValueError(f"no Linear module named {sorted(missing)} in the model")
+    return model
+
+def merge_and_unload(model: nn.Module) -> nn.Module:
+    "Replace every `LoRALinear` by a plain `nn.Linear` holding W + (alpha/r)·B·A (as PEFT's `merge_and_unload`); in place."
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, LoRALinear):
+                plain = nn.Linear(child.in_features, child.out_features, bias=False, device='meta')
+                plain.weight = nn.Parameter(child.merged_weight(), requires_grad=False)
+                setattr(parent, name, plain)
     return model
 
 # %% ../nbs/10_lora.ipynb #1ab7b60e

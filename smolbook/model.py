@@ -4,14 +4,15 @@
 
 # %% ../nbs/04_model.ipynb #e15556b5
 from __future__ import annotations
-import sys
+from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.checkpoint import checkpoint
-from .core import SmolConfig, Linear, linears
+from .core import SmolConfig
 from .norms import RMSNorm
 from .rope import rope_cache
 from .attention import Attention, KVCache, attention_mask, positions
+from .hub import read_checkpoint, load_weights, save_model
 
 # %% auto #0
 __all__ = ['MLP', 'Block', 'Decoder', 'SmolLM']
@@ -22,22 +23,21 @@ class MLP(nn.Module):
     def __init__(self, cfg: SmolConfig):
         super().__init__()
         C, I = cfg.hidden_size, cfg.intermediate_size
-        self.gate_proj = Linear(C, I)
-        self.up_proj = Linear(C, I)
-        self.down_proj = Linear(I, C)
+        self.gate_proj = nn.Linear(C, I, bias=False)
+        self.up_proj = nn.Linear(C, I, bias=False)
+        self.down_proj = nn.Linear(I, C, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:  # [B, T, C] -> [B, T, C]
-        gate, up = linears(x, self.gate_proj, self.up_proj)   # [B, T, I] each
-        return self.down_proj(F.silu(gate) * up)
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 # %% ../nbs/04_model.ipynb #befeec1b
 class Block(nn.Module):
     "Pre-norm decoder block: x + attn(norm(x)), then x + mlp(norm(x))."
     def __init__(self, cfg: SmolConfig, layer: int = 0, mlp: nn.Module | None = None):
         super().__init__()
-        self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.norm_eps)
+        self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
         self.self_attn = Attention(cfg, layer)
-        self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.norm_eps)
+        self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
         self.mlp = mlp if mlp is not None else MLP(cfg)
 
     def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None = None,
@@ -51,9 +51,9 @@ class Decoder(nn.Module):
     def __init__(self, cfg: SmolConfig):
         super().__init__()
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.hidden_size)
-        self.layers = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
-        self.norm = RMSNorm(cfg.hidden_size, cfg.norm_eps)
-        cos, sin = rope_cache(cfg.head_dim, cfg.max_seq_len, cfg.rope_theta)  # [max_seq_len, hd]
+        self.layers = nn.ModuleList(Block(cfg, i) for i in range(cfg.num_hidden_layers))
+        self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+        cos, sin = rope_cache(cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta)  # [max_position_embeddings, hd]
         self.register_buffer('cos', cos, persistent=False)
         self.register_buffer('sin', sin, persistent=False)
         self.gradient_checkpointing = False  # recompute each block's activations in backward to save memory
@@ -81,8 +81,7 @@ class SmolLM(nn.Module):
         super().__init__()
         self.config = cfg
         self.model = Decoder(cfg)
-        self.lm_head = Linear(cfg.hidden_size, cfg.vocab_size)
-        self.lm_head.max_packed_rows = sys.maxsize   # prepacked for every input (see above)
+        self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False)
         self.apply(self._init_weights)
         self.tie_weights()
 
@@ -92,14 +91,14 @@ class SmolLM(nn.Module):
 
     def tie_weights(self):
         "Make the embedding and the head one tensor if the config ties them."
-        if self.config.tie_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
+        if self.config.tie_word_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
 
     @classmethod
     def empty(cls, cfg: SmolConfig, device=None) -> SmolLM:
         "A model whose weights are allocated but not initialised, to be filled from a checkpoint."
         with torch.device('meta'): m = cls(cfg)   # no time spent on a random init
         m.to_empty(device=device or 'cpu')
-        m.model.cos, m.model.sin = (t.to(m.device) for t in rope_cache(cfg.head_dim, cfg.max_seq_len, cfg.rope_theta))
+        m.model.cos, m.model.sin = (t.to(m.device) for t in rope_cache(cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta))
         m.tie_weights()
         return m
 
@@ -123,7 +122,7 @@ class SmolLM(nn.Module):
         B, T = ids.shape
         if T == 0: raise ValueError("input_ids is empty: give at least one token")
         S = T + (cache.pos if cache is not None else 0)
-        if S > cfg.max_seq_len: raise ValueError(f"{S} tokens exceed the context of {cfg.max_seq_len} positions")
+        if S > cfg.max_position_embeddings: raise ValueError(f"{S} tokens exceed the context of {cfg.max_position_embeddings} positions")
         lo, hi = ids.min().item(), ids.max().item()
         if lo < 0 or hi >= cfg.vocab_size:
             raise ValueError(f"token ids must lie in [0, {cfg.vocab_size}); got min {lo}, max {hi}")
@@ -134,12 +133,12 @@ class SmolLM(nn.Module):
     def device(self) -> torch.device: return self.lm_head.weight.device
 
     @classmethod
-    def from_pretrained(cls, src: str, dtype: torch.dtype | None = None, device=None) -> SmolLM:
-        "Load a hub id, a local transformers directory or a `.gguf` file (see `smolbook.hub`)."
-        from smolbook.hub import load_model  # hub builds on this module, so import it late
-        return load_model(src, dtype=dtype, device=device)
+    def from_pretrained(cls, src: str | Path, dtype: torch.dtype | None = None, device=None) -> SmolLM:
+        "Load a hub id, a local transformers directory or a `.gguf` file (see `smolbook.hub`); float32 on the CPU by default."
+        cfg, sd, path = read_checkpoint(src)
+        return load_weights(cls.empty(cfg, device), sd, str(path)).to(dtype or torch.float32).eval()
 
-    def save_pretrained(self, out_dir: str, dtype: torch.dtype | None = None):
-        "Write a Llama `config.json` and `model.safetensors` that transformers loads unchanged."
-        from smolbook.hub import save_model
-        save_model(self, out_dir, dtype=dtype)
+    def save_pretrained(self, out_dir: str | Path, dtype: torch.dtype | None = None, merge: bool = False,
+                        tokenizer=None) -> Path:
+        "Write a Llama `config.json` and `model.safetensors` (and `tokenizer`'s files) that transformers loads unchanged."
+        return save_model(self, out_dir, dtype=dtype, merge=merge, tokenizer=tokenizer)

@@ -6,11 +6,11 @@
 from __future__ import annotations
 from pathlib import Path
 import torch
-from .core import preset, seed_everything, default_device
+from .core import preset
 from .data import python_corpus, read_corpus, train_tokenizer, split_docs, pack, Curriculum, Stage
-from .hub import load_tokenizer, save_model
+from .hub import load_tokenizer
 from .model import SmolLM
-from .train import train, TrainConfig, plot_log
+from .train import train, TrainConfig, plot_log, seed_everything, default_device
 
 # %% auto #0
 __all__ = ['DEFAULT_SOURCES', 'DEFAULT_STAGES', 'load_docs', 'parse_stages', 'pretrain']
@@ -28,6 +28,7 @@ def parse_stages(text: str, steps: int) -> list[Stage]:
     "Stages from 'a=3,b=1; a=1,b=1' (one mixture per stage), splitting `steps` evenly."
     mixes = [m for m in text.split(';') if m.strip()]
     if not mixes: raise ValueError("no stages given")
+    if steps < len(mixes): raise ValueError(f"{len(mixes)} stages need at least {len(mixes)} steps, got {steps}")
     bounds = [round(i * steps / len(mixes)) for i in range(len(mixes) + 1)]
     stages = []
     for i, m in enumerate(mixes):
@@ -44,7 +45,7 @@ def pretrain(out_dir: str | Path,
              sources: dict[str, str] = DEFAULT_SOURCES,  # name -> source spec (see load_docs)
              stages: str = DEFAULT_STAGES,        # one mixture per stage, see parse_stages
              model: str = 'tiny',                 # a preset name
-             model_overrides: dict | None = None, # e.g. dict(n_layers=4, hidden_size=128)
+             model_overrides: dict | None = None, # e.g. dict(num_hidden_layers=4, hidden_size=128)
              tokenizer: str | None = None,        # a tokenizer source; None: train a BPE on the training documents
              vocab_size: int = 4096,              # of the trained BPE
              block_size: int = 128,
@@ -52,11 +53,17 @@ def pretrain(out_dir: str | Path,
              val_frac: float = 0.05,
              device=None,
              resume: bool = False,
+             ckpt_every: int = 200,               # checkpoint (for resume) every n steps and at the end; 0: never
              progress: bool = True,
              **train_kw) -> tuple[SmolLM, list[dict]]:  # TrainConfig fields: steps, batch_size, lr, ...
     "Pretrain a SmolLM from scratch on a curriculum over `sources`; everything is written to `out_dir`."
+    cfg = TrainConfig(out_dir=str(out_dir), ckpt_every=ckpt_every, **train_kw)
+    plan = parse_stages(stages, cfg.steps)                # settings are checked before any data is read
+    unknown = sorted({k for st in plan for k in st.weights} - set(sources))
+    if unknown: raise ValueError(f"stages weight sources {unknown} that --sources does not name ({sorted(sources)})")
+    context = preset(model, **(model_overrides or {})).max_position_embeddings
+    if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {model!r} model's context {context}")
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    cfg = TrainConfig(out_dir=str(out), **train_kw)
     seed_everything(cfg.seed)
     docs = {name: load_docs(spec, max_docs) for name, spec in sources.items()}
     for name, d in docs.items():
@@ -68,12 +75,11 @@ def pretrain(out_dir: str | Path,
     tok.save_pretrained(out)
     train_blocks = {name: pack(tr, tok, block_size) for name, (tr, _) in splits.items()}
     val_blocks = torch.cat([pack(va, tok, block_size) for _, va in splits.values()])
-    data = Curriculum(train_blocks, parse_stages(stages, cfg.steps), seed=cfg.seed)
-    mcfg = preset(model, vocab_size=len(tok), bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
-                  **(model_overrides or {}))
-    if block_size > mcfg.max_seq_len: raise ValueError(f"block_size {block_size} exceeds the model's context {mcfg.max_seq_len}")
+    data = Curriculum(train_blocks, plan, seed=cfg.seed)
+    mcfg = preset(model, **{**(model_overrides or {}), 'vocab_size': len(tok), 'bos_token_id': tok.bos_token_id,
+                            'eos_token_id': tok.eos_token_id})
     with torch.device(device or default_device()): m = SmolLM(mcfg)
     prompts = tuple(d[:40] for d in (splits[name][1][0] for name in sources))
     rows = train(m, data, cfg, val_data=val_blocks, tokenizer=tok, prompts=prompts, resume=resume, progress=progress)
-    save_model(m, out)
+    m.save_pretrained(out)
     return m, rows

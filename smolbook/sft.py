@@ -8,23 +8,26 @@ import warnings
 from typing import Sequence
 import torch
 from torch import nn, Tensor
-from .gec import GECExample, GECFormat
-from .train import Epochs, TrainConfig, chunked_cross_entropy, train, unwrap
+from .data import Epochs
+from .losses import chunked_cross_entropy, unwrap
+from .train import TrainConfig, train
 
 # %% auto #0
 __all__ = ['SFT_DEFAULTS', 'sft_sequences', 'pack_sft', 'sft_loss', 'sft']
 
 # %% ../nbs/13_sft.ipynb #87d97a69
-def sft_sequences(fmt: GECFormat, examples: Sequence[GECExample],
+def sft_sequences(pairs: Sequence[tuple[Sequence[int], Sequence[int]]],   # (prompt ids, completion ids)
                   max_len: int | None = None,  # leave out longer sequences (with a warning)
                  ) -> list[tuple[list[int], int]]:
-    "(token ids, prompt length) for every correction of every example."
-    seqs = [(p + fmt.completion(r), len(p)) for e in examples for p in [fmt.prompt(e)] for r in e.refs]
+    "(token ids, prompt length) of every (prompt, completion) pair."
+    empty = next((i for i, (_, c) in enumerate(pairs) if not len(c)), None)
+    if empty is not None: raise ValueError(f"pair {empty}: empty completion, nothing to learn")
+    seqs = [(list(p) + list(c), len(p)) for p, c in pairs]
     if max_len is not None:
         kept = [s for s in seqs if len(s[0]) <= max_len]
         if len(kept) < len(seqs): warnings.warn(f"left out {len(seqs) - len(kept)} of {len(seqs)} sequences longer than {max_len} tokens")
         seqs = kept
-    if not seqs: raise ValueError("no training sequences: the examples are empty or all longer than max_len")
+    if not seqs: raise ValueError("no training sequences: no pairs, or all longer than max_len")
     return seqs
 
 # %% ../nbs/13_sft.ipynb #a0954d03
@@ -50,31 +53,30 @@ def pack_sft(seqs: Sequence[tuple[list[int], int]], block_size: int, pad_id: int
 
 # %% ../nbs/13_sft.ipynb #60648232
 def sft_loss(model: nn.Module, batch: dict[str, Tensor]) -> dict:
-    "Mean next-token loss over the answer tokens of packed rows (see `pack_sft`)."
+    "Next-token loss summed over the answer tokens of packed rows (see `pack_sft`), and their `count`."
     T = int((batch['attention_mask'] > 0).sum(-1).max())         # rows are filled from the left
     h = model(batch['input_ids'][:, :T], batch['attention_mask'][:, :T], hidden_only=True)   # [B, T, C]
     y = batch['labels'][:, :T]
     answer = y != -100
-    return dict(loss=chunked_cross_entropy(h[answer], unwrap(model).lm_head.weight, y[answer]), tokens=int(answer.sum()))
+    return dict(loss=chunked_cross_entropy(h[answer], unwrap(model).lm_head.weight, y[answer]), count=int(answer.sum()))
 
 # %% ../nbs/13_sft.ipynb #9be25a5f
 SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=0.0, betas=(0.9, 0.95),
                     eval_every=50, eval_batches=8, log_every=5)
 
 def sft(model: nn.Module,
-        fmt: GECFormat,
-        train_examples: Sequence[GECExample],
-        val_examples: Sequence[GECExample] = (),  # held out: validation loss during training
+        train_pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
+        val_pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),  # held out: validation loss during training
         epochs: float = 1.0,
         block_size: int = 512,                    # tokens per packed row
         max_len: int | None = None,               # leave out longer sequences (with a warning)
-        out_dir: str | None = None,               # log.jsonl and ckpt.pt
+        out_dir: str | None = None,               # log.jsonl (and ckpt.pt with ckpt_every)
+        resume: bool = False,                     # continue from out_dir/ckpt.pt
         progress: bool = True,
         **cfg) -> list[dict]:                     # TrainConfig fields, over SFT_DEFAULTS
-    "Fine-tune `model` in place on (prompt, correction) pairs; returns the training log."
-    pad = fmt.tok.pad_token_id if fmt.tok.pad_token_id is not None else fmt.tok.eos_token_id
-    data = Epochs(pack_sft(sft_sequences(fmt, train_examples, max_len), block_size, pad), seed=cfg.get('seed', 0))
-    val = pack_sft(sft_sequences(fmt, val_examples, max_len), block_size, pad) if val_examples else None
+    "Fine-tune `model` in place on (prompt, completion) pairs, the loss on completions only; returns the training log."
+    data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=cfg.get('seed', 0))
+    val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
     settings = {**SFT_DEFAULTS, **cfg}
     tc = TrainConfig(**{**settings, 'steps': data.steps(settings['batch_size'], epochs), 'out_dir': out_dir})
-    return train(model, data, tc, sft_loss, val_data=val, progress=progress)
+    return train(model, data, tc, sft_loss, val_data=val, resume=resume, progress=progress)
