@@ -12,8 +12,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_jsonl', 'hub_dataset', 'read_corpus', 'train_tokenizer',
-           'pack', 'split_docs', 'Stage', 'Curriculum', 'batch_rows', 'Epochs']
+__all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_utf8', 'read_jsonl', 'hub_dataset', 'read_corpus',
+           'train_tokenizer', 'pack', 'split_docs', 'Stage', 'Curriculum', 'batch_rows', 'Epochs']
 
 # %% ../nbs/07_data.ipynb #f9c87158
 STDLIB_MODULES = ('argparse', 'calendar', 'collections', 'csv', 'dataclasses', 'datetime', 'decimal', 'enum', 'fractions',
@@ -34,7 +34,8 @@ def python_corpus(kind: str = 'reference') -> list[str]:
     raise ValueError(f"unknown offline corpus {kind!r}: choose 'reference', 'docstrings' or 'code'")
 
 # %% ../nbs/07_data.ipynb #a04be873
-def _read_utf8(path: Path) -> str:
+def read_utf8(path: Path) -> str:
+    "The text of a UTF-8 file; an undecodable byte is an error naming the file and the offset."
     try: return path.read_bytes().decode('utf-8')
     except UnicodeDecodeError as e: raise ValueError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
 
@@ -42,7 +43,7 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict]]:
     "(`file:line`, row) for every non-blank line of a JSONL file; bad UTF-8, bad JSON or a non-object row is an error naming the line."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
-    for i, line in enumerate(_read_utf8(path).splitlines(), 1):
+    for i, line in enumerate(read_utf8(path).splitlines(), 1):
         if not line.strip(): continue
         try: row = json.loads(line)
         except json.JSONDecodeError as e: raise ValueError(f"{path}:{i}: not valid JSON ({e.msg})") from None
@@ -76,7 +77,7 @@ def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them,
                 for where, row in read_jsonl(f):
                     if not isinstance(row.get(field), str): raise ValueError(f"{where}: no text field {field!r}")
                     yield row[field]
-            else: yield from (d.strip() for d in _read_utf8(f).split('\n\n') if d.strip())
+            else: yield from (d.strip() for d in read_utf8(f).split('\n\n') if d.strip())
     for d in docs():
         if limit is not None and n >= limit: return
         n += 1; yield d

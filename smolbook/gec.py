@@ -171,7 +171,7 @@ class GECFormat:
 
     def save(self, out_dir: str | Path) -> Path:
         "Record the format in `out_dir/gec_format.json`, beside a model trained with it."
-        path = Path(out_dir) / 'gec_format.json'
+        path = Path(out_dir) / 'gec_format.json'; path.parent.mkdir(parents=True, exist_ok=True)
         rec = dict(chat=self.chat, instruction=self.instruction, shots=[list(s) for s in self.shots])
         atomic_write(path, lambda p: p.write_text(json.dumps(rec, indent=2)))
         return path

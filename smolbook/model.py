@@ -53,10 +53,19 @@ class Decoder(nn.Module):
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.hidden_size)
         self.layers = nn.ModuleList(Block(cfg, i) for i in range(cfg.num_hidden_layers))
         self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+        self.config = cfg
         cos, sin = rope_cache(cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta)  # [max_position_embeddings, hd]
         self.register_buffer('cos', cos, persistent=False)
         self.register_buffer('sin', sin, persistent=False)
         self.gradient_checkpointing = False  # recompute each block's activations in backward to save memory
+
+    def _apply(self, fn, recurse=True):
+        "`.to()`, `.bfloat16()`, ...: the RoPE tables move with the model but stay float32, recomputed, never rounded."
+        super()._apply(fn, recurse)
+        if self.cos.dtype != torch.float32 and not self.cos.is_meta:
+            cos, sin = rope_cache(self.config.head_dim, self.config.max_position_embeddings, self.config.rope_theta)
+            self.cos, self.sin = cos.to(self.cos.device), sin.to(self.sin.device)
+        return self
 
     def forward(self, input_ids: Tensor, mask: Tensor | None = None, cache: KVCache | None = None) -> Tensor:
         "`input_ids` [B, T], `mask` [B, S] over cached + new tokens -> hidden states [B, T, C]."

@@ -157,7 +157,7 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
             if bad: raise FloatingPointError(f"loss is {res['loss'].item()}")
             n0 = n0 or max(count, 1.0)                  # the same on every process
             scaler.scale(res['loss'] / n0).backward()
-        for k, v in res.items(): sums[k] = sums.get(k, 0.0) + float(v)
+        for k, v in res.items(): sums[k] = sums.get(k, 0.0) + float(v.detach() if isinstance(v, Tensor) else v)
     total = dict(zip(sums, sum_over_ranks(list(sums.values()), world, res['loss'].device)))
     n = total.pop('count')
     if not n: raise ValueError("the step's batch has nothing to learn from (count 0)")
