@@ -7,7 +7,7 @@ Splits JFLEG dev by source sentence (seeded; a third held out), then runs the co
 and a 3-shot prompt, and `smolbook eval` on the held-out part (the copy-the-source baseline is always in the
 table). Writes bench/results/gec.md and the figures viz/gec_scores.png, viz/gec_edits.png.
 """
-import argparse, platform, subprocess, sys, time
+import argparse, platform, subprocess, time
 from pathlib import Path
 import torch
 from smolbook.data import split_docs

@@ -13,7 +13,8 @@ import psutil, torch
 from transformers import LlamaConfig, LlamaForCausalLM
 from smolbook.core import preset, to_hf
 from smolbook.model import SmolLM
-from smolbook.train import lm_loss, native_precision, param_groups
+from smolbook.losses import lm_loss
+from smolbook.train import native_precision, param_groups
 
 libc = ctypes.CDLL(ctypes.util.find_library('c'))
 
@@ -59,7 +60,8 @@ def main():
     ours = SmolLM(cfg).train()
     ours.load_state_dict(hf.state_dict())
     batch = torch.randint(0, cfg.vocab_size, (4, 257))
-    runs = {'smolbook': (ours, lambda m, b: lm_loss(m, b)['loss']), 'transformers': (hf, hf_loss)}
+    mean = lambda r: r['loss'] / r['count']                 # lm_loss returns the sum over tokens and their count
+    runs = {'smolbook': (ours, lambda m, b: mean(lm_loss(m, b))), 'transformers': (hf, hf_loss)}
     opts = {k: torch.optim.AdamW(param_groups(m, 0.1), lr=1e-5, fused=True) for k, (m, _) in runs.items()}
     precisions = ['fp32'] + (['bf16'] if native_precision('cpu') == 'bf16' else [])
     rows = []

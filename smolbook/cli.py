@@ -14,7 +14,7 @@ from .hub import load_tokenizer, smollm2_gguf
 from .model import SmolLM
 from .pretrain import pretrain, DEFAULT_SOURCES, DEFAULT_STAGES
 from .train import plot_log, seed_everything
-from .gec import GEC_SAMPLE, GECExample, GECFormat, read_gec, correct
+from .gec import GEC_SAMPLE, GECFormat, read_gec, correct
 from .sft import sft
 from .gec_eval import gec_report, report_table, plot_scores, plot_edit_distances
 

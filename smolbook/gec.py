@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 import torch
-from .data import read_jsonl, hub_dataset
+from .data import read_jsonl, read_utf8, hub_dataset
 from .generate import generate
 from .hub import atomic_write, pad_id
 from .packing import prepacked
@@ -103,8 +103,8 @@ def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .j
 
 # %% ../nbs/11_gec.ipynb #97cc3719
 def _lines(path: Path) -> list[str]:
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    return [l.strip() for l in path.read_text(encoding='utf-8').splitlines()]
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
+    return [l.strip() for l in read_utf8(path).splitlines()]
 
 def read_jfleg(src: str | Path,                   # a directory holding X.src, X.ref0, ...; or the source file
                refs: Sequence[str | Path] = (),   # the reference files, when `src` is a file

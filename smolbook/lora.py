@@ -9,7 +9,7 @@ from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from safetensors.torch import save_file
-from .hub import copy_state, read_safetensors
+from .hub import atomic_write, copy_state, read_json, read_safetensors
 
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'lora_state', 'save_adapters', 'load_adapters']
@@ -90,16 +90,17 @@ def save_adapters(model: nn.Module, path: str | Path):
     "Write the LoRA tensors to `path` (safetensors) and their settings to `path`.json."
     mods = [m for m in model.modules() if isinstance(m, LoRALinear)]
     if not mods: raise ValueError("the model has no LoRA adapters")
-    path = Path(path)
-    save_file({k: v.contiguous() for k, v in lora_state(model).items()}, path)
+    path, sd = Path(path), {k: v.contiguous() for k, v in lora_state(model).items()}
     names = sorted({n.rsplit('.', 1)[-1] for n, m in model.named_modules() if isinstance(m, LoRALinear)})
-    path.with_suffix('.json').write_text(json.dumps(dict(r=mods[0].r, alpha=mods[0].alpha, targets=names)))
+    atomic_write(path, lambda p: save_file(sd, p))
+    meta = json.dumps(dict(r=mods[0].r, alpha=mods[0].alpha, targets=names))
+    atomic_write(path.with_suffix('.json'), lambda p: p.write_text(meta))
 
 def load_adapters(model: nn.Module, path: str | Path) -> nn.Module:
     "Add the adapters saved at `path` to `model` (applying LoRA first if needed)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no adapter file")
-    meta = json.loads(path.with_suffix('.json').read_text())
+    meta = read_json(path.with_suffix('.json'))
     if not any(isinstance(m, LoRALinear) for m in model.modules()):
         apply_lora(model, meta['r'], meta['alpha'], targets=tuple(meta['targets']))
     copy_state(lora_state(model), read_safetensors(path), str(path))

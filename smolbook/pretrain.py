@@ -10,7 +10,7 @@ from .core import preset
 from .data import python_corpus, read_corpus, train_tokenizer, split_docs, pack, Curriculum, Stage
 from .hub import load_tokenizer
 from .model import SmolLM
-from .train import train, TrainConfig, plot_log, seed_everything, default_device
+from .train import train, TrainConfig, seed_everything, default_device
 
 # %% auto #0
 __all__ = ['DEFAULT_SOURCES', 'DEFAULT_STAGES', 'load_docs', 'parse_stages', 'pretrain']

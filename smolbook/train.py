@@ -14,7 +14,7 @@ from torch import nn, Tensor
 from .model import SmolLM
 from .losses import lm_loss, unwrap
 from .checkpoint import save_checkpoint, load_checkpoint
-from .data import batch_rows
+from .data import batch_rows, read_jsonl
 from .generate import generate
 
 # %% auto #0
@@ -243,7 +243,7 @@ def train(model: SmolLM,
 # %% ../nbs/08_train.ipynb #b5dd0733
 def read_log(path: str | Path) -> list[dict]:
     "The rows of a run's `log.jsonl`."
-    return [json.loads(l) for l in Path(path).read_text().splitlines() if l.strip()]
+    return [row for _, row in read_jsonl(path)]
 
 def plot_log(rows: list[dict] | str | Path, title: str = ''):
     "Loss, validation perplexity and learning rate of a run (rows or a log.jsonl path); returns the figure."
