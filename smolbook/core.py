@@ -27,9 +27,13 @@ class SmolConfig:
     eos_token_id: int = 2
 
     def __post_init__(self):
+        for f in fields(self):
+            v, kind = getattr(self, f.name), {'int': int, 'float': (int, float), 'bool': bool}[f.type]
+            if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+                raise ValueError(f"{f.name} must be {f.type}, got {v!r}")
         for f in ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads',
-                  'num_key_value_heads', 'max_position_embeddings'):
-            if getattr(self, f) <= 0: raise ValueError(f"SmolConfig.{f} must be positive, got {getattr(self, f)}")
+                  'num_key_value_heads', 'max_position_embeddings', 'rope_theta', 'rms_norm_eps'):
+            if not getattr(self, f) > 0: raise ValueError(f"{f} must be positive, got {getattr(self, f)}")
         nh, nkv = self.num_attention_heads, self.num_key_value_heads
         if self.hidden_size % nh: raise ValueError(f"hidden_size={self.hidden_size} is not divisible by num_attention_heads={nh}")
         if nh % nkv: raise ValueError(f"num_attention_heads={nh} is not divisible by num_key_value_heads={nkv}")
@@ -67,7 +71,8 @@ def to_hf(cfg: SmolConfig) -> dict:
 # %% ../nbs/00_core.ipynb #a480a1ec
 def from_hf(d: dict) -> SmolConfig:
     "`SmolConfig` from a Llama `config.json` dict or a transformers config; missing fields take `LlamaConfig`'s defaults."
-    d = d.to_dict() if hasattr(d, 'to_dict') else dict(d)
+    d = d.to_dict() if hasattr(d, 'to_dict') else d
+    if not isinstance(d, dict): raise ValueError(f"a config is a JSON object, got {type(d).__name__}")
     arch = d.get('architectures') or []
     if d.get('model_type') != 'llama' and 'LlamaForCausalLM' not in arch:
         raise ValueError(f"not a Llama checkpoint: model_type={d.get('model_type')!r}, architectures={arch}")
@@ -76,9 +81,11 @@ def from_hf(d: dict) -> SmolConfig:
         raise ValueError(f"unsupported RoPE scaling {rope}")
     for k, ok in (('hidden_act', 'silu'), ('attention_bias', False), ('mlp_bias', False)):
         if d.get(k, ok) != ok: raise ValueError(f"unsupported {k}={d[k]!r} (smolbook needs {ok!r})")
-    kw = {**LLAMA_DEFAULTS, **{f.name: d[f.name] for f in fields(SmolConfig) if d.get(f.name) is not None}}
-    kw.setdefault('num_key_value_heads', kw['num_attention_heads'])
-    kw['rope_theta'] = float(d.get('rope_theta') or rope.get('rope_theta') or LLAMA_DEFAULTS['rope_theta'])
+    given = {f.name: d[f.name] for f in fields(SmolConfig) if f.name in d and not (d[f.name] is None and f.name.endswith('token_id'))}
+    kw = {**LLAMA_DEFAULTS, **given}                                     # a null token id means "not given"
+    if kw.get('num_key_value_heads') is None: kw['num_key_value_heads'] = kw['num_attention_heads']
+    theta = d['rope_theta'] if d.get('rope_theta') is not None else rope.get('rope_theta', LLAMA_DEFAULTS['rope_theta'])
+    kw['rope_theta'] = float(theta) if isinstance(theta, (int, float)) and not isinstance(theta, bool) else theta
     if isinstance(kw['eos_token_id'], list): kw['eos_token_id'] = kw['eos_token_id'][0]
     cfg = SmolConfig(**kw)
     if d.get('head_dim') not in (None, cfg.head_dim):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import torch
 from torch import Tensor
+from .hub import is_hub_id
 
 # %% auto #0
 __all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_utf8', 'read_jsonl', 'hub_dataset', 'read_corpus',
@@ -35,8 +36,8 @@ def python_corpus(kind: str = 'reference') -> list[str]:
 
 # %% ../nbs/07_data.ipynb #a04be873
 def read_utf8(path: Path) -> str:
-    "The text of a UTF-8 file; an undecodable byte is an error naming the file and the offset."
-    try: return path.read_bytes().decode('utf-8')
+    "The text of a UTF-8 file (a leading byte-order mark dropped); an undecodable byte is an error naming the file and the offset."
+    try: return path.read_bytes().decode('utf-8-sig')
     except UnicodeDecodeError as e: raise ValueError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict]]:
@@ -53,10 +54,14 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict]]:
 def hub_dataset(src: str, name: str | None = None, split: str = 'train', streaming: bool = False):
     "`datasets.load_dataset(src, name, split=split)`; a failure (offline, no such dataset) is one clear error naming `src`."
     import datasets
+    from huggingface_hub.utils import logging as hub_logging
+    if not is_hub_id(src): raise FileNotFoundError(f"{src}: no such file or directory")
+    level = hub_logging.get_verbosity(); hub_logging.set_verbosity_error()     # no retry chatter: one line if it fails
     try: return datasets.load_dataset(src, name, split=split, streaming=streaming)
     except Exception as e:
         raise FileNotFoundError(f"{src}: not a local file, and loading it from the hub failed ({type(e).__name__}: "
                                 f"{str(e).splitlines()[0][:200] if str(e) else ''})") from None
+    finally: hub_logging.set_verbosity(level)
 
 def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them, or a hub dataset id
                 field: str = 'text',  # the text field of jsonl rows and hub datasets
@@ -92,7 +97,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096, min_frequency:
     tk = Tokenizer(models.BPE())
     tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tk.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS,
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tk.train_from_iterator(texts, trainer)
     return PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<|im_start|>', eos_token='<|im_end|>',
@@ -130,6 +135,10 @@ class Stage:
     end: int
     weights: dict[str, float]
 
+    def __post_init__(self):
+        if not all(isinstance(w, (int, float)) and w >= 0 and math.isfinite(w) for w in self.weights.values()) or not sum(self.weights.values()) > 0:
+            raise ValueError(f"stage weights must be finite, non-negative and not all zero: {self.weights}")
+
 class Curriculum:
     "Mixtures of token-block sources over training steps."
     def __init__(self, sources: dict[str, Tensor], stages: list[Stage], seed: int = 0):
@@ -140,9 +149,6 @@ class Curriculum:
             if st.end <= st.start: raise ValueError(f"stage {i} is empty: steps [{st.start}, {st.end})")
             unknown = set(st.weights) - set(sources)
             if unknown: raise ValueError(f"stage {i} weights unknown sources {sorted(unknown)}")
-            bad = {k: w for k, w in st.weights.items() if not (w >= 0 and math.isfinite(w))}
-            if bad or not sum(st.weights.values()) > 0:
-                raise ValueError(f"stage {i} weights must be finite, non-negative and not all zero: {st.weights}")
         self.sources, self.stages, self.seed = sources, stages, seed
         self.names = sorted(sources)
 
@@ -187,6 +193,8 @@ class Epochs:
 
     def steps(self, batch_size: int, epochs: float = 1) -> int:
         "Optimizer steps that cover `epochs` passes over the rows."
+        if not (isinstance(epochs, (int, float)) and math.isfinite(epochs) and epochs > 0):
+            raise ValueError(f"epochs must be a finite number > 0, got {epochs}")
         return max(1, math.ceil(epochs * self.n / batch_size))
 
     def batch(self, step: int, batch_size: int):

@@ -127,7 +127,9 @@ def read_jfleg(src: str | Path,                   # a directory holding X.src, X
 
 def read_gec(src: str | Path, split: str = 'train') -> list[GECExample]:
     "GEC examples from a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file, or a CoEdIT-like hub id."
-    return read_jfleg(src) if Path(src).is_dir() else read_coedit(src, split)
+    examples = read_jfleg(src) if Path(src).is_dir() else read_coedit(src, split)
+    if not examples: raise ValueError(f"{src}: no GEC examples (CoEdIT rows need task 'gec')")
+    return examples
 
 # %% ../nbs/11_gec.ipynb #75af1f8c
 @dataclass
@@ -185,7 +187,10 @@ class GECFormat:
         except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
         if not isinstance(rec, dict) or not isinstance(rec.get('chat'), bool):
             raise ValueError(f"{path}: expected an object with a boolean 'chat'")
-        return cls(tok, chat=rec['chat'], shots=[tuple(s) for s in rec.get('shots', [])],
+        shots = rec.get('shots', [])
+        if not isinstance(shots, list) or not all(isinstance(s, list) and len(s) == 2 and all(isinstance(t, str) for t in s) for s in shots):
+            raise ValueError(f"{path}: 'shots' must be a list of [source, correction] pairs of strings")
+        return cls(tok, chat=rec['chat'], shots=[tuple(s) for s in shots],
                    instruction=rec.get('instruction', 'Fix grammar'))
 
     def answer(self, ids: Sequence[int]) -> str:
@@ -221,7 +226,11 @@ def correct(model,                        # a SmolLM
     from tqdm.auto import tqdm
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     if tokenized is None: tokenized = looks_tokenized([e.src for e in exs])
-    prompts = [fmt.prompt(e) for e in exs]
+    prompts, context = [fmt.prompt(e) for e in exs], model.config.max_position_embeddings
+    too_long = next((i for i, p in enumerate(prompts) if len(p) >= context), None)
+    if too_long is not None:
+        raise ValueError(f"source {too_long} ({exs[too_long].src[:40]!r}...) takes {len(prompts[too_long])} tokens with its "
+                         f"prompt, and the model's context is {context}: split it")
     order = sorted(range(len(exs)), key=lambda i: len(prompts[i]))
     out = [''] * len(exs)
     pad = pad_id(fmt.tok)

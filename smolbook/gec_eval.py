@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 # %% auto #0
-__all__ = ['check_lengths', 'ngrams', 'gleu_stats', 'gleu_from_stats', 'reference_draws', 'gleu', 'bleu_stats', 'bleu',
+__all__ = ['COPY', 'check_lengths', 'ngrams', 'gleu_stats', 'gleu_from_stats', 'reference_draws', 'gleu', 'bleu_stats', 'bleu',
            'sacrebleu_score', 'errant_annotator', 'errant_edits', 'f_beta', 'errant_scores', 'copy_rate', 'empty_rate',
            'gec_report', 'report_table', 'token_edit_distance', 'plot_scores', 'plot_edit_distances']
 
@@ -171,13 +171,16 @@ def _has_errant() -> bool:
     try: errant_annotator(); return True
     except ImportError: return False
 
+COPY = 'copy source'   # the baseline's row: the sources themselves as the corrections
+
 def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]], systems: dict[str, Sequence[str]],
                errant: bool | None = None,   # ERRANT columns; None: when the extra is installed
               ) -> list[dict]:
     "One row of scores per system, the copy-the-source baseline first."
+    if COPY in systems: raise ValueError(f"a system may not be called {COPY!r}: that row is the copy baseline")
     errant = _has_errant() if errant is None else errant
     rows = []
-    for name, hyps in {'copy source': sources, **systems}.items():
+    for name, hyps in {COPY: sources, **systems}.items():
         check_lengths(references, sources=sources, **{f'systems[{name!r}]': hyps})
         row = dict(system=name, GLEU=gleu(sources, hyps, references), BLEU=bleu(hyps, references),
                    sacreBLEU=sacrebleu_score(hyps, references))

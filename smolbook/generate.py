@@ -31,7 +31,8 @@ def next_token(logits: Tensor, temperature: float = 0.0, top_k: int | None = Non
                generator: torch.Generator | None = None) -> Tensor:
     "Pick one token per row of `logits` [B, V] -> [B]."
     if temperature == 0: return logits.argmax(-1)
-    logits = logits.float() / temperature
+    logits = logits.float()
+    logits = (logits - logits.amax(-1, keepdim=True)) / temperature   # all <= 0: no tiny temperature overflows
     if top_k is not None: logits = top_k_filter(logits, top_k)
     if top_p is not None and top_p < 1: logits = top_p_filter(logits, top_p)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
@@ -54,7 +55,7 @@ def generate(model: SmolLM,
     if max_new_tokens < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
     if T + max_new_tokens > cfg.max_position_embeddings:
         raise ValueError(f"prompt of {T} tokens + {max_new_tokens} new tokens exceeds the context of {cfg.max_position_embeddings}")
-    if temperature < 0 or (top_k is not None and top_k < 1) or (top_p is not None and not 0 < top_p <= 1):
+    if not temperature >= 0 or temperature == float('inf') or (top_k is not None and top_k < 1) or (top_p is not None and not 0 < top_p <= 1):
         raise ValueError(f"need temperature >= 0, top_k >= 1, 0 < top_p <= 1; got {temperature}, {top_k}, {top_p}")
     ids = input_ids.to(dev)
     mask = torch.ones_like(ids) if attention_mask is None else attention_mask.to(dev)

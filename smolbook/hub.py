@@ -60,7 +60,8 @@ def read_safetensors(path: Path) -> dict[str, Tensor]:
 
 def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     "Config and state dict of a transformers checkpoint directory (single or sharded safetensors)."
-    cfg = from_hf(read_json(path / 'config.json'))
+    try: cfg = from_hf(read_json(path / 'config.json'))
+    except ValueError as e: raise ValueError(f"{path / 'config.json'}: {e}") from None
     index = path / 'model.safetensors.index.json'
     if index.exists():
         weight_map = read_json(index).get('weight_map')
@@ -156,6 +157,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]):
     path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
     try:
         write(tmp)
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)          # as a plain open() would create it (some writers make it private)
         with open(tmp, 'rb+') as f: os.fsync(f.fileno())
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
@@ -179,8 +182,8 @@ def save_model(model: nn.Module,                   # a SmolLM
                merge: bool = False,                # fold LoRA adapters into the weights (else a model with them is refused)
                tokenizer=None) -> Path:            # also save this tokenizer's files
     "Write `model` as a Llama checkpoint: `config.json` + `model.safetensors` (+ the tokenizer)."
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in plain_state(model, merge).items()}
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)   # after the checks: a refusal leaves no folder
     if model.config.tie_word_embeddings: sd.pop('lm_head.weight')
     atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
     cfg = {**to_hf(model.config), 'torch_dtype': str(next(iter(sd.values())).dtype).removeprefix('torch.')}
@@ -195,11 +198,15 @@ def load_tokenizer(src: str | Path):
     "The transformers fast tokenizer of a hub id, a local directory or a `.gguf` file."
     from transformers import AutoTokenizer
     path = resolve(src)
-    if path.suffix == '.gguf': return AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
     if path.is_dir() and not any((path / f).exists() for f in TOKENIZER_FILES):
         raise FileNotFoundError(f"{path}: no tokenizer (tokenizer.json); save one beside the weights with "
-                                "model.save_pretrained(dir, tokenizer=tok), or name a tokenizer source")
-    return AutoTokenizer.from_pretrained(path)
+                                "model.save_pretrained(dir, tokenizer=tok)")
+    if not path.is_dir() and path.suffix != '.gguf': raise ValueError(f"{path}: expected a directory or a .gguf file")
+    try:
+        if path.suffix == '.gguf': return AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        return AutoTokenizer.from_pretrained(path)
+    except Exception as e:                           # transformers' own errors, reported in one line naming the path
+        raise ValueError(f"{path}: transformers could not load the tokenizer ({type(e).__name__}: {str(e)[:200]})") from e
 
 def pad_id(tok) -> int:
     "The id that pads batches: the tokenizer's pad token, else its EOS (never attended to)."

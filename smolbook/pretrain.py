@@ -34,7 +34,8 @@ def parse_stages(text: str, steps: int) -> list[Stage]:
     for i, m in enumerate(mixes):
         try: w = {k.strip(): float(v) for k, v in (kv.split('=') for kv in m.split(','))}
         except ValueError: raise ValueError(f"stage {i}: cannot read {m.strip()!r}; write name=weight,name=weight") from None
-        stages.append(Stage(bounds[i], bounds[i + 1], w))
+        try: stages.append(Stage(bounds[i], bounds[i + 1], w))
+        except ValueError as e: raise ValueError(f"stage {i}: {e}") from None
     return stages
 
 # %% ../nbs/09_pretrain.ipynb #3ce06f13
@@ -57,18 +58,24 @@ def pretrain(out_dir: str | Path,
              progress: bool = True,
              **train_kw) -> tuple[SmolLM, list[dict]]:  # TrainConfig fields: steps, batch_size, lr, ...
     "Pretrain a SmolLM from scratch on a curriculum over `sources`; everything is written to `out_dir`."
-    cfg = TrainConfig(out_dir=str(out_dir), ckpt_every=ckpt_every, **train_kw)
+    cfg = TrainConfig(out_dir=str(out_dir), ckpt_every=ckpt_every, **train_kw)   # checks the training settings
     plan = parse_stages(stages, cfg.steps)                # settings are checked before any data is read
     unknown = sorted({k for st in plan for k in st.weights} - set(sources))
     if unknown: raise ValueError(f"stages weight sources {unknown} that --sources does not name ({sorted(sources)})")
     context = preset(model, **(model_overrides or {})).max_position_embeddings
     if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {model!r} model's context {context}")
+    if max_docs is not None and max_docs < 2: raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
+    if not tokenizer and vocab_size < 512: raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")
+    if resume and not (Path(out_dir) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{Path(out_dir) / 'ckpt.pt'}: no checkpoint to resume")
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.seed)
     docs = {name: load_docs(spec, max_docs) for name, spec in sources.items()}
     for name, d in docs.items():
         if not d: raise ValueError(f"source {name!r} ({sources[name]}) has no documents")
-    splits = {name: split_docs(d, val_frac, cfg.seed) for name, d in docs.items()}
+    splits = {}
+    for name, d in docs.items():
+        try: splits[name] = split_docs(d, val_frac, cfg.seed)
+        except ValueError as e: raise ValueError(f"source {name!r} ({sources[name]}): {e}") from None
     if tokenizer: tok = load_tokenizer(tokenizer)
     elif resume and (out / 'tokenizer.json').exists(): tok = load_tokenizer(out)
     else: tok = train_tokenizer([t for tr, _ in splits.values() for t in tr], vocab_size)

@@ -75,6 +75,8 @@ def sft(model: nn.Module,
         progress: bool = True,
         **cfg) -> list[dict]:                     # TrainConfig fields, over SFT_DEFAULTS
     "Fine-tune `model` in place on (prompt, completion) pairs, the loss on completions only; returns the training log."
+    context = unwrap(model).config.max_position_embeddings
+    if not 1 <= block_size <= context: raise ValueError(f"block_size must be in [1, {context}] (the model's context), got {block_size}")
     data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=cfg.get('seed', 0))
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
     settings = {**SFT_DEFAULTS, **cfg}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #a1b17191
 from __future__ import annotations
-import json, math, os, random, time
+import json, math, os, random, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -64,6 +64,20 @@ class TrainConfig:
     log_every: int = 10
     out_dir: str | None = None      # log.jsonl and ckpt.pt go here
     seed: int = 0
+
+    def __post_init__(self):
+        for f in ('steps', 'batch_size', 'grad_accum', 'eval_batches', 'log_every'):
+            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1): raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
+        for f in ('warmup', 'eval_every', 'sample_every', 'ckpt_every'):
+            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 0): raise ValueError(f"{f} must be 0 or more, got {getattr(self, f)}")
+        for f in ('lr', 'min_lr', 'weight_decay', 'grad_clip'):
+            v = getattr(self, f)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0 and (v > 0 or f != 'lr')):
+                raise ValueError(f"{f} must be a finite number {'> 0' if f == 'lr' else '>= 0'}, got {v}")
+        if self.batch_size % self.grad_accum:
+            raise ValueError(f"batch_size {self.batch_size} is not divisible by grad_accum {self.grad_accum}")
+        if self.schedule not in ('cosine', 'constant'): raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+        if self.precision not in ('auto', 'fp32', 'bf16', 'fp16'): raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got {self.precision!r}")
 
 # %% ../nbs/08_train.ipynb #361d13e1
 def default_device() -> torch.device:
@@ -132,7 +146,11 @@ def sum_over_ranks(xs: list[float], world: int, device=None) -> list[float]:
 # %% ../nbs/08_train.ipynb #23dc0289
 class Logger:
     "Appends one JSON object per line to `path` (when given) and keeps them in `rows`."
-    def __init__(self, path: Path | None): self.path, self.rows = path, []
+    def __init__(self, path: Path | None, resume_at: int | None = None):
+        self.path, self.rows = path, []
+        if path and resume_at is not None and path.exists():      # steps after the checkpoint are run (and logged) again
+            keep = [r for r in read_log(path) if r.get('step', 0) < resume_at]
+            path.write_text(''.join(json.dumps(r) + '\n' for r in keep))
     def __call__(self, **row):
         self.rows.append(row)
         if self.path:
@@ -196,6 +214,8 @@ def train(model: SmolLM,
     rank, world = init_distributed(model.device)
     if cfg.batch_size % (cfg.grad_accum * world):
         raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum {cfg.grad_accum} x {world} processes")
+    if cfg.warmup >= cfg.steps > 1:
+        warnings.warn(f"warmup ({cfg.warmup} steps) is as long as the run ({cfg.steps} steps): the learning rate never reaches {cfg.lr}")
     out = Path(cfg.out_dir) if cfg.out_dir else None
     if resume and not out: raise ValueError("resume needs cfg.out_dir")
     if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
@@ -207,7 +227,7 @@ def train(model: SmolLM,
                             fused=model.device.type in ('cuda', 'cpu'))
     torch.manual_seed(cfg.seed)
     start = load_checkpoint(out / 'ckpt.pt', model, opt, scaler)['step'] if resume else 0
-    log = Logger(out / 'log.jsonl' if out and rank == 0 else None)
+    log = Logger(out / 'log.jsonl' if out and rank == 0 else None, start if resume else None)
     log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(), **{**asdict(cfg), 'precision': prec})
     stage_of = getattr(data, 'stage', None)
     model.train()
