@@ -8,38 +8,49 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['chunked_cross_entropy', 'unwrap', 'lm_loss']
+__all__ = ['chunked_cross_entropy', 'token_logps', 'unwrap', 'lm_loss']
 
 # %% ../nbs/07a_losses.ipynb #fbe1241e
+def _head_pass(h: Tensor, w: Tensor, y: Tensor, chunk: int, cd: torch.dtype,
+               need: tuple[bool, bool] = (False, False), weight: Tensor | None = None):
+    "Targets' log-probs [N] under `h @ w.T`, `chunk` rows at a time, and as `need`ed the gradients of -Σ weight·logp to h and w."
+    with torch.autocast(h.device.type, enabled=False):
+        hd, wd = h.to(cd), w.to(cd)
+        gh = torch.empty_like(hd) if need[0] else None
+        gw = torch.zeros_like(w) if need[1] else None
+        logp = h.new_zeros(len(y), dtype=torch.float32)
+        z = h.new_empty(min(chunk, len(y)), len(w), dtype=torch.float32)   # one chunk of logits, reused
+        zd = z if cd == torch.float32 else torch.empty_like(z, dtype=cd)  # the same in the products' dtype
+        for i in range(0, len(y), chunk):
+            hc, yc = hd[i:i + chunk], y[i:i + chunk]
+            zc, gc, ok, tgt = z[:len(yc)], zd[:len(yc)], yc != -100, yc.clamp(min=0)[:, None]
+            zc.copy_(torch.mm(hc, wd.T, out=gc))                         # [c, V] logits
+            m = zc.amax(-1, keepdim=True)
+            picked = zc.gather(1, tgt)                                   # [c, 1] the targets' logits
+            s = zc.sub_(m).exp_().sum(-1, keepdim=True)                  # zc = exp(z - max), in place
+            logp[i:i + chunk] = (picked - m - s.log()).squeeze(1) * ok   # log-softmax of the targets
+            if not any(need): continue
+            zc.div_(s)                                                   # softmax
+            zc[torch.arange(len(yc), device=h.device), tgt[:, 0]] -= 1   # softmax - onehot = d(-logp)/dz
+            if weight is None: zc[~ok] = 0                               # weight 1; ignored rows 0
+            else: zc.mul_((weight[i:i + chunk] * ok)[:, None])
+            g = gc.copy_(zc)
+            if need[0]: torch.mm(g, wd, out=gh[i:i + chunk])
+            if need[1]: gw.addmm_(g.T, hc) if cd == w.dtype else gw.add_(g.T @ hc)
+    return logp, (gh.to(h.dtype) if need[0] else None), gw
+
+def _compute_dtype(h: Tensor) -> torch.dtype:
+    "The products' dtype: autocast's when it is on, else the hidden states'."
+    dev = h.device.type
+    return torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else h.dtype
+
+# %% ../nbs/07a_losses.ipynb #c95130f4
 class _ChunkedCE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, h: Tensor, w: Tensor, y: Tensor, chunk: int) -> Tensor:
-        dev, (need_h, need_w) = h.device.type, ctx.needs_input_grad[:2]
-        cd = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else h.dtype   # the products' dtype
-        total = torch.zeros((), dtype=torch.float32, device=h.device)
-        with torch.autocast(dev, enabled=False):
-            hd, wd = h.to(cd), w.to(cd)
-            gh = torch.empty_like(hd) if need_h else None
-            gw = torch.zeros_like(w) if need_w else None
-            z = h.new_empty(min(chunk, len(y)), len(w), dtype=torch.float32)   # one chunk of logits, reused
-            zd = z if cd == torch.float32 else torch.empty_like(z, dtype=cd)  # the same in the products' dtype
-            for i in range(0, len(y), chunk):
-                hc, yc = hd[i:i + chunk], y[i:i + chunk]
-                zc, gc, ok, tgt = z[:len(yc)], zd[:len(yc)], yc != -100, yc.clamp(min=0)[:, None]
-                zc.copy_(torch.mm(hc, wd.T, out=gc))                         # [c, V] logits
-                m = zc.amax(-1, keepdim=True)
-                picked = zc.gather(1, tgt)                                   # [c, 1] the targets' logits
-                s = zc.sub_(m).exp_().sum(-1, keepdim=True)                  # zc = exp(z - max), in place
-                total -= ((picked - m - s.log()).squeeze(1) * ok).sum()      # log-softmax of the targets
-                if not (need_h or need_w): continue
-                zc.div_(s)                                                   # softmax
-                zc[torch.arange(len(yc), device=h.device), tgt[:, 0]] -= 1   # minus one-hot
-                zc[~ok] = 0                                                  # ignored rows
-                g = gc.copy_(zc)                                             # d summed loss / d logits
-                if need_h: torch.mm(g, wd, out=gh[i:i + chunk])
-                if need_w: gw.addmm_(g.T, hc) if cd == w.dtype else gw.add_(g.T @ hc)
-        ctx.grads = (gh.to(h.dtype) if need_h else None, gw)
-        return total
+        logp, gh, gw = _head_pass(h, w, y, chunk, _compute_dtype(h), ctx.needs_input_grad[:2])
+        ctx.grads = (gh, gw)
+        return -logp.sum()
 
     @staticmethod
     def backward(ctx, grad: Tensor):
@@ -53,6 +64,26 @@ def chunked_cross_entropy(h: Tensor,      # [..., C] hidden states (leading dims
                           chunk: int = 256) -> Tensor:   # sum over the targets that are not -100, fp32
     "Summed cross-entropy of the logits `h @ w.T`, computed `chunk` rows at a time, never holding all logits."
     return _ChunkedCE.apply(h.reshape(-1, h.shape[-1]), w, y.reshape(-1), chunk)
+
+# %% ../nbs/07a_losses.ipynb #a330a662
+class _TokenLogps(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, h: Tensor, w: Tensor, y: Tensor, chunk: int) -> Tensor:
+        ctx.save_for_backward(h, w, y); ctx.chunk, ctx.cd = chunk, _compute_dtype(h)
+        return _head_pass(h, w, y, chunk, ctx.cd)[0]
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        h, w, y = ctx.saved_tensors
+        _, gh, gw = _head_pass(h, w, y, ctx.chunk, ctx.cd, ctx.needs_input_grad[:2], -grad.float())
+        return gh, gw, None, None
+
+def token_logps(h: Tensor,      # [..., C] hidden states
+                w: Tensor,      # [V, C] output head
+                y: Tensor,      # [...] targets; -100 = ignored
+                chunk: int = 256) -> Tensor:   # [...] fp32 log p(y | h); 0 where y is -100
+    "Log-probability of each target under the logits `h @ w.T`, `chunk` rows at a time, with a backward pass."
+    return _TokenLogps.apply(h.reshape(-1, h.shape[-1]), w, y.reshape(-1), chunk).view(y.shape)
 
 # %% ../nbs/07a_losses.ipynb #458503b1
 def unwrap(model: nn.Module) -> nn.Module:
