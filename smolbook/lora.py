@@ -5,6 +5,7 @@
 # %% ../nbs/10_lora.ipynb #791a4f60
 from __future__ import annotations
 import json, math
+from contextlib import contextmanager
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
@@ -12,7 +13,8 @@ from safetensors.torch import save_file
 from .hub import atomic_write, copy_state, read_json, read_safetensors
 
 # %% auto #0
-__all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'lora_state', 'save_adapters', 'load_adapters']
+__all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'adapters_off', 'lora_state', 'save_adapters',
+           'load_adapters']
 
 # %% ../nbs/10_lora.ipynb #8f126806
 class LoRALinear(nn.Linear):
@@ -28,8 +30,10 @@ class LoRALinear(nn.Linear):
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
         self.r, self.alpha, self.scale, self.dropout = r, alpha, alpha / r, nn.Dropout(dropout)
         self.w0 = None                                 # the unmerged weight while merged
+        self.off = False                               # True inside `adapters_off`: the base layer alone
 
     def forward(self, x: Tensor) -> Tensor:            # [..., in] -> [..., out]
+        if self.off: return F.linear(x, self.weight if self.w0 is None else self.w0)
         y = F.linear(x, self.weight)
         if self.w0 is not None: return y               # merged: W already holds the update
         return y + F.linear(F.linear(self.dropout(x), self.lora_A), self.lora_B) * self.scale
@@ -80,6 +84,16 @@ def merge_and_unload(model: nn.Module) -> nn.Module:
                 plain.weight = nn.Parameter(child.merged_weight(), requires_grad=False)
                 setattr(parent, name, plain)
     return model
+
+# %% ../nbs/10_lora.ipynb #ebb78c5e
+@contextmanager
+def adapters_off(model: nn.Module):
+    "Inside the block every `LoRALinear` of `model` computes its base layer alone, merged or not."
+    mods = [m for m in model.modules() if isinstance(m, LoRALinear)]
+    for m in mods: m.off = True
+    try: yield model
+    finally:
+        for m in mods: m.off = False
 
 # %% ../nbs/10_lora.ipynb #1ab7b60e
 def lora_state(model: nn.Module) -> dict[str, Tensor]:
