@@ -19,8 +19,8 @@ from .generate import generate
 
 # %% auto #0
 __all__ = ['native_precision', 'lr_at', 'TrainConfig', 'default_device', 'seed_everything', 'split_batch', 'batch_to',
-           'param_groups', 'mixed_precision', 'evaluate', 'init_distributed', 'sum_over_ranks', 'Logger', 'train_step',
-           'every', 'log_samples', 'train', 'read_log', 'plot_log']
+           'param_groups', 'mixed_precision', 'evaluate', 'init_distributed', 'sum_over_ranks', 'Logger', 'step_totals',
+           'train_step', 'every', 'log_samples', 'train', 'read_log', 'plot_log']
 
 # %% ../nbs/08_train.ipynb #731d78bd
 def native_precision(device: torch.device | str) -> str:
@@ -120,14 +120,16 @@ def evaluate(model: SmolLM,
     "Loss per unit over the first `n_batches` batches of `data`: the summed losses over the summed counts."
     was = model.training; model.eval()
     n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
-    total, count = 0.0, 0.0
-    for i in range(0, min(n, batch_size * n_batches), batch_size):
+    batches = [batch_rows(data, slice(i, i + batch_size)) for i in range(0, min(n, batch_size * n_batches), batch_size)]
+    totals, total, count = step_totals(loss_fn, batches), 0.0, 0.0
+    for b in batches:
         with autocast or nullcontext():
-            res = loss_fn(model, batch_to(batch_rows(data, slice(i, i + batch_size)), model.device))
+            b = batch_to(b, model.device)
+            res = loss_fn(model, b, totals) if totals else loss_fn(model, b)
         total += float(res['loss']); count += float(res['count'])
     model.train(was)
     if not count: raise ValueError("evaluate: the validation data has nothing to score (count 0)")
-    return total / count
+    return total if totals else total / count
 
 # %% ../nbs/08_train.ipynb #828576d5
 def init_distributed(device: torch.device) -> tuple[int, int]:
@@ -157,6 +159,12 @@ class Logger:
             with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
 
 # %% ../nbs/08_train.ipynb #d8548860
+def step_totals(loss_fn: Callable, micro: list, world: int = 1, device=None) -> dict | None:
+    "`loss_fn.counts` summed over the micro-batches and processes of a step; None for a loss without `counts`."
+    if not hasattr(loss_fn, 'counts'): return None
+    per = [loss_fn.counts(mb) for mb in micro]
+    return dict(zip(per[0], sum_over_ranks([sum(float(c[k]) for c in per) for k in per[0]], world, device)))
+
 def train_step(fwd: nn.Module,                   # the model, or its DDP/compile wrapper
                opt: torch.optim.Optimizer,
                scaler: torch.amp.GradScaler,
@@ -167,24 +175,28 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
     "One optimizer step: the step's mean `loss` per unit, `count`, `tokens`, `grad_norm`, and the means of logged sums."
     model, sums, n0 = unwrap(fwd), {}, None
     micro = split_batch(split_batch(batch, world)[rank], cfg.grad_accum)   # this process's share, in micro-batches
+    totals = step_totals(loss_fn, micro, world, model.device)
     for i, mb in enumerate(micro):
         sync = world == 1 or i == len(micro) - 1        # DDP reduces gradients on the last micro-batch only
         with nullcontext() if sync else fwd.no_sync():
-            with autocast or nullcontext(): res = loss_fn(fwd, batch_to(mb, model.device))
+            with autocast or nullcontext():
+                mb = batch_to(mb, model.device)
+                res = loss_fn(fwd, mb, totals) if totals else loss_fn(fwd, mb)
             count, bad = sum_over_ranks([float(res['count']), float(not res['loss'].isfinite())], world, res['loss'].device)
             if bad: raise FloatingPointError(f"loss is {res['loss'].item()}")
-            n0 = n0 or max(count, 1.0)                  # the same on every process
+            n0 = 1.0 if totals else n0 or max(count, 1.0)   # the same on every process
             scaler.scale(res['loss'] / n0).backward()
         for k, v in res.items(): sums[k] = sums.get(k, 0.0) + float(v.detach() if isinstance(v, Tensor) else v)
     total = dict(zip(sums, sum_over_ranks(list(sums.values()), world, res['loss'].device)))
     n = total.pop('count')
     if not n: raise ValueError("the step's batch has nothing to learn from (count 0)")
+    norm = 1.0 if totals else n                          # with totals the loss already is the step's mean
     scaler.unscale_(opt)
     for p in model.parameters():
-        if p.grad is not None: p.grad.mul_(world * n0 / n)
+        if p.grad is not None: p.grad.mul_(world * n0 / norm)
     gnorm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
     scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
-    return dict(loss=total.pop('loss') / n, count=n, tokens=total.pop('tokens', n), grad_norm=gnorm.item(),
+    return dict(loss=total.pop('loss') / norm, count=n, tokens=total.pop('tokens', n), grad_norm=gnorm.item(),
                 **{k: v / n for k, v in total.items()})
 
 # %% ../nbs/08_train.ipynb #838db9fe
