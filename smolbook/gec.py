@@ -163,9 +163,13 @@ class GECFormat:
         "Token ids of the prompt for an example (or a bare source text)."
         return self.encode(self.prompt_text(ex) if isinstance(ex, str) else self.prompt_text(ex.src, ex.instruction))
 
+    def completion_text(self, correction: str) -> str:
+        "The text that follows the prompt (before EOS): the correction, after a space in the completion format."
+        return correction if self.chat else ' ' + correction
+
     def completion(self, correction: str) -> list[int]:
         "Token ids the model should produce after the prompt: the correction, then EOS."
-        return self.encode(correction if self.chat else ' ' + correction) + [self.tok.eos_token_id]
+        return self.encode(self.completion_text(correction)) + [self.tok.eos_token_id]
 
     def pairs(self, examples: Sequence[GECExample]) -> list[tuple[list[int], list[int]]]:
         "(prompt ids, completion ids) for every correction of every example: what fine-tuning learns."
@@ -221,8 +225,12 @@ def correct(model,                        # a SmolLM
             batch_size: int = 16,
             max_new_tokens: int | None = None,   # default: 1.5 x the longest source's tokens + 16
             tokenized: bool | None = None,       # re-tokenise answers PTB-style; None: when the sources look tokenised
+            temperature: float = 0.0,            # 0: greedy; above 0: sample (see `generate`)
+            top_k: int | None = None,            # sample from the k most likely tokens
+            top_p: float | None = None,          # sample from the most likely tokens up to probability p
+            seed: int | None = None,             # batch b samples with seed + b (None: torch's global RNG)
             progress: bool = True) -> list[str]:
-    "Greedy corrections of `sources`, in order; the weights are packed once for all batches (`prepacked`)."
+    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`)."
     from tqdm.auto import tqdm
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     if tokenized is None: tokenized = looks_tokenized([e.src for e in exs])
@@ -235,14 +243,15 @@ def correct(model,                        # a SmolLM
     out = [''] * len(exs)
     pad = pad_id(fmt.tok)
     with prepacked(model):
-        for b in tqdm(range(0, len(order), batch_size), disable=not progress, desc='correct'):
-            idx = order[b:b + batch_size]
+        for b, at in enumerate(tqdm(range(0, len(order), batch_size), disable=not progress, desc='correct')):
+            idx = order[at:at + batch_size]
             T = max(len(prompts[i]) for i in idx)
             ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
             mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
             n_new = max_new_tokens or int(1.5 * max(len(fmt.encode(exs[i].src)) for i in idx)) + 16
             n_new = min(n_new, model.config.max_position_embeddings - T)
-            new = generate(model, ids, mask, max_new_tokens=n_new, eos_token_id=fmt.stop_ids)
+            new = generate(model, ids, mask, max_new_tokens=n_new, temperature=temperature, top_k=top_k, top_p=top_p,
+                           eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b)
             for i, row in zip(idx, new.tolist()):
                 ans = fmt.answer(row)
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
