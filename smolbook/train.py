@@ -66,6 +66,7 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
+        if isinstance(self.out_dir, Path): self.out_dir = str(self.out_dir)   # logged as JSON
         for f in ('steps', 'batch_size', 'grad_accum', 'eval_batches', 'log_every'):
             if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1): raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
         for f in ('warmup', 'eval_every', 'sample_every', 'ckpt_every'):
