@@ -14,7 +14,7 @@ from .gec import GECExample, GECFormat, correct
 from .hub import atomic_write
 
 # %% auto #0
-__all__ = ['rank_candidates', 'sample_candidates', 'make_pairs', 'write_pairs', 'read_pairs', 'plot_margins']
+__all__ = ['rank_candidates', 'sample_candidates', 'make_pairs', 'check_pair', 'write_pairs', 'read_pairs', 'plot_margins']
 
 # %% ../nbs/14_pairs.ipynb #4b3c76c4
 def rank_candidates(refs: Sequence[str],           # the corrections of one sentence (at least one)
@@ -72,7 +72,7 @@ def make_pairs(model,                                    # a SmolLM, usually fin
     return rows
 
 # %% ../nbs/14_pairs.ipynb #2d2cc55c
-def _check_pair(where: str, row: dict) -> dict:
+def check_pair(where: str, row: dict) -> dict:
     "`row` if it is a usable preference pair, else a ValueError that starts with `where`."
     for k in ('prompt', 'chosen', 'rejected'):
         if k not in row: raise ValueError(f"{where}: missing field {k!r}")
@@ -84,14 +84,14 @@ def _check_pair(where: str, row: dict) -> dict:
 
 def write_pairs(rows: Sequence[dict], path: str | Path) -> Path:
     "Write preference rows as JSON lines, atomically, after checking every row."
-    for i, r in enumerate(rows, 1): _check_pair(f'row {i}', r)
+    for i, r in enumerate(rows, 1): check_pair(f'row {i}', r)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda p: p.write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows), encoding='utf-8'))
     return path
 
 def read_pairs(path: str | Path) -> list[dict]:
     "The preference rows of a JSON-lines file, each checked (errors name the file and line)."
-    rows = [_check_pair(where, row) for where, row in read_jsonl(path)]
+    rows = [check_pair(where, row) for where, row in read_jsonl(path)]
     if not rows: raise ValueError(f"{path}: no preference pairs")
     return rows
 
