@@ -22,7 +22,7 @@ from .lora import apply_lora
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
-__all__ = ['DEFAULT_SHOTS', 'MODEL_HELP', 'PRECISIONS', 'parser', 'main']
+__all__ = ['DEFAULT_SHOTS', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
 def _load(src: str | None):
@@ -216,6 +216,7 @@ def _prefs(a: argparse.Namespace):
 # %% ../nbs/90_cli.ipynb #fcb09895
 MODEL_HELP = 'hub id, transformers directory or .gguf file (default: the offline SmolLM2-135M-Instruct)'
 PRECISIONS = ['auto', 'fp32', 'bf16', 'fp16']
+DATA_HELP = 'a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file or a hub id'
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     "Shows a flag's default when it has a value worth showing (not for required flags, switches or unset ones)."
@@ -227,6 +228,10 @@ def _command(sub, name: str, run, help: str, description: str) -> argparse.Argum
     c = sub.add_parser(name, help=help, description=description, formatter_class=_Help)
     c.set_defaults(run=run)
     return c
+
+def _shot_flags(c: argparse.ArgumentParser):
+    c.add_argument('--shots', help='few-shot examples (any --data format of sft); default: packaged examples for a model not fine-tuned')
+    c.add_argument('--n-shots', type=int, default=3, help='examples taken from --shots')
 
 def _training_flags(c: argparse.ArgumentParser, specs, resume_help: str):
     "`--name` flags from (name, type, default, help), then --precision and --resume."
@@ -269,7 +274,7 @@ def parser() -> argparse.ArgumentParser:
                  'Fine-tune a model on GEC data (the recipe of nbs/13_sft.ipynb). Writes the model, its tokenizer, '
                  'its prompt format (gec_format.json, which smolbook correct reads) and log.jsonl to --out; the '
                  'optimizer checkpoint (about 1.6 GB for the 135M model) only with --ckpt-every.')
-    f.add_argument('--data', required=True, help='a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file or a hub id')
+    f.add_argument('--data', required=True, help=DATA_HELP)
     f.add_argument('--model', help=MODEL_HELP)
     f.add_argument('--out', required=True, help='folder for the fine-tuned model, tokenizer, prompt format and log.jsonl')
     f.add_argument('--val-frac', type=float, default=0.05, help='sources held out for the validation loss (0: none)')
@@ -284,18 +289,16 @@ def parser() -> argparse.ArgumentParser:
                  'A model written by smolbook sft is asked in the format it was trained with; any other model gets '
                  'few-shot examples.')
     c.add_argument('--model', help=MODEL_HELP)
-    c.add_argument('--shots', help='few-shot examples (any --data format of sft); default: packaged examples for a model not fine-tuned')
-    c.add_argument('--n-shots', type=int, default=3, help='examples taken from --shots')
+    _shot_flags(c)
     c.add_argument('--batch-size', type=int, default=16, help='sentences decoded together')
     pr = _command(sub, 'pairs', _pairs, 'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
                   'Sample corrections of every --data sentence from --model at each temperature, rank them by character '
                   'edit distance to the nearest reference, and write the nearest (chosen) and farthest (rejected) as a '
                   'jsonl of prompt, chosen, rejected (TRL\'s fields), with a histogram of the margins beside it.')
-    pr.add_argument('--data', required=True, help='a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file or a hub id')
+    pr.add_argument('--data', required=True, help=DATA_HELP)
     pr.add_argument('--model', help=MODEL_HELP)
     pr.add_argument('--out', required=True, help='the pairs file (.jsonl); the margins plot goes beside it (.png)')
-    pr.add_argument('--shots', help='few-shot examples for a model not fine-tuned (any --data format)')
-    pr.add_argument('--n-shots', type=int, default=3, help='examples taken from --shots')
+    _shot_flags(pr)
     pr.add_argument('--temperatures', default='1.0,0.5', help='sampling temperatures, comma-separated')
     pr.add_argument('--samples', type=int, default=4, help='samples per temperature per sentence')
     pr.add_argument('--with-reference', action='store_true', help='chosen: the reference, not the best sample')
