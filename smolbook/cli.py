@@ -221,7 +221,8 @@ DATA_HELP = 'a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file or a
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     "Shows a flag's default when it has a value worth showing (not for required flags, switches or unset ones)."
     def _get_help_string(self, action):
-        if action.required or action.default in (None, False) or action.default is argparse.SUPPRESS: return action.help
+        if action.required or action.default is None or action.default is False or action.default is argparse.SUPPRESS:
+            return action.help                                      # (0 and 0.0 are real defaults: shown)
         return super()._get_help_string(action)
 
 def _command(sub, name: str, run, help: str, description: str) -> argparse.ArgumentParser:
