@@ -1,6 +1,6 @@
 """Memory and speed of one DPO step on the real SmolLM2-135M weights: smolbook vs TRL's DPOTrainer, same pairs, batch, length and precision.
 
-    python bench/dpo.py [--pairs 8] [--steps 3]
+    python bench/dpo.py [--pairs 8,16] [--steps 2]
 
 Each variant runs in its own process, which first imports torch, transformers and trl (so all start from the same
 resident memory), then loads the model(s) and takes one untimed and `--steps` timed optimizer steps. Peak resident
@@ -26,9 +26,10 @@ def variant(name: str, n: int, steps: int, hf_dir: str) -> dict:
     times = []
     if name.startswith('smolbook'):
         from smolbook.model import SmolLM
-        from smolbook.dpo import PreferenceLoss, tokenize_pairs, reference_logps
+        from smolbook.dpo import PreferenceLoss, tokenize_pairs, reference_logps, PREF_DEFAULTS
         from smolbook.train import TrainConfig, param_groups, train_step, mixed_precision
         model = SmolLM.from_pretrained(hf_dir); model.train()
+        model.model.gradient_checkpointing = PREF_DEFAULTS['grad_checkpointing']    # as `smolbook dpo` trains (TRL's default too)
         data = tokenize_pairs(tok, rows)
         loss = PreferenceLoss()
         if name == 'smolbook, live reference': loss.ref = SmolLM.from_pretrained(hf_dir).eval()
@@ -58,8 +59,8 @@ VARIANTS = ['TRL DPOTrainer, live reference', 'TRL DPOTrainer, precomputed refer
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--pairs', type=int, default=8, help='pairs per step (the batch)')
-    p.add_argument('--steps', type=int, default=3, help='timed steps after one untimed')
+    p.add_argument('--pairs', default='8,16', help='pairs per step (the batch), one table per comma-separated size')
+    p.add_argument('--steps', type=int, default=2, help='timed steps after one untimed')
     p.add_argument('--variant', help=argparse.SUPPRESS)
     p.add_argument('--hf-dir', default='/tmp/bench-dpo-smollm2', help='where the weights are written in transformers format')
     a = p.parse_args()
@@ -68,20 +69,25 @@ def main():
     from smolbook.model import SmolLM
     from smolbook.hub import load_tokenizer, smollm2_gguf
     SmolLM.from_pretrained(smollm2_gguf()).save_pretrained(a.hf_dir, tokenizer=load_tokenizer(smollm2_gguf()))
-    res = []
-    for v in VARIANTS:
-        r = subprocess.run([sys.executable, __file__, '--variant', v, '--pairs', str(a.pairs), '--steps', str(a.steps), '--hf-dir', a.hf_dir],
-                           capture_output=True, text=True)
-        if r.returncode: sys.exit(f'{v} failed:\n{r.stderr[-3000:]}')
-        res.append(json.loads(r.stdout.strip().splitlines()[-1])); print(res[-1], flush=True)
-    trl = res[0]
     cpu = f'{torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, torch {torch.__version__}, {platform.machine()}'
-    md = [f'# One DPO step on SmolLM2-135M: {a.pairs} pairs per step, fp32\n', f'CPU capability {cpu}; `python bench/dpo.py`.\n',
-          '| variant | peak RSS (MB) | above the common start (MB) | ratio to TRL, live reference | step (s) | ratio |',
-          '|---|---:|---:|---:|---:|---:|']
-    for r in res:
-        above, t_above = r['peak_mb'] - r['start_mb'], trl['peak_mb'] - trl['start_mb']
-        md.append(f"| {r['name']} | {r['peak_mb']:.0f} | {above:.0f} | {above / t_above:.2f} | {r['step_s']:.2f} | {r['step_s'] / trl['step_s']:.2f} |")
-    Path('bench/results/dpo.md').write_text('\n'.join(md) + '\n'); print('\n'.join(md))
+    md = [f'# One DPO step on SmolLM2-135M, fp32: smolbook vs TRL DPOTrainer\n',
+          f'CPU capability {cpu}; `python bench/dpo.py --pairs {a.pairs} --steps {a.steps}`. Both train with gradient checkpointing '
+          "(TRL's default, and `smolbook dpo`'s); peak resident memory is the process's high-water mark, above the memory "
+          'after importing torch, transformers and trl; step time is the mean of the timed steps.\n']
+    for n in map(int, a.pairs.split(',')):
+        res = []
+        for v in VARIANTS:
+            r = subprocess.run([sys.executable, __file__, '--variant', v, '--pairs', str(n), '--steps', str(a.steps), '--hf-dir', a.hf_dir],
+                               capture_output=True, text=True)
+            if r.returncode: sys.exit(f'{v} failed:\n{r.stderr[-3000:]}')
+            res.append(json.loads(r.stdout.strip().splitlines()[-1])); print(res[-1], flush=True)
+        trl = res[0]
+        md += [f'## {n} pairs per step\n', '| variant | peak RSS (MB) | above the common start (MB) | ratio to TRL, live reference | step (s) | ratio |',
+               '|---|---:|---:|---:|---:|---:|']
+        for r in res:
+            above, t_above = r['peak_mb'] - r['start_mb'], trl['peak_mb'] - trl['start_mb']
+            md.append(f"| {r['name']} | {r['peak_mb']:.0f} | {above:.0f} | {above / t_above:.2f} | {r['step_s']:.2f} | {r['step_s'] / trl['step_s']:.2f} |")
+        md.append('')
+    Path('bench/results/dpo.md').write_text('\n'.join(md)); print('\n'.join(md))
 
 if __name__ == '__main__': main()
