@@ -64,7 +64,7 @@ def main():
     p.add_argument('--variant', help=argparse.SUPPRESS)
     p.add_argument('--hf-dir', default='/tmp/bench-dpo-smollm2', help='where the weights are written in transformers format')
     a = p.parse_args()
-    if a.variant: print(json.dumps(variant(a.variant, a.pairs, a.steps, a.hf_dir))); return
+    if a.variant: print(json.dumps(variant(a.variant, int(a.pairs), a.steps, a.hf_dir))); return
     import torch
     from smolbook.model import SmolLM
     from smolbook.hub import load_tokenizer, smollm2_gguf
