@@ -14,8 +14,8 @@ from .core import SmolConfig, from_hf, to_hf
 
 # %% auto #0
 __all__ = ['TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir',
-           'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint', 'atomic_write',
-           'plain_state', 'save_model', 'load_tokenizer', 'pad_id']
+           'to_mixtral', 'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint',
+           'atomic_write', 'plain_state', 'save_model', 'load_tokenizer', 'pad_id']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def smollm2_gguf() -> Path:
@@ -59,7 +59,7 @@ def read_safetensors(path: Path) -> dict[str, Tensor]:
     except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
 
 def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
-    "Config and state dict of a transformers checkpoint directory (single or sharded safetensors)."
+    "Config and state dict of a transformers Llama or Mixtral directory (single or sharded safetensors), under smolbook's names."
     try: cfg = from_hf(read_json(path / 'config.json'))
     except ValueError as e: raise ValueError(f"{path / 'config.json'}: {e}") from None
     index = path / 'model.safetensors.index.json'
@@ -73,7 +73,34 @@ def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     elif (path / 'model.safetensors').exists(): sd = read_safetensors(path / 'model.safetensors')
     elif list(path.glob('*.bin')): raise ValueError(f"{path}: only pickled .bin weights; convert them to safetensors")
     else: raise FileNotFoundError(f"{path}: no model.safetensors or model.safetensors.index.json")
-    return cfg, sd
+    return cfg, from_mixtral(sd) if cfg.num_local_experts else sd
+
+# %% ../nbs/05_hub.ipynb #0ccfd8a0
+_EXPERT_NAMES = {'gate_proj': 'w1', 'down_proj': 'w2', 'up_proj': 'w3'}
+
+def to_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
+    "A mixture-of-experts state dict under Mixtral's checkpoint names (`block_sparse_moe`, experts' w1/w2/w3)."
+    def name(k: str) -> str:
+        m = re.fullmatch(r'(model\.layers\.\d+)\.mlp\.(gate\.weight|experts\.(\d+)\.(\w+)\.weight)', k)
+        if not m: return k
+        return f'{m[1]}.block_sparse_moe.' + (m[2] if m[3] is None else f'experts.{m[3]}.{_EXPERT_NAMES[m[4]]}.weight')
+    return {name(k): v for k, v in sd.items()}
+
+def from_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
+    "smolbook's names for a Mixtral state dict: the hub's layout, or transformers' packed experts."
+    ours, out = {v: k for k, v in _EXPERT_NAMES.items()}, {}
+    for k, v in sd.items():
+        m = re.fullmatch(r'(model\.layers\.\d+)\.(?:block_sparse_moe|mlp)\.(.+)', k)
+        if not m: out[k] = v; continue
+        pre, rest = f'{m[1]}.mlp', m[2]
+        if rest == 'experts.gate_up_proj':                               # [E, 2I, C]: gate rows, then up rows
+            for e, (g, u) in enumerate(zip(*v.chunk(2, dim=1))):
+                out[f'{pre}.experts.{e}.gate_proj.weight'], out[f'{pre}.experts.{e}.up_proj.weight'] = g, u
+        elif rest == 'experts.down_proj':                                # [E, C, I]
+            out.update({f'{pre}.experts.{e}.down_proj.weight': d for e, d in enumerate(v)})
+        elif w := re.fullmatch(r'experts\.(\d+)\.(w[123])\.weight', rest): out[f'{pre}.experts.{w[1]}.{ours[w[2]]}.weight'] = v
+        else: out[f'{pre}.{rest}'] = v                                   # the router, gate.weight
+    return out
 
 # %% ../nbs/05_hub.ipynb #bdb817aa
 _GGUF_NAMES = {'token_embd': 'model.embed_tokens', 'output_norm': 'model.norm', 'output': 'lm_head',
@@ -181,10 +208,11 @@ def save_model(model: nn.Module,                   # a SmolLM
                dtype: torch.dtype | None = None,   # default: as is
                merge: bool = False,                # fold LoRA adapters into the weights (else a model with them is refused)
                tokenizer=None) -> Path:            # also save this tokenizer's files
-    "Write `model` as a Llama checkpoint: `config.json` + `model.safetensors` (+ the tokenizer)."
+    "Write `model` as a Llama (or, with experts, Mixtral) checkpoint: `config.json` + `model.safetensors` (+ the tokenizer)."
     sd = {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in plain_state(model, merge).items()}
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)   # after the checks: a refusal leaves no folder
     if model.config.tie_word_embeddings: sd.pop('lm_head.weight')
+    if model.config.num_local_experts: sd = to_mixtral(sd)
     atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
     cfg = {**to_hf(model.config), 'torch_dtype': str(next(iter(sd.values())).dtype).removeprefix('torch.')}
     atomic_write(out / 'config.json', lambda p: p.write_text(json.dumps(cfg, indent=2)))

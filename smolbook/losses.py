@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch
 from torch import nn, Tensor
+from .moe import add_router_losses
 
 # %% auto #0
 __all__ = ['chunked_cross_entropy', 'token_logps', 'unwrap', 'lm_loss']
@@ -92,7 +93,9 @@ def unwrap(model: nn.Module) -> nn.Module:
     return model
 
 def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 256) -> dict:
-    "Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their `count`."
+    "Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their `count`; plus an MoE's router losses."
     x, y = batch[:, :-1], batch[:, 1:]
-    h = model(x, hidden_only=True)                       # [B, T, C], through any DDP/compile wrapper
-    return dict(loss=chunked_cross_entropy(h, unwrap(model).lm_head.weight, y, chunk), count=y.numel())
+    h, router = model(x, hidden_only=True, output_router_logits=True)   # [B, T, C], through any DDP/compile wrapper
+    cfg = unwrap(model).config
+    out = dict(loss=chunked_cross_entropy(h, unwrap(model).lm_head.weight, y, chunk), count=y.numel())
+    return add_router_losses(out, cfg, router, x != cfg.eos_token_id)   # router terms skip EOS: document ends, padding
