@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, json, math, sys, time, warnings
+import argparse, json, math, shutil, sys, time, warnings
 from pathlib import Path
 import torch
 from . import __version__
@@ -19,6 +19,7 @@ from .sft import sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
 from .dpo import LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train, plot_preferences
 from .lora import apply_lora
+from .upcycle import upcycle, param_counts, plot_moe_log
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
@@ -71,14 +72,26 @@ def _last_loss(rows: list[dict], out: str) -> dict:
 def _pretrain(a: argparse.Namespace):
     try: sources = dict(kv.split('=', 1) for kv in a.sources.split(','))
     except ValueError: raise ValueError(f"--sources must be name=spec,name=spec; got {a.sources!r}") from None
-    _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.model, tokenizer=a.tokenizer,
+    _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.model, init=a.init, tokenizer=a.tokenizer,
                        vocab_size=a.vocab_size, block_size=a.block_size, max_docs=a.max_docs, resume=a.resume,
                        steps=a.steps, batch_size=a.batch_size, grad_accum=a.grad_accum, lr=a.lr, min_lr=a.min_lr,
                        warmup=a.warmup, eval_every=a.eval_every, sample_every=a.sample_every, ckpt_every=a.ckpt_every,
                        seed=a.seed, precision=a.precision)
     last = _last_loss(rows, a.out)
-    plot_log(rows, f'smolbook pretrain --model {a.model}').savefig(f'{a.out}/curves.png', dpi=90)
-    print(f"trained {a.model} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
+    name = a.init or a.model
+    plot_log(rows, f'smolbook pretrain {"--init" if a.init else "--model"} {name}').savefig(f'{a.out}/curves.png', dpi=90)
+    if any('router/0/entropy' in r for r in rows): plot_moe_log(rows, title=f'smolbook pretrain --init {name}').savefig(f'{a.out}/routing.png', dpi=90)
+    print(f"trained {name} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
+
+def _upcycle(a: argparse.Namespace):
+    model, tok, src = _load(a.model)
+    moe = upcycle(model, a.experts, a.top_k, seed=a.seed)
+    moe.save_pretrained(a.out, tokenizer=tok)
+    fmt = Path(a.model or '') / 'gec_format.json'
+    if a.model and fmt.exists(): shutil.copy(fmt, Path(a.out) / fmt.name)    # a fine-tuned model's prompt format goes along
+    pc = param_counts(moe)
+    print(f"{src} upcycled to {a.experts} experts, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
+          f"a Mixtral checkpoint in {a.out} (continue it with: smolbook pretrain --init {a.out})")
 
 # %% ../nbs/90_cli.ipynb #9f69af6a
 def _sft(a: argparse.Namespace):
@@ -185,29 +198,30 @@ def _pairs(a: argparse.Namespace):
 
 def _prefs(a: argparse.Namespace):
     "smolbook dpo, cpo and orpo."
-    loss = PreferenceLoss(a.method, getattr(a, 'loss', 'orpo'), a.beta, a.label_smoothing,
+    loss = PreferenceLoss(a.method, getattr(a, 'loss', 'orpo'), a.beta, getattr(a, 'label_smoothing', 0.0),
                           getattr(a, 'cpo_alpha', 1.0), getattr(a, 'simpo_gamma', 0.5))   # checks them
     TrainConfig(lr=a.lr, batch_size=a.batch_size, warmup=a.warmup, ckpt_every=a.ckpt_every, precision=a.precision)
     if not (math.isfinite(a.epochs) and a.epochs > 0): raise ValueError(f"--epochs must be a finite number > 0, got {a.epochs}")
     if not 0 <= a.val_frac < 1: raise ValueError(f"--val-frac must be in [0, 1), got {a.val_frac}")
     if a.lora < 0: raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
     rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]   # where: file:line
-    train_rows, val_rows = split_docs(rows, a.val_frac, a.seed, key=lambda r: r['prompt']) if a.val_frac else (rows, [])
+    try: train_rows, val_rows = split_docs(rows, a.val_frac, a.seed, key=lambda r: r['prompt']) if a.val_frac else (rows, [])
+    except ValueError as e: raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
     model, tok, src = _load(a.model)
     fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None
     if a.lora: apply_lora(model, r=a.lora, alpha=2 * a.lora)
     seed_everything(a.seed)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    settings = dict(command=a.command, model=src, pairs=a.pairs, **{k: v for k, v in vars(a).items() if k not in ('run', 'command', 'model', 'pairs')})
-    atomic_write(out / 'preference_config.json', lambda p: p.write_text(json.dumps(settings, indent=2)))
+    out = Path(a.out)
     t0 = time.perf_counter()
     log = preference_train(model, tok, train_rows, val_rows, loss, a.max_len, a.epochs,
                            ref_cache=out / 'ref_logps.safetensors', stale='recompute' if getattr(a, 'recompute_ref', False) else 'error',
-                           names=[r['where'] for r in train_rows], out_dir=out, resume=a.resume, lr=a.lr, batch_size=a.batch_size,
+                           names=[r['where'] for r in train_rows + val_rows], out_dir=out, resume=a.resume, lr=a.lr, batch_size=a.batch_size,
                            warmup=a.warmup, seed=a.seed, precision=a.precision, ckpt_every=a.ckpt_every)
     last = _last_loss(log, a.out)
     model.save_pretrained(out, tokenizer=tok, merge=bool(a.lora))
     if fmt is not None: fmt.save(out)
+    settings = dict(command=a.command, model=src, pairs=a.pairs, **{k: v for k, v in vars(a).items() if k not in ('run', 'command', 'model', 'pairs')})
+    atomic_write(out / 'preference_config.json', lambda p: p.write_text(json.dumps(settings, indent=2)))   # what made this model
     plot_preferences(log, f'smolbook {a.command}').savefig(out / 'curves.png', dpi=90)
     print(f"{a.command} ({loss.loss_type}) on {len(train_rows)} pairs in {time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}, "
           f"rewards/margins {last['rewards/margins']:.3f}, rewards/accuracies {last['rewards/accuracies']:.2f}; "
@@ -254,10 +268,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--top-p', type=float, help='sample among the most likely tokens up to probability p')
     g.add_argument('--seed', type=int, help='makes sampling reproducible')
     g.add_argument('--raw', action='store_true', help='feed the prompt as is, without the chat template')
-    t = _command(sub, 'pretrain', _pretrain, 'pretrain a SmolLM from scratch on a curriculum',
-                 'Pretrain a SmolLM from scratch (the recipe of nbs/09_pretrain.ipynb).')
+    t = _command(sub, 'pretrain', _pretrain, 'pretrain a SmolLM from scratch, or continue one, on a curriculum',
+                 'Pretrain a SmolLM from scratch, or continue a checkpoint with --init (the recipe of nbs/09_pretrain.ipynb). '
+                 'A mixture of experts also gets routing.png: load per expert, experts in use, router entropy.')
     t.add_argument('--out', required=True, help='folder for the model, tokenizer, log.jsonl, curves.png and ckpt.pt')
     t.add_argument('--model', default='mini', help='preset name')
+    t.add_argument('--init', help='continue this checkpoint (e.g. from smolbook upcycle) instead of a fresh --model; its tokenizer unless --tokenizer')
     t.add_argument('--sources', default=','.join(f'{k}={v}' for k, v in DEFAULT_SOURCES.items()),
                    help='name=spec,... with specs python:KIND, a path, or a hub dataset id[@config]')
     t.add_argument('--stages', default=DEFAULT_STAGES, help="one mixture per stage, the steps split evenly")
@@ -316,13 +332,15 @@ def parser() -> argparse.ArgumentParser:
                      'inputs)' if method == 'dpo' else '') + '.')
         d.set_defaults(method=method)
         d.add_argument('--pairs', required=True, help='a jsonl of prompt, chosen, rejected (smolbook pairs writes one)')
-        d.add_argument('--model', help=MODEL_HELP + '; for dpo also the reference')
+        d.add_argument('--model', help=MODEL_HELP + ('; also the reference' if method == 'dpo' else ''))
         d.add_argument('--out', required=True, help='folder for the trained model and its records')
         if loss_types: d.add_argument('--loss', default='sigmoid', choices=loss_types, help='the loss (see nbs/15_dpo.ipynb)')
         d.add_argument('--beta', type=float, default=0.1, help='β: strength of the preference')
-        d.add_argument('--label-smoothing', type=float, default=0.0, help='ε: label smoothing (robust: the flip probability)')
+        if method != 'orpo':
+            d.add_argument('--label-smoothing', type=float, default=0.0,
+                           help='ε: label smoothing of the sigmoid' + (' and simpo losses' if method == 'cpo' else ' loss; robust: the flip probability'))
         if method == 'cpo':
-            d.add_argument('--cpo-alpha', type=float, default=1.0, help='weight of the NLL on chosen answers')
+            d.add_argument('--cpo-alpha', type=float, default=1.0, help='weight of the NLL on chosen answers (0 with --loss simpo: SimPO alone)')
             d.add_argument('--simpo-gamma', type=float, default=0.5, help='SimPO target margin γ')
         d.add_argument('--val-frac', type=float, default=0.05, help='prompts held out for the validation loss (0: none)')
         d.add_argument('--lora', type=int, default=0, help='LoRA rank (0: train every weight); saved merged')
@@ -332,6 +350,14 @@ def parser() -> argparse.ArgumentParser:
                             ('warmup', int, PREF_DEFAULTS['warmup'], 'warmup steps'),
                             ('ckpt-every', int, 0, 'keep OUT/ckpt.pt every n steps, for --resume (0: none)'),
                             ('seed', int, 0, 'seed of the split and the data order')), 'continue from OUT/ckpt.pt (written with --ckpt-every)')
+    u = _command(sub, 'upcycle', _upcycle, 'turn a dense model into a mixture of experts (Mixtral checkpoint)',
+                 'Copy each MLP of a dense model into every expert of a sparse mixture, with fresh routers (nbs/16_moe.ipynb). '
+                 'The result computes what the dense model computes until it is trained (smolbook pretrain --init).')
+    u.add_argument('--model', help=MODEL_HELP)
+    u.add_argument('--out', required=True, help='folder for the Mixtral-format model and its tokenizer')
+    u.add_argument('--experts', type=int, default=8, help='experts per layer, E')
+    u.add_argument('--top-k', type=int, default=2, help='experts per token, k')
+    u.add_argument('--seed', type=int, default=0, help="seed of the routers' initialisation")
     e = _command(sub, 'eval', _eval, 'score corrections: GLEU, BLEU, sacreBLEU, ERRANT, copy rate',
                  'Score corrected sentences against references, with the copy-the-source baseline.')
     e.add_argument('--src', required=True, help='source sentences, one per line')

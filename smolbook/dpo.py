@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_dpo.ipynb #fdbbeca0
 from __future__ import annotations
-import hashlib, math, warnings
+import hashlib, math, sys, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +117,8 @@ class PreferenceLoss:
             raise ValueError(f"{self.method} loss_type must be one of {', '.join(LOSS_TYPES[self.method])}, got {self.loss_type!r}")
         if not (isinstance(self.beta, (int, float)) and math.isfinite(self.beta) and self.beta > 0):
             raise ValueError(f"beta must be a finite number > 0, got {self.beta}")
+        if self.label_smoothing and self.loss_type not in ('sigmoid', 'robust', 'simpo'):
+            raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, not {self.loss_type}")
         if not 0 <= self.label_smoothing < (0.5 if self.loss_type == 'robust' else 1):
             raise ValueError(f"label_smoothing must be in [0, {0.5 if self.loss_type == 'robust' else 1}), got {self.label_smoothing}")
 
@@ -199,7 +201,9 @@ def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str 
     path, fp = Path(path), fingerprint(model, data, precision)
     if path.exists():
         with safe_open(path, 'pt') as f: old = (f.metadata() or {}).get('fingerprint', 'none')
-        if old == fp: return load_file(path)
+        if old == fp:
+            if progress: print(f"reference log-probs: reusing {path}", file=sys.stderr)
+            return load_file(path)
         msg = f"{path}: reference log-probs of other weights, pairs or precision (fingerprint {old[:12]}, these inputs {fp[:12]})"
         if stale == 'error': raise ValueError(msg + "; delete it, or recompute it (stale='recompute', --recompute-ref)")
         warnings.warn(msg + "; recomputing")
@@ -221,7 +225,7 @@ def preference_train(model: nn.Module,
                      epochs: float = 1.0,
                      ref_cache: str | Path | None = None,  # DPO: keep the reference log-probs in this file
                      stale: str = 'error',                 # a cache made for other inputs: 'error' or 'recompute'
-                     names: Sequence[str] | None = None,   # how errors name the train rows (e.g. file:line)
+                     names: Sequence[str] | None = None,   # how errors name the train rows, then the val rows (e.g. file:line)
                      out_dir: str | Path | None = None,    # log.jsonl (and ckpt.pt with ckpt_every)
                      resume: bool = False,
                      progress: bool = True,
@@ -229,14 +233,16 @@ def preference_train(model: nn.Module,
     "Train `model` in place on preference pairs with DPO, CPO/SimPO or ORPO; returns the training log."
     loss = loss or PreferenceLoss()
     settings = {**PREF_DEFAULTS, **cfg}
-    data = tokenize_pairs(tok, train_rows, max_len, names)
-    val = tokenize_pairs(tok, val_rows, max_len) if len(val_rows) else None
+    n = len(train_rows)
+    data = tokenize_pairs(tok, train_rows, max_len, names[:n] if names else None)
+    val = tokenize_pairs(tok, val_rows, max_len, names[n:] if names else None) if len(val_rows) else None
     tc = TrainConfig(**{**settings, 'steps': Epochs(data).steps(settings['batch_size'], epochs), 'out_dir': out_dir})
     if loss.method == 'dpo' and loss.ref is None:          # the model before its first step is the reference
         prec, bs = tc.precision, settings['batch_size']
-        data.update(cached_reference_logps(model, data, ref_cache, prec, stale, bs, progress) if ref_cache
-                    else reference_logps(model, data, bs, prec, progress))
-        if val is not None: val.update(reference_logps(model, val, bs, prec, progress))
+        for d, part in ((data, ''), (val, '_val')):                     # the validation pairs' in a file beside
+            if d is None: continue
+            f = ref_cache and Path(ref_cache).with_name(Path(ref_cache).stem + part + '.safetensors')
+            d.update(cached_reference_logps(model, d, f, prec, stale, bs, progress) if f else reference_logps(model, d, bs, prec, progress))
     return train(model, Epochs(data, seed=tc.seed), tc, loss, val_data=val, resume=resume, progress=progress)
 
 # %% ../nbs/15_dpo.ipynb #c3771d34

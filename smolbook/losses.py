@@ -93,9 +93,10 @@ def unwrap(model: nn.Module) -> nn.Module:
     return model
 
 def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 256) -> dict:
-    "Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their `count`; plus an MoE's router losses."
+    "Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their `count`; in training, plus an MoE's router losses."
     x, y = batch[:, :-1], batch[:, 1:]
     h, router = model(x, hidden_only=True, output_router_logits=True)   # [B, T, C], through any DDP/compile wrapper
     cfg = unwrap(model).config
     out = dict(loss=chunked_cross_entropy(h, unwrap(model).lm_head.weight, y, chunk), count=y.numel())
+    if not unwrap(model).training: return out                            # evaluation scores the language model alone
     return add_router_losses(out, cfg, router, x != cfg.eos_token_id)   # router terms skip EOS: document ends, padding

@@ -46,6 +46,7 @@ def pretrain(out_dir: str | Path,
              sources: dict[str, str] = DEFAULT_SOURCES,  # name -> source spec (see load_docs)
              stages: str = DEFAULT_STAGES,        # one mixture per stage, see parse_stages
              model: str = 'tiny',                 # a preset name
+             init: SmolLM | str | Path | None = None,  # continue this model or checkpoint instead (e.g. an upcycled one)
              model_overrides: dict | None = None, # e.g. dict(num_hidden_layers=4, hidden_size=128)
              tokenizer: str | None = None,        # a tokenizer source; None: train a BPE on the training documents
              vocab_size: int = 4096,              # of the trained BPE
@@ -57,13 +58,15 @@ def pretrain(out_dir: str | Path,
              ckpt_every: int = 200,               # checkpoint (for resume) every n steps and at the end; 0: never
              progress: bool = True,
              **train_kw) -> tuple[SmolLM, list[dict]]:  # TrainConfig fields: steps, batch_size, lr, ...
-    "Pretrain a SmolLM from scratch on a curriculum over `sources`; everything is written to `out_dir`."
+    "Pretrain a SmolLM from scratch, or continue `init`, on a curriculum over `sources`; everything is written to `out_dir`."
     cfg = TrainConfig(out_dir=str(out_dir), ckpt_every=ckpt_every, **train_kw)   # checks the training settings
     plan = parse_stages(stages, cfg.steps)                # settings are checked before any data is read
     unknown = sorted({k for st in plan for k in st.weights} - set(sources))
     if unknown: raise ValueError(f"stages weight sources {unknown} that --sources does not name ({sorted(sources)})")
-    context = preset(model, **(model_overrides or {})).max_position_embeddings
-    if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {model!r} model's context {context}")
+    if isinstance(init, SmolLM) and not tokenizer: raise ValueError("continuing a model object needs its tokenizer")
+    if init is not None and not isinstance(init, SmolLM): init, tokenizer = SmolLM.from_pretrained(init), tokenizer or init
+    context = (init.config if init is not None else preset(model, **(model_overrides or {}))).max_position_embeddings
+    if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {'given' if init else repr(model)} model's context {context}")
     if max_docs is not None and max_docs < 2: raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
     if not tokenizer and vocab_size < 512: raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")
     if resume and not (Path(out_dir) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{Path(out_dir) / 'ckpt.pt'}: no checkpoint to resume")
@@ -83,9 +86,13 @@ def pretrain(out_dir: str | Path,
     train_blocks = {name: pack(tr, tok, block_size) for name, (tr, _) in splits.items()}
     val_blocks = torch.cat([pack(va, tok, block_size) for _, va in splits.values()])
     data = Curriculum(train_blocks, plan, seed=cfg.seed)
-    mcfg = preset(model, **{**(model_overrides or {}), 'vocab_size': len(tok), 'bos_token_id': tok.bos_token_id,
-                            'eos_token_id': tok.eos_token_id})
-    with torch.device(device or default_device()): m = SmolLM(mcfg)
+    if init is not None:
+        if len(tok) > init.config.vocab_size: raise ValueError(f"the tokenizer has {len(tok)} tokens, the model's vocabulary {init.config.vocab_size}")
+        m = init.to(device or default_device())
+    else:
+        mcfg = preset(model, **{**(model_overrides or {}), 'vocab_size': len(tok), 'bos_token_id': tok.bos_token_id,
+                                'eos_token_id': tok.eos_token_id})
+        with torch.device(device or default_device()): m = SmolLM(mcfg)
     prompts = tuple(d[:40] for d in (splits[name][1][0] for name in sources))
     rows = train(m, data, cfg, val_data=val_blocks, tokenizer=tok, prompts=prompts, resume=resume, progress=progress)
     m.save_pretrained(out)

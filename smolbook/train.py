@@ -148,11 +148,11 @@ def sum_over_ranks(xs: list[float], world: int, device=None) -> list[float]:
 
 # %% ../nbs/08_train.ipynb #23dc0289
 class Logger:
-    "Appends one JSON object per line to `path` (when given) and keeps them in `rows`."
+    "Appends one JSON object per line to `path` (when given) and keeps them in `rows`; a fresh run starts the file anew."
     def __init__(self, path: Path | None, resume_at: int | None = None):
         self.path, self.rows = path, []
-        if path and resume_at is not None and path.exists():      # steps after the checkpoint are run (and logged) again
-            keep = [r for r in read_log(path) if r.get('step', 0) < resume_at]
+        if path and path.exists():      # resumed: steps after the checkpoint are run (and logged) again; fresh: nothing kept
+            keep = [r for r in read_log(path) if r.get('step', 0) < resume_at] if resume_at is not None else []
             path.write_text(''.join(json.dumps(r) + '\n' for r in keep))
     def __call__(self, **row):
         self.rows.append(row)
@@ -246,6 +246,7 @@ def train(model: SmolLM,
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (progress and rank == 0), desc='train')
     t0, tokens = time.perf_counter(), 0
+    ppl = lambda pre, l: {} if hasattr(loss_fn, 'counts') else {pre + 'ppl': math.exp(min(l, 50))}   # one unit: a perplexity
     try:
         for step in bar:
             last = step == cfg.steps - 1
@@ -258,14 +259,14 @@ def train(model: SmolLM,
             tokens += res.pop('tokens'); res.pop('count')
             if step % cfg.log_every == 0 or last:
                 dt = time.perf_counter() - t0
-                log(step=step, **res, ppl=math.exp(min(res['loss'], 50)), lr=lr, tok_per_s=tokens / dt if dt else 0.0,
+                log(step=step, **res, **ppl('', res.get('lm_loss', res['loss'])), lr=lr, tok_per_s=tokens / dt if dt else 0.0,
                     **(dict(loss_scale=scaler.get_scale()) if scaler.is_enabled() else {}))
                 t0, tokens = time.perf_counter(), 0
                 bar.set_postfix(loss=f"{res['loss']:.3f}", lr=f'{lr:.2e}')
             if rank: continue                                         # evaluation, samples and checkpoints: rank 0
             if val_data is not None and every(cfg.eval_every, step, last):
                 vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn, autocast)
-                log(event='eval', step=step, val_loss=vl, val_ppl=math.exp(min(vl, 50)))
+                log(event='eval', step=step, val_loss=vl, **ppl('val_', vl))
             if tokenizer is not None and prompts and every(cfg.sample_every, step, last):
                 model.eval(); log_samples(model, tokenizer, prompts, step, log); model.train()
             if out and every(cfg.ckpt_every, step, last): save_checkpoint(out / 'ckpt.pt', model, opt, step + 1, scaler)
@@ -287,7 +288,7 @@ def plot_log(rows: list[dict] | str | Path, title: str = ''):
     ax[0].plot([r['step'] for r in tr], [r['loss'] for r in tr], label='train')
     if ev: ax[0].plot([r['step'] for r in ev], [r['val_loss'] for r in ev], 'o-', label='validation')
     ax[0].set(xlabel='step', ylabel='loss', title=title or 'loss'); ax[0].legend()
-    if ev: ax[1].plot([r['step'] for r in ev], [r['val_ppl'] for r in ev], 'o-', color='C1')
+    if ev and 'val_ppl' in ev[0]: ax[1].plot([r['step'] for r in ev], [r['val_ppl'] for r in ev], 'o-', color='C1')
     ax[1].set(xlabel='step', ylabel='perplexity', yscale='log', title='validation perplexity')
     ax[2].plot([r['step'] for r in tr], [r['lr'] for r in tr], color='C2'); ax[2].set(xlabel='step', title='learning rate')
     for r in rows:
