@@ -141,5 +141,5 @@ class SmolLM(nn.Module):
 
     def save_pretrained(self, out_dir: str | Path, dtype: torch.dtype | None = None, merge: bool = False,
                         tokenizer=None) -> Path:
-        "Write a Llama `config.json` and `model.safetensors` (and `tokenizer`'s files) that transformers loads unchanged."
+        "Write `config.json` and `model.safetensors` (and `tokenizer`'s files) that transformers loads unchanged: Llama, or Mixtral with experts."
         return save_model(self, out_dir, dtype=dtype, merge=merge, tokenizer=tokenizer)
