@@ -9,7 +9,7 @@ from torch import nn, Tensor
 from .moe import add_router_losses
 
 # %% auto #0
-__all__ = ['chunked_cross_entropy', 'token_logps', 'unwrap', 'lm_loss']
+__all__ = ['chunked_cross_entropy', 'token_logps', 'unwrap', 'lm_terms', 'lm_loss']
 
 # %% ../nbs/07a_losses.ipynb #fbe1241e
 def _head_pass(h: Tensor, w: Tensor, y: Tensor, chunk: int, cd: torch.dtype,
@@ -92,11 +92,15 @@ def unwrap(model: nn.Module) -> nn.Module:
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
     return model
 
-def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 256) -> dict:
-    "Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their `count`; in training, plus an MoE's router losses."
+def lm_terms(model: nn.Module, batch: Tensor, chunk: int = 256) -> tuple[dict, tuple[Tensor, ...], Tensor]:
+    "`lm_loss`'s result, with the router logits (one [B·T, E] per MoE layer) and the mask [B, T] of tokens they count."
     x, y = batch[:, :-1], batch[:, 1:]
     h, router = model(x, hidden_only=True, output_router_logits=True)   # [B, T, C], through any DDP/compile wrapper
     cfg = unwrap(model).config
-    out = dict(loss=chunked_cross_entropy(h, unwrap(model).lm_head.weight, y, chunk), count=y.numel())
-    if not unwrap(model).training: return out                            # evaluation scores the language model alone
-    return add_router_losses(out, cfg, router, x != cfg.eos_token_id)   # router terms skip EOS: document ends, padding
+    out, keep = dict(loss=chunked_cross_entropy(h, unwrap(model).lm_head.weight, y, chunk), count=y.numel()), x != cfg.eos_token_id
+    if unwrap(model).training: out = add_router_losses(out, cfg, router, keep)   # router terms skip EOS: document ends, padding
+    return out, router, keep                                             # (evaluation scores the language model alone)
+
+def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 256) -> dict:
+    "Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their `count`; in training, plus an MoE's router losses."
+    return lm_terms(model, batch, chunk)[0]
