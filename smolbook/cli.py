@@ -12,7 +12,7 @@ from .data import split_docs, read_jsonl, read_utf8
 from .generate import generate
 from .hub import atomic_write, load_tokenizer, smollm2_gguf
 from .model import SmolLM
-from .pretrain import pretrain, DEFAULT_SOURCES, DEFAULT_STAGES
+from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .train import TrainConfig, plot_log, seed_everything
 from .gec import GEC_SAMPLE, GECFormat, read_gec, correct
 from .sft import sft
@@ -20,6 +20,7 @@ from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
 from .dpo import LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train, plot_preferences
 from .lora import apply_lora
 from .upcycle import upcycle, param_counts, plot_moe_log
+from .specialize import domain_docs, specialize, plot_routing, routing_accuracy
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
@@ -92,6 +93,29 @@ def _upcycle(a: argparse.Namespace):
     pc = param_counts(moe)
     print(f"{src} upcycled to {a.experts} experts, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
           f"a Mixtral checkpoint in {a.out} (continue it with: smolbook pretrain --init {a.out})")
+
+def _specialize(a: argparse.Namespace):
+    try: experts = {k: int(v) for k, v in (kv.split('=') for kv in a.experts.split(','))}
+    except ValueError: raise ValueError(f"--experts must be domain=index,domain=index; got {a.experts!r}") from None
+    if a.data:
+        try: specs = dict(kv.split('=', 1) for kv in a.data.split(','))
+        except ValueError: raise ValueError(f"--data must be domain=spec,domain=spec; got {a.data!r}") from None
+        docs = {d: load_docs(spec, a.docs) for d, spec in specs.items()}
+    else: docs = domain_docs(a.docs, a.seed)
+    model, tok, src = _load(a.model)
+    layers = None if a.layers == 'all' else [int(l) for l in a.layers.split(',')]
+    rep = specialize(model, tok, docs, experts, layers, a.router_steps, a.full_steps, a.block_size, seed=a.seed, precision=a.precision)
+    out = Path(a.out)
+    model.save_pretrained(out, tokenizer=tok)
+    plot_routing(rep).savefig(out / 'routing.png', dpi=90)
+    acc = {st: routing_accuracy(rep[st]['routing'], rep['experts']).tolist() for st in ('before', 'after')}
+    summary = dict(model=src, domains=rep['domains'], experts=rep['experts'], layers=rep['layers'], routing_accuracy=acc,
+                   loss={st: rep[st]['loss'] for st in ('before', 'after')})
+    atomic_write(out / 'specialize.json', lambda p: p.write_text(json.dumps(summary, indent=2)))
+    worst = min(min(row) for row in acc['after'])
+    print(f"specialized {src}: held-out routing accuracy {worst:.2f} or better at every layer and domain; "
+          + ', '.join(f"{d} loss {rep['before']['loss'][d]:.3f} -> {rep['after']['loss'][d]:.3f}" for d in rep['domains'])
+          + f"; model, routing.png and specialize.json in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #9f69af6a
 def _sft(a: argparse.Namespace):
@@ -358,6 +382,21 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument('--experts', type=int, default=8, help='experts per layer, E')
     u.add_argument('--top-k', type=int, default=2, help='experts per token, k')
     u.add_argument('--seed', type=int, default=0, help="seed of the routers' initialisation")
+    s = _command(sub, 'specialize', _specialize, 'teach chosen experts of an MoE model to own chosen domains',
+                 'Guide each domain\'s tokens to its expert: the routers alone, then everything (nbs/17_specialize.ipynb). '
+                 'Writes the model, routing.png (domain x expert heatmaps per layer, before and after) and specialize.json '
+                 '(held-out routing accuracy and per-domain loss) to --out.')
+    s.add_argument('--model', required=True, help='a mixture-of-experts checkpoint (smolbook upcycle, then pretrain --init)')
+    s.add_argument('--out', required=True, help='folder for the specialised model and its records')
+    s.add_argument('--experts', default='code=0,math=1,chat=2', help='domain=expert index, one per domain')
+    s.add_argument('--data', help='domain=spec,... (specs as pretrain --sources); default: the offline code, math and chat domains')
+    s.add_argument('--docs', type=int, default=400, help='documents per domain')
+    s.add_argument('--layers', default='all', help="guided MoE layers, comma-separated, or 'all'")
+    s.add_argument('--router-steps', type=int, default=100, help='stage 1: steps training the routers alone')
+    s.add_argument('--full-steps', type=int, default=100, help='stage 2: steps training everything')
+    s.add_argument('--block-size', type=int, default=128, help='tokens per training row')
+    s.add_argument('--seed', type=int, default=0, help='seed of the documents, split and data order')
+    s.add_argument('--precision', default='auto', choices=PRECISIONS, help='auto: what the hardware computes natively')
     e = _command(sub, 'eval', _eval, 'score corrections: GLEU, BLEU, sacreBLEU, ERRANT, copy rate',
                  'Score corrected sentences against references, with the copy-the-source baseline.')
     e.add_argument('--src', required=True, help='source sentences, one per line')

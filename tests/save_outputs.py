@@ -5,6 +5,7 @@ skipped (their saved outputs are kept). Afterwards run `nbdev_clean`.
 
     python tests/save_outputs.py                       # every numbered notebook and index.ipynb
     python tests/save_outputs.py nbs/02_rope.ipynb
+    python tests/save_outputs.py --flags slow nbs/17_specialize.ipynb   # the slow cells too
 """
 import argparse, os, re, sys
 from pathlib import Path
@@ -44,12 +45,13 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('paths', nargs='*', help='notebooks (default: every numbered notebook and index.ipynb)')
     p.add_argument('--workers', type=int, default=2)
+    p.add_argument('--flags', default='', help='also run the cells flagged with these (space-separated, e.g. "slow")')
     a = p.parse_args()
     cfg = get_config()
     files = [Path(f).absolute() for f in a.paths] or sorted(cfg.nbs_path.glob('[0-9]*.ipynb')) + [cfg.nbs_path / 'index.ipynb']
     sys.path[:0] = [str(cfg.config_path), str(Path(__file__).parent)]
     import save_outputs   # workers find `run` by module name: a notebook's shell replaces `__main__`
-    res = parallel(save_outputs.run, files, skip=set(cfg.tst_flags.split()), n_workers=min(a.workers, len(files)), pause=0.01)
+    res = parallel(save_outputs.run, files, skip=set(cfg.tst_flags.split()) - set(a.flags.split()), n_workers=min(a.workers, len(files)), pause=0.01)
     for name, err in res: print(f"{'saved' if not err else 'FAILED'} {name} {err}")
     sys.exit(1 if any(err for _, err in res) else 0)
 
