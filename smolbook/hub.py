@@ -13,9 +13,9 @@ from safetensors.torch import load_file, save_file
 from .core import SmolConfig, from_hf, to_hf
 
 # %% auto #0
-__all__ = ['TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir',
-           'to_mixtral', 'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint',
-           'atomic_write', 'plain_state', 'save_model', 'load_tokenizer', 'pad_id']
+__all__ = ['GGUF_NAMES', 'TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'resolve', 'read_json', 'read_safetensors',
+           'read_hf_dir', 'to_mixtral', 'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state',
+           'read_checkpoint', 'atomic_write', 'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def smollm2_gguf() -> Path:
@@ -103,16 +103,16 @@ def from_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     return out
 
 # %% ../nbs/05_hub.ipynb #bdb817aa
-_GGUF_NAMES = {'token_embd': 'model.embed_tokens', 'output_norm': 'model.norm', 'output': 'lm_head',
+GGUF_NAMES = {'token_embd': 'model.embed_tokens', 'output_norm': 'model.norm', 'output': 'lm_head',
                'attn_norm': 'input_layernorm', 'ffn_norm': 'post_attention_layernorm',
                'attn_q': 'self_attn.q_proj', 'attn_k': 'self_attn.k_proj', 'attn_v': 'self_attn.v_proj',
                'attn_output': 'self_attn.o_proj', 'ffn_gate': 'mlp.gate_proj', 'ffn_up': 'mlp.up_proj', 'ffn_down': 'mlp.down_proj'}
 
 def _gguf_name(name: str) -> str:
     m = re.fullmatch(r'blk\.(\d+)\.(\w+)\.weight', name)
-    if m and m[2] in _GGUF_NAMES: return f"model.layers.{m[1]}.{_GGUF_NAMES[m[2]]}.weight"
+    if m and m[2] in GGUF_NAMES: return f"model.layers.{m[1]}.{GGUF_NAMES[m[2]]}.weight"
     base = name.removesuffix('.weight')
-    if base in _GGUF_NAMES: return f"{_GGUF_NAMES[base]}.weight"
+    if base in GGUF_NAMES: return f"{GGUF_NAMES[base]}.weight"
     raise ValueError(f"unexpected GGUF tensor {name!r}")
 
 def unpermute_rope(w: Tensor, n_heads: int) -> Tensor:
@@ -203,13 +203,23 @@ def plain_state(model: nn.Module, merge: bool = False) -> dict[str, Tensor]:
     sd = {k: v for k, v in model.state_dict().items() if not any(k.startswith(n + '.') for n in adapted)}
     return {**sd, **{f'{n}.weight': m.merged_weight() for n, m in adapted.items()}}
 
+def cast_state(sd: dict[str, Tensor], dtype: torch.dtype | None) -> dict[str, Tensor]:
+    "`sd` on the CPU in `dtype` (None: as is); ValueError naming the tensor when a value lies outside `dtype`'s finite range."
+    if dtype is not None and dtype.is_floating_point:
+        big = torch.finfo(dtype).max
+        for k, v in sd.items():
+            if v.is_floating_point() and (m := v.detach().abs().max().item()) > big:
+                raise ValueError(f"{k}: |value| up to {m:.4g} does not fit in {str(dtype).removeprefix('torch.')} "
+                                 f"(largest {big:.4g}); it would be saved as infinity: keep fp32 or use bfloat16")
+    return {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in sd.items()}
+
 def save_model(model: nn.Module,                   # a SmolLM
                out_dir: str | Path,
                dtype: torch.dtype | None = None,   # default: as is
                merge: bool = False,                # fold LoRA adapters into the weights (else a model with them is refused)
                tokenizer=None) -> Path:            # also save this tokenizer's files
     "Write `model` as a Llama (or, with experts, Mixtral) checkpoint: `config.json` + `model.safetensors` (+ the tokenizer)."
-    sd = {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in plain_state(model, merge).items()}
+    sd = cast_state(plain_state(model, merge), dtype)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)   # after the checks: a refusal leaves no folder
     if model.config.tie_word_embeddings: sd.pop('lm_head.weight')
     if model.config.num_local_experts: sd = to_mixtral(sd)
