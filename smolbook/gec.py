@@ -15,8 +15,8 @@ from .hub import atomic_write, pad_id
 from .packing import prepacked
 
 # %% auto #0
-__all__ = ['GEC_SAMPLE', 'GECExample', 'write_gec_sample', 'read_coedit', 'read_jfleg', 'read_gec', 'GECFormat',
-           'tokenize_like_ptb', 'looks_tokenized', 'correct']
+__all__ = ['GEC_SAMPLE', 'DEFAULT_SHOTS', 'GECExample', 'write_gec_sample', 'read_coedit', 'read_jfleg', 'read_gec', 'GECFormat',
+           'tokenize_like_ptb', 'looks_tokenized', 'correct', 'gec_format']
 
 # %% ../nbs/11_gec.ipynb #ca2d0e9c
 @dataclass
@@ -256,3 +256,13 @@ def correct(model,                        # a SmolLM
                 ans = fmt.answer(row)
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
     return out
+
+# %% ../nbs/11_gec.ipynb #4bc0c820
+DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]   # for models not fine-tuned
+
+def gec_format(tok, model_dir: str | Path | None = None,   # where a fine-tuned model records gec_format.json
+               shots: Sequence[tuple[str, str]] = ()) -> tuple[GECFormat, bool]:   # (source, correction) examples
+    "The prompt format recorded beside a fine-tuned model (its shots replaced by `shots` if given), else a few-shot prompt (`shots`, default `DEFAULT_SHOTS`); and whether it was fine-tuned."
+    fmt = GECFormat.load(model_dir, tok) if model_dir and Path(model_dir).is_dir() else None
+    if fmt is not None: return GECFormat(tok, fmt.chat, list(shots) or fmt.shots, fmt.instruction), True
+    return GECFormat(tok, shots=list(shots) or DEFAULT_SHOTS), False

