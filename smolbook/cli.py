@@ -81,6 +81,10 @@ def _keep_format(src: str | None, out: str):
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
 
+def _mb(path: Path) -> str:
+    mb = path.stat().st_size / 2**20
+    return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.2g} MB"
+
 def _export(a: argparse.Namespace):
     if not (a.out or a.gguf): raise ValueError("nothing to write: give --out DIR (transformers, --dtype) and/or --gguf FILE (llama.cpp, --type)")
     if a.gguf and not a.gguf.endswith('.gguf'): raise ValueError(f"--gguf {a.gguf}: the file name must end in .gguf")
@@ -88,11 +92,11 @@ def _export(a: argparse.Namespace):
     done = []
     if a.gguf:                                       # first: its checks (experts, fp16 range, tokenizer) refuse before anything is written
         save_gguf(model, tok, a.gguf, a.type)
-        done.append(f"{a.gguf} ({a.type}, {Path(a.gguf).stat().st_size / 2**20:.0f} MB; run it with llama.cpp: llama-cli -m {a.gguf} -cnv)")
+        done.append(f"{a.gguf} ({a.type}, {_mb(Path(a.gguf))}; run it with llama.cpp: llama-cli -m {a.gguf} -cnv)")
     if a.out:
         model.save_pretrained(a.out, dtype=DTYPES[a.dtype], tokenizer=tok)
         _keep_format(a.model, a.out)
-        done.append(f"{a.out} ({a.dtype}, {(Path(a.out) / 'model.safetensors').stat().st_size / 2**20:.0f} MB)")
+        done.append(f"{a.out} ({a.dtype}, {_mb(Path(a.out) / 'model.safetensors')})")
     print(f"{src} written to " + ' and '.join(done))
 
 def _app(a: argparse.Namespace):
@@ -102,24 +106,33 @@ def _app(a: argparse.Namespace):
     build_app(a.model, a.max_chars, a.concurrency).launch(server_name=a.host, server_port=a.port)
 
 def _upcycle(a: argparse.Namespace):
+    if a.experts < 1 or not 1 <= a.top_k <= a.experts:
+        raise ValueError(f"--experts must be >= 1 and --top-k between 1 and --experts, got {a.experts} and {a.top_k}")
+    out = Path(a.out)
+    if a.model and out.resolve() == Path(a.model).resolve(): raise ValueError(f"--out {a.out} is the --model folder: write the MoE model elsewhere")
+    if (out / 'ckpt.pt').exists():
+        raise ValueError(f"--out {a.out} holds a training checkpoint (ckpt.pt) of another run, which pretrain --resume would pick up: choose an empty folder")
     model, tok, src = load_model(a.model)
     moe = upcycle(model, a.experts, a.top_k, seed=a.seed)
     moe.save_pretrained(a.out, tokenizer=tok)
     _keep_format(a.model, a.out)
     pc = param_counts(moe)
-    print(f"{src} upcycled to {a.experts} experts, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
+    print(f"{src} upcycled to {a.experts} expert{'s' * (a.experts > 1)}, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
           f"a Mixtral checkpoint in {a.out} (continue it with: smolbook pretrain --init {a.out})")
 
 def _specialize(a: argparse.Namespace):
     try: experts = {k: int(v) for k, v in (kv.split('=') for kv in a.experts.split(','))}
     except ValueError: raise ValueError(f"--experts must be domain=index,domain=index; got {a.experts!r}") from None
+    try: layers = None if a.layers == 'all' else [int(l) for l in a.layers.split(',')]
+    except ValueError: raise ValueError(f"--layers must be 'all' or layer numbers, comma-separated; got {a.layers!r}") from None
+    for flag, v in (('--router-steps', a.router_steps), ('--full-steps', a.full_steps), ('--block-size', a.block_size), ('--docs', a.docs)):
+        if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     if a.data:
         try: specs = dict(kv.split('=', 1) for kv in a.data.split(','))
         except ValueError: raise ValueError(f"--data must be domain=spec,domain=spec; got {a.data!r}") from None
         docs = {d: load_docs(spec, a.docs) for d, spec in specs.items()}
     else: docs = domain_docs(a.docs, a.seed)
     model, tok, src = load_model(a.model)
-    layers = None if a.layers == 'all' else [int(l) for l in a.layers.split(',')]
     rep = specialize(model, tok, docs, experts, layers, a.router_steps, a.full_steps, a.block_size, seed=a.seed, precision=a.precision)
     out = Path(a.out)
     model.save_pretrained(out, tokenizer=tok)
@@ -128,8 +141,9 @@ def _specialize(a: argparse.Namespace):
     summary = dict(model=src, domains=rep['domains'], experts=rep['experts'], layers=rep['layers'], routing_accuracy=acc,
                    loss={st: rep[st]['loss'] for st in ('before', 'after')})
     atomic_write(out / 'specialize.json', lambda p: p.write_text(json.dumps(summary, indent=2)))
-    worst = min(min(row) for row in acc['after'])
-    print(f"specialized {src}: held-out routing accuracy {worst:.2f} or better at every layer and domain; "
+    worst = min(acc['after'][l][j] for l in rep['layers'] for j in range(len(rep['domains'])))
+    print(f"specialized {src}: held-out routing accuracy (share of a domain's tokens whose first expert is its own; "
+          f"chance {1 / model.config.num_local_experts:.2f}) at least {worst:.2f} at the guided layers {rep['layers']}; "
           + ', '.join(f"{d} loss {rep['before']['loss'][d]:.3f} -> {rep['after']['loss'][d]:.3f}" for d in rep['domains'])
           + f"; model, routing.png and specialize.json in {a.out}")
 

@@ -60,7 +60,8 @@ def read_safetensors(path: Path) -> dict[str, Tensor]:
 
 def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     "Config and state dict of a transformers Llama or Mixtral directory (single or sharded safetensors), under smolbook's names."
-    try: cfg = from_hf(read_json(path / 'config.json'))
+    cfg_json = read_json(path / 'config.json')                        # its errors name the file
+    try: cfg = from_hf(cfg_json)
     except ValueError as e: raise ValueError(f"{path / 'config.json'}: {e}") from None
     index = path / 'model.safetensors.index.json'
     if index.exists():
@@ -220,7 +221,9 @@ def save_model(model: nn.Module,                   # a SmolLM
                tokenizer=None) -> Path:            # also save this tokenizer's files
     "Write `model` as a Llama (or, with experts, Mixtral) checkpoint: `config.json` + `model.safetensors` (+ the tokenizer)."
     sd = cast_state(plain_state(model, merge), dtype)
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)   # after the checks: a refusal leaves no folder
+    out = Path(out_dir)                                              # after the checks: a refusal leaves no folder
+    if out.exists() and not out.is_dir(): raise ValueError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
     if model.config.tie_word_embeddings: sd.pop('lm_head.weight')
     if model.config.num_local_experts: sd = to_mixtral(sd)
     atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))

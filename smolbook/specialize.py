@@ -126,15 +126,18 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
                progress: bool = True, **train_kw) -> dict:   # other TrainConfig fields, both stages (warmup: none, then a tenth)
     "Guide each domain's tokens to its expert: routers alone, then everything; routing and losses on held-out blocks before and after."
     cfg = unwrap(model).config
-    if not cfg.num_local_experts: raise ValueError("guidance needs a mixture of experts; upcycle the dense model first (16_moe)")
-    missing = sorted(set(docs) - set(experts))
-    if missing: raise ValueError(f"domains with no expert assigned: {missing}")
+    if not cfg.num_local_experts: raise ValueError("guidance needs a mixture of experts; upcycle the dense model first (smolbook upcycle, or upcycle() of 16_moe)")
     unknown = sorted(set(experts) - set(docs))
     if unknown: raise ValueError(f"experts assigned to domains with no documents: {unknown}")
+    missing = sorted(set(docs) - set(experts))
+    if missing: raise ValueError(f"domains with no expert assigned: {missing}")
     bad = {d: e for d, e in experts.items() if not 0 <= e < cfg.num_local_experts}
     if bad: raise ValueError(f"expert indices must lie in [0, {cfg.num_local_experts}): {bad}")
     if len(set(experts.values())) < len(experts): raise ValueError(f"each domain needs its own expert, got {experts}")
     layers = list(range(cfg.num_hidden_layers)) if layers is None else list(layers)
+    if not layers or any(not 0 <= l < cfg.num_hidden_layers for l in layers) or len(set(layers)) < len(layers):
+        raise ValueError(f"layers must be distinct MoE layers in [0, {cfg.num_hidden_layers}), got {layers}")
+    if router_steps < 1 or full_steps < 1: raise ValueError(f"router_steps and full_steps must be >= 1, got {router_steps}, {full_steps}")
     names = list(docs)
     parts = {d: split_docs(docs[d], val_frac, seed) for d in names}
     train_b = {d: pack(parts[d][0], tok, block_size) for d in names}
