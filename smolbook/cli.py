@@ -12,6 +12,7 @@ from .data import split_docs, read_jsonl, read_utf8
 from .generate import generate, load_model, prompt_ids
 from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
+from .core import PRESETS
 from .train import TrainConfig, plot_log, seed_everything
 from .gec import GECFormat, read_gec, correct, gec_format
 from .sft import sft
@@ -63,15 +64,17 @@ def _last_loss(rows: list[dict], out: str) -> dict:
 def _pretrain(a: argparse.Namespace):
     try: sources = dict(kv.split('=', 1) for kv in a.sources.split(','))
     except ValueError: raise ValueError(f"--sources must be name=spec,name=spec; got {a.sources!r}") from None
-    _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.model, init=a.init, tokenizer=a.tokenizer,
+    _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.preset, init=a.model, tokenizer=a.tokenizer,
                        vocab_size=a.vocab_size, block_size=a.block_size, max_docs=a.max_docs, resume=a.resume,
                        steps=a.steps, batch_size=a.batch_size, grad_accum=a.grad_accum, lr=a.lr, min_lr=a.min_lr,
                        warmup=a.warmup, eval_every=a.eval_every, sample_every=a.sample_every, ckpt_every=a.ckpt_every,
                        seed=a.seed, precision=a.precision)
     last = _last_loss(rows, a.out)
-    name = a.init or a.model
-    plot_log(rows, f'smolbook pretrain {"--init" if a.init else "--model"} {name}').savefig(f'{a.out}/curves.png', dpi=90)
-    if any('router/0/entropy' in r for r in rows): plot_moe_log(rows, title=f'smolbook pretrain --init {name}').savefig(f'{a.out}/routing.png', dpi=90)
+    name = a.model or a.preset
+    plot_log(rows, f'smolbook pretrain {"--model" if a.model else "--preset"} {name}').savefig(f'{a.out}/curves.png', dpi=90)
+    if any('router/0/entropy' in r for r in rows): plot_moe_log(rows, title=f'smolbook pretrain --model {name}').savefig(f'{a.out}/routing.png', dpi=90)
+    if a.model and (a.preset != 'mini' or a.vocab_size != 4096):
+        print(f"note: --preset and --vocab-size describe a fresh model; {a.model} kept its own", file=sys.stderr)
     print(f"trained {name} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
 
 def _keep_format(src: str | None, out: str):
@@ -118,7 +121,7 @@ def _upcycle(a: argparse.Namespace):
     _keep_format(a.model, a.out)
     pc = param_counts(moe)
     print(f"{src} upcycled to {a.experts} expert{'s' * (a.experts > 1)}, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
-          f"a Mixtral checkpoint in {a.out} (continue it with: smolbook pretrain --init {a.out})")
+          f"a Mixtral checkpoint in {a.out} (continue it with: smolbook pretrain --model {a.out} --out DIR)")
 
 def _specialize(a: argparse.Namespace):
     try: experts = {k: int(v) for k, v in (kv.split('=') for kv in a.experts.split(','))}
@@ -319,11 +322,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--seed', type=int, help='makes sampling reproducible')
     g.add_argument('--raw', action='store_true', help='feed the prompt as is, without the chat template')
     t = _command(sub, 'pretrain', _pretrain, 'pretrain a SmolLM from scratch, or continue one, on a curriculum',
-                 'Pretrain a SmolLM from scratch, or continue a checkpoint with --init (the recipe of nbs/09_pretrain.ipynb). '
+                 'Pretrain a SmolLM from scratch (--preset), or continue a checkpoint (--model; the recipe of nbs/09_pretrain.ipynb). '
                  'A mixture of experts also gets routing.png: load per expert, experts in use, router entropy.')
     t.add_argument('--out', required=True, help='folder for the model, tokenizer, log.jsonl, curves.png and ckpt.pt')
-    t.add_argument('--model', default='mini', help='preset name')
-    t.add_argument('--init', help='continue this checkpoint (e.g. from smolbook upcycle) instead of a fresh --model; its tokenizer unless --tokenizer')
+    t.add_argument('--preset', default='mini', choices=sorted(PRESETS), help='architecture of a fresh model')
+    t.add_argument('--model', help='continue this checkpoint (e.g. from smolbook upcycle) instead of a fresh --preset; its tokenizer unless --tokenizer')
     t.add_argument('--sources', default=','.join(f'{k}={v}' for k, v in DEFAULT_SOURCES.items()),
                    help='name=spec,... with specs python:KIND, a path, or a hub dataset id[@config]')
     t.add_argument('--stages', default=DEFAULT_STAGES, help="one mixture per stage, the steps split evenly")
@@ -402,7 +405,7 @@ def parser() -> argparse.ArgumentParser:
                             ('seed', int, 0, 'seed of the split and the data order')), 'continue from OUT/ckpt.pt (written with --ckpt-every)')
     u = _command(sub, 'upcycle', _upcycle, 'turn a dense model into a mixture of experts (Mixtral checkpoint)',
                  'Copy each MLP of a dense model into every expert of a sparse mixture, with fresh routers (nbs/16_moe.ipynb). '
-                 'The result computes what the dense model computes until it is trained (smolbook pretrain --init).')
+                 'The result computes what the dense model computes until it is trained (smolbook pretrain --model).')
     u.add_argument('--model', help=MODEL_HELP)
     u.add_argument('--out', required=True, help='folder for the Mixtral-format model and its tokenizer')
     u.add_argument('--experts', type=int, default=8, help='experts per layer, E')
@@ -412,7 +415,7 @@ def parser() -> argparse.ArgumentParser:
                  'Guide each domain\'s tokens to its expert: the routers alone, then everything (nbs/17_specialize.ipynb). '
                  'Writes the model, routing.png (domain x expert heatmaps per layer, before and after) and specialize.json '
                  '(held-out routing accuracy and per-domain loss) to --out.')
-    s.add_argument('--model', required=True, help='a mixture-of-experts checkpoint (smolbook upcycle, then pretrain --init)')
+    s.add_argument('--model', required=True, help='a mixture-of-experts checkpoint (smolbook upcycle, then pretrain --model)')
     s.add_argument('--out', required=True, help='folder for the specialised model and its records')
     s.add_argument('--experts', default='code=0,math=1,chat=2', help='domain=expert index, one per domain')
     s.add_argument('--data', help='domain=spec,... (specs as pretrain --sources); default: the offline code, math and chat domains')
