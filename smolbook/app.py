@@ -5,6 +5,7 @@
 # %% ../nbs/19_app.ipynb #b8142cc3
 from __future__ import annotations
 import difflib, os, re, shutil, socket
+import torch
 from .generate import generate, load_model, prompt_ids
 from .gec import GECFormat, correct, gec_format
 
@@ -48,11 +49,13 @@ def correct_text(model, fmt: GECFormat, text: str, max_chars: int = MAX_CHARS, b
 def build_app(src: str | None = None,            # --model: directory, hub id or .gguf (default: the packaged SmolLM2-135M-Instruct)
               max_chars: int = MAX_CHARS,        # longest text one request may send
               concurrency: int = 1,              # requests computed at once (they share one model)
-              max_queue: int = 32):              # requests waiting at most; more are turned away
+              max_queue: int = 32,               # requests waiting at most; more are turned away
+              dtype: torch.dtype | None = None): # the weights' precision (default: as loaded, fp32)
     "The Gradio `Blocks` of the app, its model loaded; call `.launch()` on it."
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
     import gradio as gr
     model, tok, name = load_model(src)
+    if dtype is not None: model.to(dtype)
     fmt, tuned = gec_format(tok, src)
     ctx = model.config.max_position_embeddings
     how = ('fine-tuned for correction by `smolbook sft`' if tuned else

@@ -13,7 +13,7 @@ from .generate import generate, load_model, prompt_ids
 from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .core import PRESETS
-from .train import TrainConfig, plot_log, seed_everything
+from .train import TrainConfig, native_precision, plot_log, seed_everything
 from .gec import GECFormat, read_gec, correct, gec_format
 from .sft import sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
@@ -29,6 +29,13 @@ from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_dis
 __all__ = ['DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
+def _inference_model(a: argparse.Namespace):
+    "load_model(--model) with its weights in --precision ('auto': what the CPU computes natively)."
+    model, tok, src = load_model(a.model)
+    prec = native_precision('cpu') if a.precision == 'auto' else a.precision
+    if prec != 'fp32': model.to(DTYPES[prec])
+    return model, tok, src
+
 def _sampling(a: argparse.Namespace) -> float:
     "The temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0 (greedy)."
     t = a.temperature if a.temperature is not None else (1.0 if {a.top_k, a.top_p, a.seed} != {None} else 0.0)
@@ -43,7 +50,7 @@ def _generate(a: argparse.Namespace):
     prompt = a.prompt if a.prompt is not None else _stdin()
     if not prompt.strip(): raise ValueError("the prompt is empty")
     t0 = time.perf_counter()
-    model, tok, src = load_model(a.model)
+    model, tok, src = _inference_model(a)
     ids = prompt_ids(tok, prompt, chat=not a.raw)
     t1 = time.perf_counter()
     new = generate(model, ids, max_new_tokens=a.max_new_tokens, temperature=temperature, top_k=a.top_k,
@@ -106,7 +113,8 @@ def _app(a: argparse.Namespace):
     if not 0 < a.port < 65536: raise ValueError(f"--port must be in 1..65535, got {a.port}")
     if a.max_chars < 1 or a.concurrency < 1: raise ValueError(f"--max-chars and --concurrency must be >= 1, got {a.max_chars}, {a.concurrency}")
     if importlib.util.find_spec('gradio') is None: raise ValueError("the app needs gradio: pip install 'smolbook[app]'")
-    build_app(a.model, a.max_chars, a.concurrency).launch(server_name=a.host, server_port=a.port)
+    prec = native_precision('cpu') if a.precision == 'auto' else a.precision
+    build_app(a.model, a.max_chars, a.concurrency, dtype=DTYPES[prec]).launch(server_name=a.host, server_port=a.port)
 
 def _upcycle(a: argparse.Namespace):
     if a.experts < 1 or not 1 <= a.top_k <= a.experts:
@@ -191,7 +199,7 @@ def _correct(a: argparse.Namespace):
     shots = _shots(a)                                                  # a bad --shots file fails before the model loads
     lines = _stdin().splitlines()
     if not any(l.strip() for l in lines): sys.stdout.write(''.join(l + '\n' for l in lines)); return
-    model, tok, src = load_model(a.model)
+    model, tok, src = _inference_model(a)
     todo = [i for i, l in enumerate(lines) if l.strip()]               # blank lines stay blank
     fixed = correct(model, _gec_format(a, tok, src, shots), [lines[i].strip() for i in todo], batch_size=a.batch_size)
     out = [''] * len(lines)
@@ -241,7 +249,7 @@ def _pairs(a: argparse.Namespace):
     if a.samples < 1 or a.batch_size < 1: raise ValueError(f"--samples and --batch-size must be >= 1, got {a.samples}, {a.batch_size}")
     shots, examples = _shots(a), read_gec(a.data)
     examples = examples[:a.max_examples] if a.max_examples else examples
-    model, tok, src = load_model(a.model)
+    model, tok, src = _inference_model(a)
     fmt = _gec_format(a, tok, src, shots)
     rows = make_pairs(model, fmt, examples, temps, a.samples, a.seed, a.with_reference, a.batch_size)
     if not rows: raise ValueError(f"none of the {len(examples)} examples gave a pair: sample more (--samples) or hotter (--temperatures)")
@@ -304,8 +312,11 @@ def _shot_flags(c: argparse.ArgumentParser):
 def _training_flags(c: argparse.ArgumentParser, specs, resume_help: str):
     "`--name` flags from (name, type, default, help), then --precision and --resume."
     for name, typ, default, h in specs: c.add_argument(f'--{name}', type=typ, default=default, help=h)
-    c.add_argument('--precision', default='auto', choices=PRECISIONS, help='auto: what the hardware computes natively')
+    _precision_flag(c, 'training: autocast in it (fp16 with loss scaling); auto: what the hardware computes natively')
     c.add_argument('--resume', action='store_true', help=resume_help)
+
+def _precision_flag(c: argparse.ArgumentParser, help: str = "the model's weights; auto: fp32 unless the CPU computes bf16 natively"):
+    c.add_argument('--precision', default='auto', choices=PRECISIONS, help=help)
 
 def parser() -> argparse.ArgumentParser:
     "The `smolbook` command's argument parser."
@@ -321,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--top-p', type=float, help='sample among the most likely tokens up to probability p')
     g.add_argument('--seed', type=int, help='makes sampling reproducible')
     g.add_argument('--raw', action='store_true', help='feed the prompt as is, without the chat template')
+    _precision_flag(g)
     t = _command(sub, 'pretrain', _pretrain, 'pretrain a SmolLM from scratch, or continue one, on a curriculum',
                  'Pretrain a SmolLM from scratch (--preset), or continue a checkpoint (--model; the recipe of nbs/09_pretrain.ipynb). '
                  'A mixture of experts also gets routing.png: load per expert, experts in use, router entropy.')
@@ -360,6 +372,7 @@ def parser() -> argparse.ArgumentParser:
                  'few-shot examples.')
     c.add_argument('--model', help=MODEL_HELP)
     _shot_flags(c)
+    _precision_flag(c)
     c.add_argument('--batch-size', type=int, default=16, help='sentences decoded together')
     pr = _command(sub, 'pairs', _pairs, 'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
                   'Sample corrections of every --data sentence from --model at each temperature, rank them by character '
@@ -375,6 +388,7 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument('--max-examples', type=int, help='use the first n sentences of --data')
     pr.add_argument('--batch-size', type=int, default=16, help='sequences decoded together')
     pr.add_argument('--seed', type=int, default=0, help='the same seed gives the same pairs')
+    _precision_flag(pr)
     for method, loss_types, desc in (('dpo', LOSS_TYPES['dpo'], 'DPO against the starting model'),
                                      ('cpo', LOSS_TYPES['cpo'], 'CPO or SimPO, without a reference model'),
                                      ('orpo', (), 'ORPO, odds ratio plus NLL, without a reference model')):
@@ -442,6 +456,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument('--host', default='127.0.0.1', help='address to listen on (0.0.0.0: every interface)')
     w.add_argument('--max-chars', type=int, default=MAX_CHARS, help='longest text one request may send')
     w.add_argument('--concurrency', type=int, default=1, help='requests computed at once; the rest wait in a queue')
+    _precision_flag(w)
     e = _command(sub, 'eval', _eval, 'score corrections: GLEU, BLEU, sacreBLEU, ERRANT, copy rate',
                  'Score corrected sentences against references, with the copy-the-source baseline.')
     e.add_argument('--src', required=True, help='source sentences, one per line')
