@@ -51,7 +51,7 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
               concurrency: int = 1,              # requests computed at once (they share one model)
               max_queue: int = 32,               # requests waiting at most; more are turned away
               dtype: torch.dtype | None = None): # the weights' precision (default: as loaded, fp32)
-    "The Gradio `Blocks` of the app, its model loaded; call `.launch()` on it."
+    "The Gradio `Blocks` of the app, its model loaded; call `.launch()` on it. Text over `max_chars` is refused with a message, never cut."
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
     import gradio as gr
     model, tok, name = load_model(src)
@@ -61,16 +61,20 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
     how = ('fine-tuned for correction by `smolbook sft`' if tuned else
            f'not fine-tuned for correction: asked with a {len(fmt.shots)}-shot prompt')
 
+    def refuse(msg: str):   # an expected refusal: shown on the page, no traceback in the server's log
+        raise gr.Error(msg, print_exception=False)
+
     def fix(text: str):
         try: return correct_text(model, fmt, text, max_chars)
-        except ValueError as e: raise gr.Error(str(e)) from None
+        except ValueError as e: refuse(str(e))
 
     def write(prompt: str, max_new_tokens: float, temperature: float, top_k: float, top_p: float, seed: float, chat: bool):
-        if not prompt.strip(): raise gr.Error("the prompt is empty")
-        if len(prompt) > max_chars: raise gr.Error(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
+        if not prompt.strip(): refuse("the prompt is empty")
+        if len(prompt) > max_chars: refuse(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
+        if top_k != int(top_k) or seed != int(seed): refuse(f"top-k and seed are whole numbers, got {top_k} and {seed}")
         ids = prompt_ids(tok, prompt, chat)
         n = min(int(max_new_tokens), ctx - ids.shape[1])
-        if n < 1: raise gr.Error(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
+        if n < 1: refuse(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
         new = generate(model, ids, max_new_tokens=n, temperature=float(temperature), top_k=int(top_k) or None,
                        top_p=float(top_p) if top_p < 1 else None, seed=int(seed) if seed >= 0 else None, eos_token_id=tok.eos_token_id)[0]
         return tok.decode(new, skip_special_tokens=True).strip()
@@ -78,13 +82,13 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
     with gr.Blocks(title='smolbook') as app:
         gr.Markdown(f"## smolbook\n**Model:** {name}, {how}.")
         with gr.Tab('Correct'):
-            text = gr.Textbox(label='Text', lines=6, max_length=max_chars, placeholder='Paste English text with mistakes; each sentence is corrected.')
+            text = gr.Textbox(label=f'Text (at most {max_chars:,} characters)', lines=6, placeholder='Paste English text with mistakes; each sentence is corrected.')
             go = gr.Button('Correct', variant='primary')
             out = gr.Textbox(label='Correction', lines=6, interactive=False)
             diff = gr.HighlightedText(label='Changes', color_map=DIFF_COLORS, show_legend=True, combine_adjacent=False, elem_id='changes')
             go.click(fix, text, [out, diff], api_name='correct')
         with gr.Tab('Generate'):
-            prompt = gr.Textbox(label='Prompt', lines=4, max_length=max_chars)
+            prompt = gr.Textbox(label=f'Prompt (at most {max_chars:,} characters)', lines=4)
             with gr.Row():
                 n_new = gr.Slider(1, 512, value=64, step=1, label='max new tokens')
                 temp = gr.Slider(0, 2, value=0.0, step=0.05, label='temperature (0: greedy)')

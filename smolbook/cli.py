@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, importlib.util, json, math, shutil, sys, time, warnings
+import argparse, importlib.util, json, math, shutil, socket, sys, time, warnings
 import torch
 from pathlib import Path
 from . import __version__
@@ -43,6 +43,8 @@ def _sampling(a: argparse.Namespace) -> float:
     if a.top_k is not None and a.top_k < 1: raise ValueError(f"--top-k must be >= 1, got {a.top_k}")
     if a.top_p is not None and not 0 < a.top_p <= 1: raise ValueError(f"--top-p must be in (0, 1], got {a.top_p}")
     if a.max_new_tokens < 1: raise ValueError(f"--max-new-tokens must be >= 1, got {a.max_new_tokens}")
+    unused = [f for f, v in (('--top-k', a.top_k), ('--top-p', a.top_p), ('--seed', a.seed)) if v is not None]
+    if t == 0 and unused: warnings.warn(f"{', '.join(unused)}: used only when sampling, and --temperature 0 decodes greedily")
     return t
 
 def _generate(a: argparse.Namespace):
@@ -95,26 +97,45 @@ def _mb(path: Path) -> str:
     mb = path.stat().st_size / 2**20
     return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.2g} MB"
 
+def _check_out(path: str | None, flag: str, folder: bool):
+    "Refuse, before any work, an output path that exists as the wrong kind (a file for a folder or the reverse)."
+    if path and Path(path).exists() and Path(path).is_dir() != folder:
+        raise ValueError(f"{flag} {path}: exists and is a {'file' if folder else 'folder'}; give {'a folder' if folder else 'a file name'}")
+
 def _export(a: argparse.Namespace):
     if not (a.out or a.gguf): raise ValueError("nothing to write: give --out DIR (transformers, --dtype) and/or --gguf FILE (llama.cpp, --type)")
     if a.gguf and not a.gguf.endswith('.gguf'): raise ValueError(f"--gguf {a.gguf}: the file name must end in .gguf")
+    _check_out(a.out, '--out', folder=True); _check_out(a.gguf, '--gguf', folder=False)
+    for flag, value, needs in (('--dtype', a.dtype, a.out), ('--type', a.type, a.gguf)):
+        if value and not needs: warnings.warn(f"{flag} {value} is ignored: it sets the precision of {'--out' if flag == '--dtype' else '--gguf'}, which was not given")
+    dtype, type = a.dtype or 'fp16', a.type or 'f16'
     model, tok, src = load_model(a.model)
     done = []
     if a.gguf:                                       # first: its checks (experts, fp16 range, tokenizer) refuse before anything is written
-        save_gguf(model, tok, a.gguf, a.type)
-        done.append(f"{a.gguf} ({a.type}, {_mb(Path(a.gguf))}; run it with llama.cpp: llama-cli -m {a.gguf} -cnv)")
+        save_gguf(model, tok, a.gguf, type)
+        done.append(f"{a.gguf} ({type}, {_mb(Path(a.gguf))}; run it with llama.cpp: llama-cli -m {a.gguf} -cnv)")
     if a.out:
-        model.save_pretrained(a.out, dtype=DTYPES[a.dtype], tokenizer=tok)
+        model.save_pretrained(a.out, dtype=DTYPES[dtype], tokenizer=tok)
         _keep_format(a.model, a.out)
-        done.append(f"{a.out} ({a.dtype}, {_mb(Path(a.out) / 'model.safetensors')})")
+        done.append(f"{a.out} ({dtype}, {_mb(Path(a.out) / 'model.safetensors')})")
     print(f"{src} written to " + ' and '.join(done))
 
 def _app(a: argparse.Namespace):
     if not 0 < a.port < 65536: raise ValueError(f"--port must be in 1..65535, got {a.port}")
-    if a.max_chars < 1 or a.concurrency < 1: raise ValueError(f"--max-chars and --concurrency must be >= 1, got {a.max_chars}, {a.concurrency}")
+    for flag, v in (('--max-chars', a.max_chars), ('--concurrency', a.concurrency)):
+        if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     if importlib.util.find_spec('gradio') is None: raise ValueError("the app needs gradio: pip install 'smolbook[app]'")
+    with socket.socket() as s:                       # a taken port is said now, not after the model has loaded
+        try: s.bind((a.host, a.port))
+        except OSError as e: raise OSError(f"--port {a.port} on {a.host}: cannot listen there ({e.strerror}); choose another --port") from None
     prec = native_precision('cpu') if a.precision == 'auto' else a.precision
     build_app(a.model, a.max_chars, a.concurrency, dtype=DTYPES[prec]).launch(server_name=a.host, server_port=a.port)
+
+def _saved_dtype(src: str | None) -> torch.dtype | None:
+    "The precision a checkpoint folder's config.json records (`torch_dtype`); None for anything else."
+    cfg = Path(src or '') / 'config.json'
+    name = json.loads(read_utf8(cfg)).get('torch_dtype') if src and cfg.is_file() else None
+    return {str(d).removeprefix('torch.'): d for d in DTYPES.values()}.get(name)
 
 def _upcycle(a: argparse.Namespace):
     if a.experts < 1 or not 1 <= a.top_k <= a.experts:
@@ -125,7 +146,7 @@ def _upcycle(a: argparse.Namespace):
         raise ValueError(f"--out {a.out} holds a training checkpoint (ckpt.pt) of another run, which pretrain --resume would pick up: choose an empty folder")
     model, tok, src = load_model(a.model)
     moe = upcycle(model, a.experts, a.top_k, seed=a.seed)
-    moe.save_pretrained(a.out, tokenizer=tok)
+    moe.save_pretrained(a.out, dtype=_saved_dtype(a.model), tokenizer=tok)   # in the precision --model was saved in
     _keep_format(a.model, a.out)
     pc = param_counts(moe)
     print(f"{src} upcycled to {a.experts} expert{'s' * (a.experts > 1)}, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
@@ -229,7 +250,9 @@ def _eval(a: argparse.Namespace):
     systems = {n: _read_lines(h, '--hyp') for n, h in zip(names, a.hyp)}
     for path, lines in [*zip(a.refs, refs), *zip(a.hyp, systems.values())]:
         if len(lines) != len(src): raise ValueError(f"{path} has {len(lines)} lines, --src {a.src} has {len(src)}")
-    rows = gec_report(src, refs, systems, errant=False if a.no_errant else None)
+    errant = not a.no_errant and importlib.util.find_spec('errant') is not None
+    if not (errant or a.no_errant): warnings.warn("ERRANT is not installed, so its columns are left out: pip install 'smolbook[errant]'")
+    rows = gec_report(src, refs, systems, errant=errant)
     print(report_table(rows))
     if a.jsonl:
         with open(a.jsonl, 'w', encoding='utf-8') as f:
@@ -246,7 +269,9 @@ def _floats(s: str, flag: str) -> list[float]:
 def _pairs(a: argparse.Namespace):
     temps = _floats(a.temperatures, '--temperatures')
     if not all(t > 0 and math.isfinite(t) for t in temps): raise ValueError(f"--temperatures must be finite and > 0, got {a.temperatures}")
-    if a.samples < 1 or a.batch_size < 1: raise ValueError(f"--samples and --batch-size must be >= 1, got {a.samples}, {a.batch_size}")
+    for flag, v in (('--samples', a.samples), ('--batch-size', a.batch_size)):
+        if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
+    _check_out(a.out, '--out', folder=False)
     shots, examples = _shots(a), read_gec(a.data)
     examples = examples[:a.max_examples] if a.max_examples else examples
     model, tok, src = _inference_model(a)
@@ -445,9 +470,9 @@ def parser() -> argparse.ArgumentParser:
                  '(--gguf), with its tokenizer and chat template (nbs/18_export.ipynb). Values out of fp16\'s range are refused.')
     x.add_argument('--model', help=MODEL_HELP)
     x.add_argument('--out', help='folder for config.json, model.safetensors and the tokenizer')
-    x.add_argument('--dtype', default='fp16', choices=list(DTYPES), help='precision of --out')
+    x.add_argument('--dtype', choices=list(DTYPES), help='precision of --out (default: fp16)')
     x.add_argument('--gguf', help='GGUF file to write (llama architecture; dense models)')
-    x.add_argument('--type', default='f16', choices=list(GGUF_TYPES), help="weights' type in --gguf (q8_0: 8.5 bits per weight)")
+    x.add_argument('--type', choices=list(GGUF_TYPES), help="weights' type in --gguf (default: f16; q8_0: 8.5 bits per weight)")
     w = _command(sub, 'app', _app, 'serve the grammar-correction web app on localhost',
                  'Serve a web page (Gradio) with a Correct tab, which corrects pasted text sentence by sentence and '
                  'highlights every change, and a Generate tab (nbs/19_app.ipynb). Needs the app extra: pip install "smolbook[app]".')

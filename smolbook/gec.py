@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_gec.ipynb #a92aaffa
 from __future__ import annotations
-import json, re
+import json, re, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -230,7 +230,7 @@ def correct(model,                        # a SmolLM
             top_p: float | None = None,          # sample from the most likely tokens up to probability p
             seed: int | None = None,             # batch b samples with seed + b (None: torch's global RNG)
             progress: bool = True) -> list[str]:
-    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`)."
+    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`). An answer that restates the prompt's instruction is no correction: its source is kept, with a warning."
     from tqdm.auto import tqdm
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     if tokenized is None: tokenized = looks_tokenized([e.src for e in exs])
@@ -240,7 +240,7 @@ def correct(model,                        # a SmolLM
         raise ValueError(f"source {too_long} ({exs[too_long].src[:40]!r}...) takes {len(prompts[too_long])} tokens with its "
                          f"prompt, and the model's context is {context}: split it")
     order = sorted(range(len(exs)), key=lambda i: len(prompts[i]))
-    out = [''] * len(exs)
+    out, echoed = [''] * len(exs), []
     pad = pad_id(fmt.tok)
     with prepacked(model):
         for b, at in enumerate(tqdm(range(0, len(order), batch_size), disable=not progress, desc='correct')):
@@ -253,8 +253,10 @@ def correct(model,                        # a SmolLM
             new = generate(model, ids, mask, max_new_tokens=n_new, temperature=temperature, top_k=top_k, top_p=top_p,
                            eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b)
             for i, row in zip(idx, new.tolist()):
-                ans = fmt.answer(row)
+                ans, head = fmt.answer(row), f'{exs[i].instruction or fmt.instruction}:'
+                if ans.startswith(head) and not exs[i].src.startswith(head): ans = exs[i].src; echoed.append(i)
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
+    if echoed: warnings.warn(f"{len(echoed)} of {len(exs)} answers restated the prompt instead of correcting (first: source {min(echoed)}); their sources are kept")
     return out
 
 # %% ../nbs/11_gec.ipynb #4bc0c820
