@@ -1,6 +1,7 @@
 """Generation and forward speed: smolbook vs transformers on the real SmolLM2-135M-Instruct weights.
 
-Same weights (fp32), same inputs, same threads, one process; each figure is the best of --reps runs,
+Greedy decoding and beam search (tokens/s counts the tokens returned, one sequence per row), and a
+forward pass. Same weights (fp32), same inputs, same threads, one process; each figure is the best of --reps runs,
 the libraries alternating. smolbook's `generate` packs the weights for oneDNN on entry and frees the
 copies on exit (`smolbook.packing.prepacked`). Two smolbook paths are timed:
 
@@ -48,19 +49,20 @@ def main():
     weights = [l.weight for l in ours.modules() if type(l) is torch.nn.Linear]
     copy_s = {kind: min(seconds(lambda: [decode_copy(w, kind) for w in weights]) for _ in range(a.reps)) for kind in ('packed', 'halves')}
     rows = []
-    for B in (1, 16):
+    for B, N in ((1, 1), (16, 1), (1, 4), (4, 4)):
         ids = torch.randint(100, 40000, (B, 32), generator=g)
         mask = torch.ones_like(ids)
-        per_call = lambda: generate(ours, ids, mask, max_new_tokens=64)
+        per_call = lambda: generate(ours, ids, mask, max_new_tokens=64, num_beams=N)
         def run_hf():
-            with torch.inference_mode(): return hf.generate(ids, attention_mask=mask, max_new_tokens=64, do_sample=False)
-        assert torch.equal(per_call(), run_hf()[:, 32:]), "greedy outputs differ"   # also a warm-up
+            with torch.inference_mode(): return hf.generate(ids, attention_mask=mask, max_new_tokens=64, do_sample=False, num_beams=N)
+        assert torch.equal(per_call(), run_hf()[:, 32:]), "outputs differ"   # also a warm-up
         t = race({'per call': per_call, 'hf': run_hf}, a.reps)        # each call makes and frees its copies
         with prepacked(ours):                                           # one scope around the calls: copies made once
             held = race({'held': per_call, 'hf': run_hf}, a.reps)
         t = {'per call': t['per call'], 'held': held['held'], 'hf': min(t['hf'], held['hf'])}
         n = B * 64
-        rows.append((f'greedy decode, batch {B} (prompt 32, 64 new)', n / t['held'], n / t['per call'], n / t['hf']))
+        how = 'greedy decode' if N == 1 else f'beam search, {N} beams'
+        rows.append((f'{how}, batch {B} (prompt 32, 64 new)', n / t['held'], n / t['per call'], n / t['hf']))
     ids = torch.randint(100, 40000, (4, 256), generator=g)
     with torch.inference_mode():
         f_ours, f_hf = lambda: ours(ids), lambda: hf(ids).logits

@@ -71,7 +71,7 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
     def write(prompt: str, max_new_tokens: float, temperature: float, top_k: float, top_p: float, seed: float, chat: bool):
         if not prompt.strip(): refuse("the prompt is empty")
         if len(prompt) > max_chars: refuse(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
-        if top_k != int(top_k) or seed != int(seed): refuse(f"top-k and seed are whole numbers, got {top_k} and {seed}")
+        if any(v != int(v) for v in (max_new_tokens, top_k, seed)): refuse(f"max new tokens, top-k and seed are whole numbers; got {max_new_tokens}, {top_k}, {seed}")
         ids = prompt_ids(tok, prompt, chat)
         n = min(int(max_new_tokens), ctx - ids.shape[1])
         if n < 1: refuse(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
@@ -94,7 +94,7 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
                 temp = gr.Slider(0, 2, value=0.0, step=0.05, label='temperature (0: greedy)')
                 top_k = gr.Slider(0, 200, value=0, step=1, label='top-k (0: off)')
                 top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label='top-p (1: off)')
-                seed = gr.Number(value=-1, precision=0, label='seed (-1: random)')
+                seed = gr.Number(value=-1, label='seed (below 0: random)')
                 chat = gr.Checkbox(value=bool(tok.chat_template), label='chat template')
             run = gr.Button('Generate', variant='primary')
             gen = gr.Textbox(label='Output', lines=8, interactive=False)

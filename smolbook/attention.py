@@ -53,6 +53,11 @@ class KVCache:
         self.v[layer, :, :, self.pos:S] = v
         return self.k[layer, :, :, :S], self.v[layer, :, :, :S]
 
+    def reorder(self, idx: Tensor):
+        "Row b of the cache becomes old row `idx[b]` ([B] ids; one may repeat): beam search's surviving hypotheses."
+        self.k[:, :, :, :self.pos] = self.k[:, idx, :, :self.pos]
+        self.v[:, :, :, :self.pos] = self.v[:, idx, :, :self.pos]
+
 # %% ../nbs/03_attention.ipynb #97526ac2
 class Attention(nn.Module):
     "Grouped-query causal self-attention with RoPE and an optional KV cache."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, importlib.util, json, math, shutil, socket, sys, time, warnings
+import argparse, errno, importlib.util, json, math, shutil, socket, sys, time, warnings
 import torch
 from pathlib import Path
 from . import __version__
@@ -127,7 +127,9 @@ def _app(a: argparse.Namespace):
     if importlib.util.find_spec('gradio') is None: raise ValueError("the app needs gradio: pip install 'smolbook[app]'")
     with socket.socket() as s:                       # a taken port is said now, not after the model has loaded
         try: s.bind((a.host, a.port))
-        except OSError as e: raise OSError(f"--port {a.port} on {a.host}: cannot listen there ({e.strerror}); choose another --port") from None
+        except OSError as e:
+            fix = 'choose another --port' if e.errno == errno.EADDRINUSE else 'check --host'
+            raise OSError(f"cannot listen on --host {a.host} --port {a.port} ({e.strerror}); {fix}") from None
     prec = native_precision('cpu') if a.precision == 'auto' else a.precision
     build_app(a.model, a.max_chars, a.concurrency, dtype=DTYPES[prec]).launch(server_name=a.host, server_port=a.port)
 
@@ -138,8 +140,8 @@ def _saved_dtype(src: str | None) -> torch.dtype | None:
     return {str(d).removeprefix('torch.'): d for d in DTYPES.values()}.get(name)
 
 def _upcycle(a: argparse.Namespace):
-    if a.experts < 1 or not 1 <= a.top_k <= a.experts:
-        raise ValueError(f"--experts must be >= 1 and --top-k between 1 and --experts, got {a.experts} and {a.top_k}")
+    if a.experts < 1: raise ValueError(f"--experts must be >= 1, got {a.experts}")
+    if not 1 <= a.top_k <= a.experts: raise ValueError(f"--top-k must be between 1 and --experts ({a.experts}), got {a.top_k}")
     out = Path(a.out)
     if a.model and out.resolve() == Path(a.model).resolve(): raise ValueError(f"--out {a.out} is the --model folder: write the MoE model elsewhere")
     if (out / 'ckpt.pt').exists():
@@ -216,13 +218,14 @@ def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
     except (ValueError, OSError) as e: raise type(e)(f"--shots {e}") from None
 
 def _correct(a: argparse.Namespace):
-    if a.batch_size < 1: raise ValueError(f"--batch-size must be >= 1, got {a.batch_size}")
+    for flag, v in (('--batch-size', a.batch_size), ('--beams', a.beams)):
+        if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     shots = _shots(a)                                                  # a bad --shots file fails before the model loads
     lines = _stdin().splitlines()
     if not any(l.strip() for l in lines): sys.stdout.write(''.join(l + '\n' for l in lines)); return
     model, tok, src = _inference_model(a)
     todo = [i for i, l in enumerate(lines) if l.strip()]               # blank lines stay blank
-    fixed = correct(model, _gec_format(a, tok, src, shots), [lines[i].strip() for i in todo], batch_size=a.batch_size)
+    fixed = correct(model, _gec_format(a, tok, src, shots), [lines[i].strip() for i in todo], batch_size=a.batch_size, num_beams=a.beams)
     out = [''] * len(lines)
     for i, f in zip(todo, fixed): out[i] = f
     sys.stdout.write(''.join(l + '\n' for l in out))
@@ -399,6 +402,7 @@ def parser() -> argparse.ArgumentParser:
     _shot_flags(c)
     _precision_flag(c)
     c.add_argument('--batch-size', type=int, default=16, help='sentences decoded together')
+    c.add_argument('--beams', type=int, default=1, help='beam search with this many hypotheses per sentence (1: greedy)')
     pr = _command(sub, 'pairs', _pairs, 'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
                   'Sample corrections of every --data sentence from --model at each temperature, rank them by character '
                   'edit distance to the nearest reference, and write the nearest (chosen) and farthest (rejected) as a '

@@ -229,6 +229,7 @@ def correct(model,                        # a SmolLM
             top_k: int | None = None,            # sample from the k most likely tokens
             top_p: float | None = None,          # sample from the most likely tokens up to probability p
             seed: int | None = None,             # batch b samples with seed + b (None: torch's global RNG)
+            num_beams: int = 1,                  # > 1: beam search (greedy only)
             progress: bool = True) -> list[str]:
     "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`). An answer that restates the prompt's instruction is no correction: its source is kept, with a warning."
     from tqdm.auto import tqdm
@@ -251,12 +252,12 @@ def correct(model,                        # a SmolLM
             n_new = max_new_tokens or int(1.5 * max(len(fmt.encode(exs[i].src)) for i in idx)) + 16
             n_new = min(n_new, model.config.max_position_embeddings - T)
             new = generate(model, ids, mask, max_new_tokens=n_new, temperature=temperature, top_k=top_k, top_p=top_p,
-                           eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b)
+                           eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b, num_beams=num_beams)
             for i, row in zip(idx, new.tolist()):
                 ans, head = fmt.answer(row), f'{exs[i].instruction or fmt.instruction}:'
                 if ans.startswith(head) and not exs[i].src.startswith(head): ans = exs[i].src; echoed.append(i)
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
-    if echoed: warnings.warn(f"{len(echoed)} of {len(exs)} answers restated the prompt instead of correcting (first: source {min(echoed)}); their sources are kept")
+    if echoed: warnings.warn(f"{len(echoed)} of {len(exs)} answers restated the prompt instead of correcting (first: source {min(echoed)}, {exs[min(echoed)].src[:40]!r}); their sources are kept")
     return out
 
 # %% ../nbs/11_gec.ipynb #4bc0c820

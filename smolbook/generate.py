@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from .attention import KVCache
 from .model import SmolLM
 from .packing import prepacked
 
 # %% auto #0
-__all__ = ['top_k_filter', 'top_p_filter', 'next_token', 'generate', 'load_model', 'prompt_ids']
+__all__ = ['top_k_filter', 'top_p_filter', 'next_token', 'generate', 'beam_search', 'load_model', 'prompt_ids']
 
 # %% ../nbs/06_generate.ipynb #c860ec0c
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
@@ -49,8 +50,11 @@ def generate(model: SmolLM,
              top_p: float | None = None,            # keep the most likely tokens up to probability p
              eos_token_id: int | Sequence[int] | None = None,  # a row stops after emitting one; None = never stop
              seed: int | None = None,               # seed of a private generator (None: torch's global RNG)
+             num_beams: int = 1,                    # > 1: beam search (`beam_search`), greedy only
+             length_penalty: float = 1.0,           # beam search: a hypothesis scores its log-prob / length ** length_penalty
+             early_stopping: bool | str = False,    # beam search: True, False or 'never', as in transformers
             ) -> Tensor:                            # [B, n_new] with n_new <= max_new_tokens; finished rows padded with eos
-    "Continue each row of `input_ids` with up to `max_new_tokens` tokens (inside `prepacked(model)`)."
+    "Continue each row of `input_ids` with up to `max_new_tokens` tokens (inside `prepacked(model)`). Defaults as transformers' `generate`."
     cfg, dev = model.config, model.device
     B, T = input_ids.shape
     if max_new_tokens < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
@@ -61,6 +65,10 @@ def generate(model: SmolLM,
     ids = input_ids.to(dev)
     mask = torch.ones_like(ids) if attention_mask is None else attention_mask.to(dev)
     eos = torch.tensor([eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id or []), device=dev)
+    if num_beams != 1:
+        if num_beams < 1 or temperature != 0: raise ValueError(f"beam search needs num_beams >= 1 and temperature 0 (it does not sample); got {num_beams}, {temperature}")
+        if early_stopping not in (True, False, 'never'): raise ValueError(f"early_stopping must be True, False or 'never', got {early_stopping!r}")
+        return beam_search(model, ids, mask, eos, max_new_tokens, num_beams, length_penalty, early_stopping)
     gen = torch.Generator(dev).manual_seed(seed) if seed is not None else None
     cache = KVCache(cfg, B, T + max_new_tokens, dev, model.lm_head.weight.dtype)
     done = torch.zeros(B, dtype=torch.bool, device=dev)
@@ -77,6 +85,56 @@ def generate(model: SmolLM,
             mask = torch.cat([mask, mask.new_ones(B, 1)], 1)     # [B, S + 1]
             logits = model(tok[:, None], mask, cache, last_only=True)[:, -1]
     return torch.stack(out, 1)
+
+# %% ../nbs/06_generate.ipynb #3131650d
+@torch.inference_mode()
+def beam_search(model: SmolLM,
+                ids: Tensor,                 # [B, T] prompt ids, left-padded, on the model's device
+                mask: Tensor,                # [B, T] attention mask
+                eos: Tensor,                 # [n_eos] ids that end a hypothesis (may be empty)
+                max_new_tokens: int,
+                num_beams: int,              # N hypotheses kept per row
+                length_penalty: float = 1.0,
+                early_stopping: bool | str = False) -> Tensor:   # [B, n_new], padded with eos[0]
+    "Each row's best hypothesis by beam search, as transformers' `generate(num_beams=N)` finds it; `generate(num_beams=N)` calls this."
+    cfg, dev, N = model.config, model.device, num_beams
+    B, T = ids.shape
+    K, pad, L = max(2, 1 + len(eos)) * N, int(eos[0]) if len(eos) else 0, max_new_tokens
+    first_n = torch.arange(K, device=dev) < N                             # [K]: only the best N candidates may finish
+    cache = KVCache(cfg, B * N, T + L, dev, model.lm_head.weight.dtype)
+    mask = mask.repeat_interleave(N, 0)                                   # [B*N, T]
+    run_seq, run_score = ids.new_empty(B, N, 0), torch.zeros(B, N, device=dev)
+    run_score[:, 1:] = float('-inf')                                      # N copies of one prompt: start from the first
+    fin_seq, fin_len = ids.new_full((B, N, L), pad), ids.new_zeros(B, N)  # finished hypotheses, best first
+    fin_score = torch.full((B, N), float('-inf'), device=dev)
+    open_ = torch.ones(B, 1, dtype=torch.bool, device=dev)                # rows whose finished list may still change
+    with prepacked(model):
+        logits = model(ids.repeat_interleave(N, 0), mask, cache, last_only=True)[:, -1]   # [B*N, V]
+        for t in range(L):
+            V = logits.shape[-1]
+            logp = logits.float().log_softmax(-1).view(B, N, V) + run_score[..., None]   # [B, N, V]
+            top, idx = logp.view(B, N * V).topk(K)                        # [B, K]
+            beam, tok = idx // V, idx % V
+            seq = torch.cat([run_seq.gather(1, beam[..., None].expand(-1, -1, t)), tok[..., None]], 2)   # [B, K, t+1]
+            ends = torch.isin(tok, eos) | (t == L - 1)                    # [B, K]
+            # finished: merge the newly ended into the best N
+            new = torch.where(ends & first_n & open_, top / (t + 1) ** length_penalty, float('-inf'))
+            best = torch.cat([fin_score, new], 1).topk(N).indices         # [B, N] of N + K
+            fin_score = torch.cat([fin_score, new], 1).gather(1, best)
+            fin_seq = torch.cat([fin_seq, F.pad(seq, (0, L - t - 1), value=pad)], 1).gather(1, best[..., None].expand(-1, -1, L))
+            fin_len = torch.cat([fin_len, fin_len.new_full((B, K), t + 1)], 1).gather(1, best)
+            if t == L - 1: break
+            # running: the best N that did not end
+            keep = top.masked_fill(ends, float('-inf')).topk(N).indices   # [B, N] of K
+            run_seq, run_score = seq.gather(1, keep[..., None].expand(-1, -1, t + 1)), top.gather(1, keep)
+            full = fin_score[:, -1:] > float('-inf')                      # N finished
+            at = L if early_stopping == 'never' and length_penalty > 0 else t + 1
+            open_ &= ~(full & ((early_stopping is True) | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
+            if not open_.any(): break
+            cache.reorder((beam.gather(1, keep) + N * torch.arange(B, device=dev)[:, None]).flatten())
+            mask = torch.cat([mask, mask.new_ones(B * N, 1)], 1)
+            logits = model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache, last_only=True)[:, -1]
+    return fin_seq[:, 0, :int(fin_len[:, 0].max())]
 
 # %% ../nbs/06_generate.ipynb #5525190d
 def load_model(src: str | Path | None = None) -> tuple[SmolLM, object, str]:
