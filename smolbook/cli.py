@@ -6,7 +6,9 @@
 from __future__ import annotations
 import argparse, errno, importlib.util, json, math, shutil, socket, sys, time, warnings
 import torch
+from itertools import chain, islice
 from pathlib import Path
+from typing import Iterator
 from . import __version__
 from .data import split_docs, read_jsonl, read_utf8
 from .generate import generate, load_model, prompt_ids
@@ -14,7 +16,7 @@ from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .core import PRESETS
 from .train import TrainConfig, native_precision, plot_log, seed_everything
-from .gec import GECFormat, read_gec, correct, gec_format
+from .gec import GECFormat, read_gec, correct_stream, gec_format
 from .sft import sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
 from .dpo import LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train, plot_preferences
@@ -218,19 +220,25 @@ def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
     except (ValueError, OSError) as e: raise type(e)(f"--shots {e}") from None
 
 def _correct(a: argparse.Namespace):
-    for flag, v in (('--batch-size', a.batch_size), ('--beams', a.beams)):
+    for flag, v in (('--batch-size', a.batch_size), ('--beams', a.beams), ('--chunk', a.chunk)):
         if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     shots = _shots(a)                                                  # a bad --shots file fails before the model loads
-    lines = _stdin().splitlines()
-    if not any(l.strip() for l in lines): sys.stdout.write(''.join(l + '\n' for l in lines)); return
+    lines = _stdin_lines()
+    head = list(islice(lines, a.chunk))
+    if len(head) < a.chunk and not any(l.strip() for l in head):      # nothing to correct: no model needed
+        sys.stdout.write(''.join(l + '\n' for l in head)); return
     model, tok, src = _inference_model(a)
-    todo = [i for i, l in enumerate(lines) if l.strip()]               # blank lines stay blank
-    fixed = correct(model, _gec_format(a, tok, src, shots), [lines[i].strip() for i in todo], batch_size=a.batch_size, num_beams=a.beams)
-    out = [''] * len(lines)
-    for i, f in zip(todo, fixed): out[i] = f
-    sys.stdout.write(''.join(l + '\n' for l in out))
+    for fixed in correct_stream(model, _gec_format(a, tok, src, shots), chain(head, lines), a.chunk, batch_size=a.batch_size, num_beams=a.beams):
+        sys.stdout.write(fixed + '\n')
 
 # %% ../nbs/90_cli.ipynb #23f85bc2
+def _stdin_lines() -> Iterator[str]:
+    "Standard input's lines, read one at a time (without their line ends); bytes that are not UTF-8 are an error naming the line."
+    if not hasattr(sys.stdin, 'buffer'): yield from (l.rstrip('\r\n') for l in sys.stdin); return
+    for n, raw in enumerate(sys.stdin.buffer, 1):
+        try: yield raw.decode('utf-8').rstrip('\r\n')
+        except UnicodeDecodeError as e: raise ValueError(f"standard input line {n}: not UTF-8 text (byte {e.start})") from None
+
 def _stdin() -> str:
     try: return sys.stdin.buffer.read().decode('utf-8') if hasattr(sys.stdin, 'buffer') else sys.stdin.read()
     except UnicodeDecodeError as e: raise ValueError(f"standard input: not UTF-8 text (byte {e.start})") from None
@@ -403,6 +411,7 @@ def parser() -> argparse.ArgumentParser:
     _precision_flag(c)
     c.add_argument('--batch-size', type=int, default=16, help='sentences decoded together')
     c.add_argument('--beams', type=int, default=1, help='beam search with this many hypotheses per sentence (1: greedy)')
+    c.add_argument('--chunk', type=int, default=1024, help='lines read, corrected (sorted by length into batches) and written at a time')
     pr = _command(sub, 'pairs', _pairs, 'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
                   'Sample corrections of every --data sentence from --model at each temperature, rank them by character '
                   'edit distance to the nearest reference, and write the nearest (chosen) and farthest (rejected) as a '

@@ -5,9 +5,10 @@
 # %% ../nbs/11_gec.ipynb #a92aaffa
 from __future__ import annotations
 import json, re, warnings
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 import torch
 from .data import read_jsonl, read_utf8, hub_dataset
 from .generate import generate
@@ -16,7 +17,7 @@ from .packing import prepacked
 
 # %% auto #0
 __all__ = ['GEC_SAMPLE', 'DEFAULT_SHOTS', 'GECExample', 'write_gec_sample', 'read_coedit', 'read_jfleg', 'read_gec', 'GECFormat',
-           'tokenize_like_ptb', 'looks_tokenized', 'correct', 'gec_format']
+           'tokenize_like_ptb', 'looks_tokenized', 'correct', 'correct_stream', 'gec_format']
 
 # %% ../nbs/11_gec.ipynb #ca2d0e9c
 @dataclass
@@ -259,6 +260,25 @@ def correct(model,                        # a SmolLM
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
     if echoed: warnings.warn(f"{len(echoed)} of {len(exs)} answers restated the prompt instead of correcting (first: source {min(echoed)}, {exs[min(echoed)].src[:40]!r}); their sources are kept")
     return out
+
+# %% ../nbs/11_gec.ipynb #a8a6a4f8
+def correct_stream(model, fmt: GECFormat,
+                   lines: Iterable[str],          # one sentence per line (a file object works); blank lines stay blank
+                   chunk: int = 1024,             # lines held at once
+                   progress: bool = True,         # a bar counting lines, on stderr
+                   **kw) -> Iterator[str]:        # `correct`'s options: batch_size, num_beams, tokenized, ...
+    "Corrections of `lines`, one per line in order, read and yielded `chunk` lines at a time (memory bounded)."
+    from tqdm.auto import tqdm
+    if chunk < 1: raise ValueError(f"chunk must be >= 1, got {chunk}")
+    it = (l.rstrip('\r\n') for l in lines)
+    with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct') as bar:
+        for part in iter(lambda: list(islice(it, chunk)), []):
+            todo = [i for i, l in enumerate(part) if l.strip()]
+            if todo and kw.get('tokenized') is None: kw['tokenized'] = looks_tokenized([part[i] for i in todo])
+            out = [''] * len(part)
+            for i, f in zip(todo, correct(model, fmt, [part[i].strip() for i in todo], progress=False, **kw)): out[i] = f
+            yield from out
+            bar.update(len(part))
 
 # %% ../nbs/11_gec.ipynb #4bc0c820
 DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]   # for models not fine-tuned

@@ -1,0 +1,98 @@
+"""Correcting a file: sentences per second of smolbook's `correct_stream` vs transformers' `generate`.
+
+    python bench/correct.py [--jfleg ../shared/data/jfleg/dev] [--n 256] [--batch-size 16] [--beams 1] [--lines 100000]
+
+Speed: the first --n JFLEG dev sources (repeated if needed), the packaged SmolLM2-135M-Instruct with its 3-shot prompt,
+greedy (or --beams). smolbook reads them as a stream and sorts each chunk by length into batches; transformers'
+`generate` gets exactly those batches (same order, left padding, token budget and stop tokens) on a
+`LlamaForCausalLM` holding the same weights, in the same process and threads. The answers are compared.
+
+Memory: `smolbook correct` on a --lines file and on a tenth of it, with a tiny random model (the point is
+the reading, not the model): peak resident memory of each run. Writes bench/results/correct.md.
+"""
+import argparse, platform, resource, subprocess, sys, tempfile, time
+from itertools import cycle, islice
+from pathlib import Path
+import torch
+from transformers import LlamaForCausalLM
+from smolbook.core import preset
+from smolbook.gec import GECFormat, correct_stream, gec_format, looks_tokenized, read_jfleg, tokenize_like_ptb
+from smolbook.generate import load_model
+from smolbook.hub import pad_id
+from smolbook.model import SmolLM
+
+def hf_correct(hf, fmt: GECFormat, srcs: list[str], batch_size: int, beams: int) -> list[str]:
+    "What `correct` does, with transformers' `generate` doing the decoding: the same sorted batches, budget and stops."
+    prompts = [fmt.prompt(s) for s in srcs]
+    order, out, pad = sorted(range(len(srcs)), key=lambda i: len(prompts[i])), [''] * len(srcs), pad_id(fmt.tok)
+    for at in range(0, len(order), batch_size):
+        idx = order[at:at + batch_size]
+        T = max(len(prompts[i]) for i in idx)
+        ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
+        mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
+        n_new = int(1.5 * max(len(fmt.encode(srcs[i])) for i in idx)) + 16
+        with torch.inference_mode():
+            new = hf.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n_new, do_sample=False, num_beams=beams,
+                              eos_token_id=fmt.stop_ids, pad_token_id=fmt.tok.eos_token_id)[:, T:]
+        for i, row in zip(idx, new.tolist()): out[i] = fmt.answer(row)
+    return out
+
+def peak_rss_mb(cmd: list[str], stdin: Path) -> float:
+    "Peak resident memory (MB) of a child process reading `stdin` (the largest of all children so far: run the smaller input first)."
+    with open(stdin, 'rb') as f: subprocess.run(cmd, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return after / 1024                       # KB on Linux
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--jfleg', default='../shared/data/jfleg/dev', help='JFLEG dev folder (dev.src, dev.ref0-3)')
+    p.add_argument('--n', type=int, default=256, help='sentences to correct in the speed race')
+    p.add_argument('--batch-size', type=int, default=16)
+    p.add_argument('--beams', type=int, default=1)
+    p.add_argument('--lines', type=int, default=100_000, help='lines of the memory run (0: skip it)')
+    p.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'correct.md'))
+    a = p.parse_args()
+    srcs = list(islice(cycle([e.src for e in read_jfleg(a.jfleg)]), a.n))
+    model, tok, name = load_model()
+    fmt, _ = gec_format(tok)
+    with tempfile.TemporaryDirectory() as d:
+        model.save_pretrained(d)
+        hf = LlamaForCausalLM.from_pretrained(d, dtype=torch.float32).eval()
+    t0 = time.perf_counter()
+    ours = list(correct_stream(model, fmt, srcs, batch_size=a.batch_size, num_beams=a.beams, progress=False))
+    t1 = time.perf_counter()
+    theirs = hf_correct(hf, fmt, srcs, a.batch_size, a.beams)
+    t2 = time.perf_counter()
+    if looks_tokenized(srcs): theirs = [tokenize_like_ptb(t) for t in theirs]
+    same = sum(o == t for o, t in zip(ours, theirs)) / len(srcs)
+    head = (f"CPU capability {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, torch {torch.__version__}, "
+            f"{platform.processor() or platform.machine()}; {name}, 3-shot prompt, fp32, batch {a.batch_size}, "
+            f"{'greedy' if a.beams == 1 else f'{a.beams} beams'}")
+    lines = ["# Correcting a file: smolbook vs transformers\n", head + "\n",
+             f"`python bench/correct.py --n {a.n} --batch-size {a.batch_size} --beams {a.beams} --lines {a.lines}`\n",
+             "| system | sentences/s | seconds for the batch of sentences |", "|---|---:|---:|",
+             f"| smolbook `correct_stream` | {a.n / (t1 - t0):.2f} | {t1 - t0:.1f} |",
+             f"| transformers `generate`, same batches | {a.n / (t2 - t1):.2f} | {t2 - t1:.1f} |",
+             f"\nRatio: **{(t2 - t1) / (t1 - t0):.2f}x**; answers identical for {same:.1%} of the {a.n} sentences.\n"]
+    if a.lines:
+        with tempfile.TemporaryDirectory() as d:
+            d = Path(d)
+            tiny = SmolLM(preset('tiny', vocab_size=len(tok), max_position_embeddings=512))
+            tiny.save_pretrained(d / 'tiny', tokenizer=tok)
+            GECFormat(tok, chat=False).save(d / 'tiny')          # a short prompt: this run measures reading, not the model
+            rss = {}
+            for n in (a.lines // 10, a.lines):
+                (d / 'in.txt').write_text(''.join(f'{s}\n' for s in islice(cycle(srcs), n)))
+                t = time.perf_counter()
+                rss[n] = (peak_rss_mb([sys.executable, '-c', 'from smolbook.cli import main; main()', 'correct', '--model', str(d / 'tiny'), '--batch-size', '64'], d / 'in.txt'),
+                          time.perf_counter() - t)
+                print(f'{n} lines: peak {rss[n][0]:.0f} MB in {rss[n][1]:.0f} s', flush=True)
+        lines += ["## Memory on a long file\n",
+                  "`smolbook correct --model TINY --batch-size 64 < FILE` (a tiny random model, chunks of 1,024 lines):\n",
+                  "| lines | peak resident memory | seconds |", "|---:|---:|---:|"]
+        lines += [f"| {n:,} | {mb:.0f} MB | {s:.0f} |" for n, (mb, s) in rss.items()]
+    text = '\n'.join(lines) + '\n'
+    print(text)
+    Path(a.out).write_text(text)
+
+if __name__ == '__main__': main()
