@@ -5,8 +5,9 @@
     python tests/run_nbs.py nbs/02_rope.ipynb
 """
 import argparse, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
-from fastcore.parallel import parallel
 from nbdev.config import get_config
 from nbdev.test import test_nb
 
@@ -23,8 +24,10 @@ def main():
     if not files: sys.exit('no notebooks found to test')
     skip, force = cfg.tst_flags.split(), a.flags.split()
     t0 = time.time()
-    res = parallel(test_nb, files, skip_flags=skip, force_flags=force, basepath=cfg.config_path,
-                   n_workers=min(a.workers, len(files)), pause=0.01)
+    # each notebook in a fresh process: nothing one leaves behind (threads, memory, module state) slows the next
+    with ProcessPoolExecutor(min(a.workers, len(files)), max_tasks_per_child=1) as pool:
+        # later notebooks are the heavier ones: start them first, so the short ones fill the gaps at the end
+        res = list(pool.map(partial(test_nb, skip_flags=skip, force_flags=force, basepath=cfg.config_path), files[::-1]))[::-1]
     for f, (ok, secs) in zip(files, res): print(f"{'PASS' if ok else 'FAIL'} {f.name} ({secs:.0f}s)")
     n_ok = sum(ok for ok, _ in res)
     print(f'total {time.time() - t0:.0f}s')
