@@ -204,6 +204,11 @@ class GECFormat:
         if self.tok.eos_token_id in ids: ids = ids[:ids.index(self.tok.eos_token_id)]
         return self.tok.decode(ids, skip_special_tokens=True).split('\n')[0].strip()
 
+    def restates(self, src: str, answer: str, instruction: str | None = None) -> bool:
+        "Whether `answer` restates the prompt's instruction (`Fix grammar: ...`) where `src` does not: no correction."
+        head = f'{instruction or self.instruction}:'
+        return answer.startswith(head) and not src.startswith(head)
+
 # %% ../nbs/11_gec.ipynb #b7ee7c64
 _CLITIC = re.compile(r"(?i)(?<=\w)(n't|'s|'re|'ve|'ll|'d|'m)\b")
 _PUNCT = re.compile(r'(\.\.\.|[,;:!?()"]|(?<![A-Z])(?<!\b[A-Z][a-z])(?<!\betc)\.(?=\s|$))')
@@ -255,8 +260,8 @@ def correct(model,                        # a SmolLM
             new = generate(model, ids, mask, max_new_tokens=n_new, temperature=temperature, top_k=top_k, top_p=top_p,
                            eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b, num_beams=num_beams)
             for i, row in zip(idx, new.tolist()):
-                ans, head = fmt.answer(row), f'{exs[i].instruction or fmt.instruction}:'
-                if ans.startswith(head) and not exs[i].src.startswith(head): ans = exs[i].src; echoed.append(i)
+                ans = fmt.answer(row)
+                if fmt.restates(exs[i].src, ans, exs[i].instruction): ans = exs[i].src; echoed.append(i)
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
     if echoed: warnings.warn(f"{len(echoed)} of {len(exs)} answers restated the prompt instead of correcting (first: source {min(echoed)}, {exs[min(echoed)].src[:40]!r}); their sources are kept")
     return out
