@@ -26,8 +26,7 @@ def main():
     t0 = time.time()
     # each notebook in a fresh process: nothing one leaves behind (threads, memory, module state) slows the next
     with ProcessPoolExecutor(min(a.workers, len(files)), max_tasks_per_child=1) as pool:
-        # later notebooks are the heavier ones: start them first, so the short ones fill the gaps at the end
-        res = list(pool.map(partial(test_nb, skip_flags=skip, force_flags=force, basepath=cfg.config_path), files[::-1]))[::-1]
+        res = list(pool.map(partial(test_nb, skip_flags=skip, force_flags=force, basepath=cfg.config_path), files))
     for f, (ok, secs) in zip(files, res): print(f"{'PASS' if ok else 'FAIL'} {f.name} ({secs:.0f}s)")
     n_ok = sum(ok for ok, _ in res)
     print(f'total {time.time() - t0:.0f}s')
