@@ -220,7 +220,7 @@ def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
     except (ValueError, OSError) as e: raise type(e)(f"--shots {e}") from None
 
 def _correct(a: argparse.Namespace):
-    for flag, v in (('--batch-size', a.batch_size), ('--beams', a.beams), ('--chunk', a.chunk)):
+    for flag, v in (('--batch-size', a.batch_size), ('--beams', a.beams), ('--rounds', a.rounds), ('--chunk', a.chunk)):
         if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     shots = _shots(a)                                                  # a bad --shots file fails before the model loads
     lines = _stdin_lines()
@@ -228,7 +228,7 @@ def _correct(a: argparse.Namespace):
     if len(head) < a.chunk and not any(l.strip() for l in head):      # nothing to correct: no model needed
         sys.stdout.write(''.join(l + '\n' for l in head)); return
     model, tok, src = _inference_model(a)
-    for fixed in correct_stream(model, _gec_format(a, tok, src, shots), chain(head, lines), a.chunk, batch_size=a.batch_size, num_beams=a.beams):
+    for fixed in correct_stream(model, _gec_format(a, tok, src, shots), chain(head, lines), a.chunk, batch_size=a.batch_size, num_beams=a.beams, rounds=a.rounds):
         sys.stdout.write(fixed + '\n')
 
 # %% ../nbs/90_cli.ipynb #23f85bc2
@@ -411,6 +411,7 @@ def parser() -> argparse.ArgumentParser:
     _precision_flag(c)
     c.add_argument('--batch-size', type=int, default=16, help='sentences decoded together')
     c.add_argument('--beams', type=int, default=1, help='beam search with this many hypotheses per sentence (1: greedy)')
+    c.add_argument('--rounds', type=int, default=1, help='iterative correction: correct changed sentences again, up to this many passes')
     c.add_argument('--chunk', type=int, default=1024, help='lines read, corrected (sorted by length into batches) and written at a time')
     pr = _command(sub, 'pairs', _pairs, 'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
                   'Sample corrections of every --data sentence from --model at each temperature, rank them by character '

@@ -236,9 +236,11 @@ def correct(model,                        # a SmolLM
             top_p: float | None = None,          # sample from the most likely tokens up to probability p
             seed: int | None = None,             # batch b samples with seed + b (None: torch's global RNG)
             num_beams: int = 1,                  # > 1: beam search (greedy only)
+            rounds: int = 1,                     # iterative correction: correct the changed answers again, up to this many passes
             progress: bool = True) -> list[str]:
-    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`). An answer that restates the prompt's instruction is no correction: its source is kept, with a warning."
+    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`). An answer that restates the prompt's instruction is no correction: its source is kept, with a warning. With `rounds` > 1, answers that changed are corrected again until none changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency boost learning and inference')."
     from tqdm.auto import tqdm
+    if rounds < 1: raise ValueError(f"rounds must be >= 1, got {rounds}")
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     if tokenized is None: tokenized = looks_tokenized([e.src for e in exs])
     prompts, context = [fmt.prompt(e) for e in exs], model.config.max_position_embeddings
@@ -264,6 +266,11 @@ def correct(model,                        # a SmolLM
                 if fmt.restates(exs[i].src, ans, exs[i].instruction): ans = exs[i].src; echoed.append(i)
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
     if echoed: warnings.warn(f"{len(echoed)} of {len(exs)} answers restated the prompt instead of correcting (first: source {min(echoed)}, {exs[min(echoed)].src[:40]!r}); their sources are kept")
+    changed = [i for i, e in enumerate(exs) if out[i] != e.src]
+    if rounds > 1 and changed:
+        again = correct(model, fmt, [GECExample(out[i], [], exs[i].instruction) for i in changed], batch_size, max_new_tokens, tokenized,
+                        temperature, top_k, top_p, seed, num_beams, rounds - 1, progress)
+        for i, a in zip(changed, again): out[i] = a
     return out
 
 # %% ../nbs/11_gec.ipynb #a8a6a4f8
