@@ -1,17 +1,35 @@
-"""JFLEG benchmark: fine-tune SmolLM2-135M-Instruct on part of JFLEG dev, score the held-out part.
+"""JFLEG benchmark: smolbook's fine-tuning recipe, its settings chosen on a validation split, against TRL's on held-out sentences.
 
-    python bench/gec.py [--jfleg ../shared/data/jfleg/dev] [--out runs/gec]
+    python bench/gec.py --trl [--seeds 0 1] [--jfleg ../shared/data/jfleg/dev] [--out runs/gec]
 
-Splits JFLEG dev by source sentence (seeded; a third held out), then runs the command-line tools:
-`smolbook sft` on the training part, `smolbook correct` with the fine-tuned model and with the un-tuned model
-and a 3-shot prompt, and `smolbook eval` on the held-out part (the copy-the-source baseline is always in the
-table). Writes bench/results/gec.md and the figures viz/gec_scores.png, viz/gec_edits.png.
+JFLEG dev is split by source sentence (split seed 0): a third is held out, the rest is the training part.
+1. choose (`--stage choose`): the training part is split again, a fifth of its sources for validation. Settings
+   are chosen one after another by validation GLEU: learning rate x epochs, then batch, then synthetic pairs
+   (the training corrections corrupted with the learners' ERRANT profile of the training part, 13a_synth),
+   then beams and rounds of iterative correction.
+2. held out (`--stage test`): for each seed, fine-tune on the whole training part with the earlier defaults,
+   and with each change added in turn (the ablation); TRL's recipe (`bench/trl_sft.py`) with --trl. Each
+   configuration corrects the held-out part once. Training and correction wall times are measured in the
+   same run, on the same machine.
+3. report (`--stage report`): GLEU, BLEU and ERRANT F0.5 (needs smolbook[errant]) with the copy baseline,
+   mean and spread over the seeds, to bench/results/gec.md. OUT/results.json holds every output.
 """
-import argparse, platform, subprocess, time
+import argparse, json, platform, subprocess, sys, time
+from itertools import product
 from pathlib import Path
+import numpy as np
 import torch
 from smolbook.data import split_docs
-from smolbook.gec import read_jfleg
+from smolbook.gec import GECExample, GECFormat, read_jfleg, correct
+from smolbook.gec_eval import gleu, gec_report, report_table, COPY
+from smolbook.generate import load_model
+from smolbook.model import SmolLM
+from smolbook.sft import SFT_DEFAULTS, sft
+from smolbook.synth import error_profile, synthetic_pairs
+from smolbook.train import default_device, seed_everything
+
+OLD = dict(lr=1e-4, epochs=1.0, batch_size=4, synthetic=0, beams=1, rounds=1)   # smolbook sft / correct defaults before this benchmark
+GRID = dict(lr=(1e-4, 2e-4, 4e-4), epochs=(1.0, 2.0), batch_size=(4, 8), synthetic=(0, 1), beams=(1, 4), rounds=(1, 2))
 
 def write_jfleg(examples, folder: Path):
     folder.mkdir(parents=True, exist_ok=True)
@@ -19,37 +37,173 @@ def write_jfleg(examples, folder: Path):
     for k in range(len(examples[0].refs)):
         (folder / f'dev.ref{k}').write_text(''.join(e.refs[k] + '\n' for e in examples))
 
-def sh(cmd: str) -> float:
-    print('$', cmd, flush=True)
-    t0 = time.perf_counter()
-    subprocess.run(cmd, shell=True, check=True)
-    return time.perf_counter() - t0
+def sync() -> float:
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+    return time.perf_counter()
+
+class Bench:
+    def __init__(self, a):
+        self.a, self.out = a, Path(a.out)
+        self.path = self.out / 'results.json'
+        self.res = json.loads(self.path.read_text()) if self.path.exists() else dict(val={}, test={}, times={})
+        train, self.test = split_docs(read_jfleg(a.jfleg), 1 / 3, 0, key=lambda e: e.src)
+        self.train = train
+        self.fit, self.val = split_docs(train, 0.2, 0, key=lambda e: e.src)
+        if a.quick: self.train, self.fit, self.val, self.test = train[:24], self.fit[:16], self.val[:6], self.test[:6]
+        self.base = self.out / 'base'
+        if not (self.base / 'model.safetensors').exists():           # the packaged weights as a transformers Llama folder (TRL's start too)
+            model, tok, _ = load_model(None)
+            model.save_pretrained(self.base, tokenizer=tok)
+
+    def save(self):
+        self.path.write_text(json.dumps(self.res, indent=1))
+        if self.a.copy_to: Path(self.a.copy_to).mkdir(parents=True, exist_ok=True); (Path(self.a.copy_to) / 'results.json').write_text(self.path.read_text())
+
+    def profile(self, examples) -> dict:
+        "The learners' ERRANT profile of `examples` (cached in results.json: ERRANT is optional where training runs)."
+        key = f'profile/{len(examples)}'
+        if key not in self.res:
+            self.res[key] = error_profile([(e.src, r) for e in examples for r in e.refs]); self.save()
+        return self.res[key]
+
+    def finetune(self, examples, s: dict, seed: int):
+        "The packaged model fine-tuned on `examples` (+ synthetic pairs) with settings `s`; and the seconds it took."
+        model, tok, _ = load_model(str(self.base))
+        model.to(default_device())
+        fmt = GECFormat(tok)
+        seed_everything(seed)
+        t0 = sync()
+        data = list(examples)
+        if s['synthetic']: data += synthetic_pairs([r for e in examples for r in e.refs], self.profile(examples), s['synthetic'], seed)
+        sft(model, fmt.pairs(data), epochs=s['epochs'], lr=s['lr'], batch_size=s['batch_size'], seed=seed, progress=False)
+        return model.eval(), fmt, sync() - t0
+
+    def decode(self, model, fmt, examples, s: dict) -> tuple[list[str], float]:
+        t0 = sync()
+        hyps = correct(model, fmt, [e.src for e in examples], batch_size=self.a.batch, num_beams=s['beams'], rounds=s['rounds'],
+                       max_new_tokens=4 if self.a.quick else None, progress=False)
+        return hyps, sync() - t0
+
+    def score(self, examples, hyps) -> float: return gleu([e.src for e in examples], hyps, list(zip(*[e.refs for e in examples])))
+
+    def choose(self):
+        "Settings picked one group at a time by validation GLEU (seed 0)."
+        self.res['device'] = (f"{torch.cuda.get_device_name()}, " if torch.cuda.is_available() else f"CPU {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, ") + \
+            f"torch {torch.__version__}, {platform.machine()}"
+        best, trained = dict(OLD), {}
+        def run(s):
+            key = json.dumps({k: s[k] for k in ('lr', 'epochs', 'batch_size', 'synthetic')})
+            if key not in trained:
+                trained.clear()                                           # one model in memory at a time
+                trained[key] = self.finetune(self.fit, s, 0)
+            model, fmt, sec = trained[key]
+            name = json.dumps(s)
+            if name not in self.res['val']:
+                hyps, dsec = self.decode(model, fmt, self.val, s)
+                self.res['val'][name] = dict(settings=s, GLEU=self.score(self.val, hyps), train_s=sec, correct_s=dsec, hyps=hyps)
+                self.save()
+            r = self.res['val'][name]
+            print(f"val GLEU {r['GLEU']:.4f}  {name}  train {sec:.0f}s", flush=True)
+            return r['GLEU']
+        for group in (('lr', 'epochs'), ('batch_size',), ('synthetic',), ('beams', 'rounds')):
+            options = [dict(zip(group, v)) for v in product(*[GRID[g] for g in group])]
+            scored = [(run({**best, **o}), o) for o in options]
+            best.update(max(scored, key=lambda t: t[0])[1])
+            print('chosen so far:', best, flush=True)
+        self.res['chosen'] = best; self.save()
+        return self.res['chosen']
+
+    def test_runs(self, chosen: dict):
+        "The ablation on the held-out part: each change added in turn, every seed; TRL's recipe with --trl."
+        steps = [('smolbook sft, earlier defaults (lr 1e-4, 1 epoch, batch 4)', OLD)]
+        s = dict(OLD)
+        for group, label in ((('lr', 'epochs', 'batch_size'), 'lr, epochs, batch chosen on validation'),
+                             (('synthetic',), 'synthetic pairs'), (('beams',), 'beam search'), (('rounds',), 'iterative correction')):
+            s = {**s, **{k: chosen[k] for k in group}}
+            steps.append((f'+ {label}: ' + ', '.join(f'{k} {chosen[k]}' for k in group), s))
+        for seed in self.a.seeds:
+            trained = None
+            for name, s in steps:
+                key = f'{name} | seed {seed}'
+                if key in self.res['test']: continue
+                tkey = json.dumps({k: s[k] for k in ('lr', 'epochs', 'batch_size', 'synthetic')})
+                if trained is None or trained[0] != tkey: trained = (tkey, *self.finetune(self.train, s, seed))
+                _, model, fmt, sec = trained
+                hyps, dsec = self.decode(model, fmt, self.test, s)
+                self.res['test'][key] = dict(system=name, seed=seed, settings=s, train_s=sec, correct_s=dsec, hyps=hyps)
+                print(f"{key}: held-out GLEU {self.score(self.test, hyps):.4f}, train {sec:.0f}s, correct {dsec:.0f}s", flush=True)
+                self.save()
+            trained = None
+            if self.a.trl: self.trl_run(seed)
+
+    def trl_run(self, seed: int):
+        key = f'TRL SFTTrainer recipe | seed {seed}'
+        if key in self.res['test']: return
+        d = self.out / 'data-train'; write_jfleg(self.train, d)
+        out = self.out / f'trl-{seed}'
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, str(Path(__file__).parent / 'trl_sft.py'), '--data', str(d), '--model', str(self.base),
+                            '--out', str(out), '--seed', str(seed)], capture_output=True, text=True)
+        if r.returncode: raise RuntimeError(f"bench/trl_sft.py failed ({r.returncode}):\n{r.stderr[-3000:]}")
+        info = json.loads(r.stdout.strip().splitlines()[-1])
+        model, tok, _ = load_model(str(out)); model.to(default_device()).eval()
+        hyps, dsec = self.decode(model, GECFormat(tok), self.test, OLD)
+        self.res['test'][key] = dict(system='TRL SFTTrainer recipe (lr 5e-5, batch 16, cosine, 1 epoch)', seed=seed, settings=OLD,
+                                     train_s=info['seconds'], process_s=time.perf_counter() - t0, correct_s=dsec, hyps=hyps, trl=info)
+        print(f"{key}: held-out GLEU {self.score(self.test, hyps):.4f}, train {info['seconds']:.0f}s", flush=True)
+        self.save()
+
+    def report(self):
+        src, refs = [e.src for e in self.test], list(zip(*[e.refs for e in self.test]))
+        runs = self.res['test']
+        systems = {}
+        last = {}
+        for r in runs.values():                                  # an ablation step that changed nothing (validation kept the earlier value) is left out
+            if r['settings'] == last.get(r['seed']) and not r['system'].startswith('TRL'): continue
+            if not r['system'].startswith('TRL'): last[r['seed']] = r['settings']
+            systems.setdefault(r['system'], []).append(r)
+        rows = gec_report(src, refs, {f"{n} | seed {r['seed']}": r['hyps'] for n, rs in systems.items() for r in rs})
+        by = {r['system']: r for r in rows}
+        cols = [c for c in ('GLEU', 'BLEU', 'ERRANT P', 'ERRANT R', 'ERRANT F0.5', 'copy rate') if c in rows[0]]
+        def agg(name, rs):
+            vals = {c: [by[f"{name} | seed {r['seed']}"][c] for r in rs] for c in cols}
+            cell = lambda v: f"{np.mean(v):.3f} ± {np.std(v):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
+            t = lambda k: f"{np.mean([r[k] for r in rs]):.0f}"
+            return f"| {name} | " + ' | '.join(cell(vals[c]) for c in cols) + f" | {t('train_s')} | {t('correct_s')} |"
+        copy = by[COPY]
+        head = ['| system | ' + ' | '.join(cols) + ' | train s | correct s |', '|---|' + '---:|' * (len(cols) + 2),
+                '| copy source | ' + ' | '.join(f"{copy[c]:.3f}" for c in cols) + ' | | |']
+        table = '\n'.join(head + [agg(n, rs) for n, rs in systems.items()])
+        val = '\n'.join(['| settings | validation GLEU | train s |', '|---|---:|---:|'] +
+                        [f"| {', '.join(f'{k} {v}' for k, v in r['settings'].items())} | {r['GLEU']:.4f} | {r['train_s']:.0f} |"
+                         for r in self.res['val'].values()])
+        return table, val, rows
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument('--jfleg', default='../shared/data/jfleg/dev', help='JFLEG dev folder (dev.src, dev.ref0-3)')
     p.add_argument('--out', default='runs/gec')
-    p.add_argument('--held-out', type=float, default=1 / 3)
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--skip-sft', action='store_true', help='reuse OUT/model from an earlier run')
+    p.add_argument('--trl', action='store_true', help="also train TRL's SFTTrainer recipe (needs trl)")
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    p.add_argument('--stage', choices=('all', 'profile', 'choose', 'test', 'report'), default='all',
+                   help='profile: only the ERRANT profiles (cached in OUT/results.json, for training where ERRANT is not installed)')
+    p.add_argument('--batch', type=int, default=64, help='sentences decoded together')
+    p.add_argument('--quick', action='store_true', help='a few sentences and tokens: checks the script, measures nothing')
+    p.add_argument('--copy-to', help='also write results.json here after every step')
     a = p.parse_args()
-    out = Path(a.out)
-    train, test = split_docs(read_jfleg(a.jfleg), a.held_out, a.seed, key=lambda e: e.src)
-    write_jfleg(train, out / 'train'); write_jfleg(test, out / 'test')
-    t = out / 'test'
-    times = {}
-    if not a.skip_sft: times['sft'] = sh(f'smolbook sft --data {out}/train --out {out}/model --seed {a.seed}')
-    times['correct (SFT)'] = sh(f'smolbook correct --model {out}/model < {t}/dev.src > {out}/sft.txt')
-    times['correct (3-shot)'] = sh(f'smolbook correct --shots {out}/train --n-shots 3 < {t}/dev.src > {out}/fewshot.txt')
-    refs = ' '.join(str(t / f'dev.ref{k}') for k in range(4))
-    report = subprocess.run(f'smolbook eval --src {t}/dev.src --refs {refs} --hyp {out}/fewshot.txt {out}/sft.txt '
-                            f'--names "SmolLM2-135M-Instruct, 3-shot" "SmolLM2-135M-Instruct + smolbook SFT" '
-                            f'--plots viz/gec --jsonl {out}/outputs.jsonl', shell=True, check=True, capture_output=True, text=True).stdout
-    print(report)
-    cpu = f'{torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, torch {torch.__version__}, {platform.machine()}'
-    md = [f'# GEC benchmark: JFLEG dev, {len(train)} sentences to fine-tune, {len(test)} held out\n',
-          f'CPU capability {cpu}; `python bench/gec.py` (split seed {a.seed}).\n', report,
-          '\n| step | seconds |\n|---|---:|', *[f'| {k} | {v:.0f} |' for k, v in times.items()]]
-    Path('bench/results/gec.md').write_text('\n'.join(md) + '\n')
+    b = Bench(a)
+    if a.stage in ('all', 'profile'): b.profile(b.fit); b.profile(b.train)   # ERRANT, before any training
+    if a.stage in ('all', 'choose', 'test'):
+        chosen = b.res.get('chosen') or b.choose()
+        if a.stage != 'choose': b.test_runs(chosen)
+    if a.stage in ('all', 'report'):
+        table, val, rows = b.report()
+        md = [f'# GEC benchmark: JFLEG dev, {len(b.train)} sentences to fine-tune, {len(b.test)} held out\n',
+              f"`python bench/gec.py --trl` (split seed 0; seeds {a.seeds}). Training and correction on {b.res.get('device')}; scores computed afterwards (ERRANT).\n",
+              '## Held-out part (mean ± spread over seeds; each change adds to the line above)\n', table,
+              f"\n## Validation: settings chosen one group at a time ({len(b.fit)} sentences to fine-tune, {len(b.val)} to validate, seed 0)\n",
+              val, f"\nChosen: {b.res['chosen']}\n"]
+        Path('bench/results/gec.md').write_text('\n'.join(md) + '\n')
+        print('\n'.join(md))
 
 if __name__ == '__main__': main()
