@@ -50,12 +50,13 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
               max_chars: int = MAX_CHARS,        # longest text one request may send
               concurrency: int = 1,              # requests computed at once (they share one model)
               max_queue: int = 32,               # requests waiting at most; more are turned away
-              dtype: torch.dtype | None = None): # the weights' precision (default: as loaded, fp32)
+              dtype: torch.dtype | None = None,  # the weights' precision (default: as loaded, fp32)
+              device: torch.device | str = 'cpu'): # where the model runs
     "The Gradio `Blocks` of the app, its model loaded; call `.launch()` on it. Text over `max_chars` is refused with a message, never cut."
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
     import gradio as gr
     model, tok, name = load_model(src)
-    if dtype is not None: model.to(dtype)
+    model.to(device, dtype)
     fmt, tuned = gec_format(tok, src)
     ctx = model.config.max_position_embeddings
     how = ('fine-tuned for correction by `smolbook sft`' if tuned else

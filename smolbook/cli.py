@@ -15,7 +15,7 @@ from .generate import generate, load_model, prompt_ids
 from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .core import PRESETS
-from .train import TrainConfig, native_precision, plot_log, seed_everything
+from .train import TrainConfig, default_device, native_precision, plot_log, seed_everything
 from .gec import GECFormat, read_gec, correct_stream, gec_format
 from .sft import sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
@@ -31,12 +31,17 @@ from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_dis
 __all__ = ['DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
-def _inference_model(a: argparse.Namespace):
-    "load_model(--model) with its weights in --precision ('auto': what the CPU computes natively)."
+def _device_dtype(a: argparse.Namespace) -> tuple[torch.device, torch.dtype]:
+    "Where models run (the GPU when there is one) and --precision there ('auto': what that device computes natively)."
+    dev = default_device()
+    return dev, DTYPES[native_precision(dev) if a.precision == 'auto' else a.precision]
+
+def _load(a: argparse.Namespace, infer: bool = False):
+    """load_model(--model) on `_device_dtype`'s device. To infer, its weights are cast to --precision; to train they stay
+    fp32 (master weights) and the training loop computes in --precision under autocast."""
     model, tok, src = load_model(a.model)
-    prec = native_precision('cpu') if a.precision == 'auto' else a.precision
-    if prec != 'fp32': model.to(DTYPES[prec])
-    return model, tok, src
+    dev, dtype = _device_dtype(a)
+    return model.to(dev, dtype if infer else None), tok, src
 
 def _sampling(a: argparse.Namespace) -> float:
     "The temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0 (greedy)."
@@ -54,7 +59,7 @@ def _generate(a: argparse.Namespace):
     prompt = a.prompt if a.prompt is not None else _stdin()
     if not prompt.strip(): raise ValueError("the prompt is empty")
     t0 = time.perf_counter()
-    model, tok, src = _inference_model(a)
+    model, tok, src = _load(a, infer=True)
     ids = prompt_ids(tok, prompt, chat=not a.raw)
     t1 = time.perf_counter()
     new = generate(model, ids, max_new_tokens=a.max_new_tokens, temperature=temperature, top_k=a.top_k,
@@ -132,8 +137,8 @@ def _app(a: argparse.Namespace):
         except OSError as e:
             fix = 'choose another --port' if e.errno == errno.EADDRINUSE else 'check --host'
             raise OSError(f"cannot listen on --host {a.host} --port {a.port} ({e.strerror}); {fix}") from None
-    prec = native_precision('cpu') if a.precision == 'auto' else a.precision
-    build_app(a.model, a.max_chars, a.concurrency, dtype=DTYPES[prec]).launch(server_name=a.host, server_port=a.port)
+    dev, dtype = _device_dtype(a)
+    build_app(a.model, a.max_chars, a.concurrency, dtype=dtype, device=dev).launch(server_name=a.host, server_port=a.port)
 
 def _saved_dtype(src: str | None) -> torch.dtype | None:
     "The precision a checkpoint folder's config.json records (`torch_dtype`); None for anything else."
@@ -168,7 +173,7 @@ def _specialize(a: argparse.Namespace):
         except ValueError: raise ValueError(f"--data must be domain=spec,domain=spec; got {a.data!r}") from None
         docs = {d: load_docs(spec, a.docs) for d, spec in specs.items()}
     else: docs = domain_docs(a.docs, a.seed)
-    model, tok, src = load_model(a.model)
+    model, tok, src = _load(a)
     rep = specialize(model, tok, docs, experts, layers, a.router_steps, a.full_steps, a.block_size, seed=a.seed, precision=a.precision)
     out = Path(a.out)
     model.save_pretrained(out, tokenizer=tok)
@@ -193,7 +198,7 @@ def _sft(a: argparse.Namespace):
     if a.resume and not (Path(a.out) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{a.out}/ckpt.pt: no checkpoint to resume")
     examples = read_gec(a.data)
     train_ex, val_ex = split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac else (examples, [])
-    model, tok, _ = load_model(a.model)
+    model, tok, _ = _load(a)
     fmt = GECFormat(tok)
     seed_everything(a.seed)
     t0 = time.perf_counter()
@@ -227,7 +232,7 @@ def _correct(a: argparse.Namespace):
     head = list(islice(lines, a.chunk))
     if len(head) < a.chunk and not any(l.strip() for l in head):      # nothing to correct: no model needed
         sys.stdout.write(''.join(l + '\n' for l in head)); return
-    model, tok, src = _inference_model(a)
+    model, tok, src = _load(a, infer=True)
     for fixed in correct_stream(model, _gec_format(a, tok, src, shots), chain(head, lines), a.chunk, batch_size=a.batch_size, num_beams=a.beams, rounds=a.rounds):
         sys.stdout.write(fixed + '\n')
 
@@ -285,7 +290,7 @@ def _pairs(a: argparse.Namespace):
     _check_out(a.out, '--out', folder=False)
     shots, examples = _shots(a), read_gec(a.data)
     examples = examples[:a.max_examples] if a.max_examples else examples
-    model, tok, src = _inference_model(a)
+    model, tok, src = _load(a, infer=True)
     fmt = _gec_format(a, tok, src, shots)
     rows = make_pairs(model, fmt, examples, temps, a.samples, a.seed, a.with_reference, a.batch_size)
     if not rows: raise ValueError(f"none of the {len(examples)} examples gave a pair: sample more (--samples) or hotter (--temperatures)")
@@ -304,7 +309,7 @@ def _prefs(a: argparse.Namespace):
     rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]   # where: file:line
     try: train_rows, val_rows = split_docs(rows, a.val_frac, a.seed, key=lambda r: r['prompt']) if a.val_frac else (rows, [])
     except ValueError as e: raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
-    model, tok, src = load_model(a.model)
+    model, tok, src = _load(a)
     fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None
     if a.lora: apply_lora(model, r=a.lora, alpha=2 * a.lora)
     seed_everything(a.seed)
@@ -351,7 +356,7 @@ def _training_flags(c: argparse.ArgumentParser, specs, resume_help: str):
     _precision_flag(c, 'training: autocast in it (fp16 with loss scaling); auto: what the hardware computes natively')
     c.add_argument('--resume', action='store_true', help=resume_help)
 
-def _precision_flag(c: argparse.ArgumentParser, help: str = "the model's weights; auto: fp32 unless the CPU computes bf16 natively"):
+def _precision_flag(c: argparse.ArgumentParser, help: str = "the model's weights; auto: the GPU's half precision, or on a CPU fp32 unless it computes bf16 natively"):
     c.add_argument('--precision', default='auto', choices=PRECISIONS, help=help)
 
 def parser() -> argparse.ArgumentParser:
