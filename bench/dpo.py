@@ -14,8 +14,8 @@ def rss_mb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 def pairs(n: int):
     from smolbook.gec import GECFormat, read_jfleg
-    from smolbook.hub import load_tokenizer, smollm2_gguf
-    tok = load_tokenizer(smollm2_gguf()); fmt = GECFormat(tok)
+    from smolbook.hub import load_tokenizer, smollm2
+    tok = load_tokenizer(smollm2()); fmt = GECFormat(tok)
     exs = [e for e in read_jfleg('../shared/data/jfleg/dev') if e.refs[0] != e.src][:n]
     return tok, [dict(prompt=fmt.prompt_text(e.src), chosen=fmt.completion_text(e.refs[0]), rejected=fmt.completion_text(e.src)) for e in exs]
 
@@ -67,8 +67,8 @@ def main():
     if a.variant: print(json.dumps(variant(a.variant, int(a.pairs), a.steps, a.hf_dir))); return
     import torch
     from smolbook.model import SmolLM
-    from smolbook.hub import load_tokenizer, smollm2_gguf
-    SmolLM.from_pretrained(smollm2_gguf()).save_pretrained(a.hf_dir, tokenizer=load_tokenizer(smollm2_gguf()))
+    from smolbook.hub import load_tokenizer, smollm2
+    SmolLM.from_pretrained(smollm2()).save_pretrained(a.hf_dir, tokenizer=load_tokenizer(smollm2()))
     cpu = f'{torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, torch {torch.__version__}, {platform.machine()}'
     md = [f'# One DPO step on SmolLM2-135M, fp32: smolbook vs TRL DPOTrainer\n',
           f'CPU capability {cpu}; `python bench/dpo.py --pairs {a.pairs} --steps {a.steps}`. Both train with gradient checkpointing '

@@ -19,7 +19,7 @@ import torch
 from transformers import LlamaForCausalLM
 from smolbook.model import SmolLM
 from smolbook.generate import generate
-from smolbook.hub import smollm2_gguf
+from smolbook.hub import smollm2
 from smolbook.packing import prepacked, decode_copy
 
 def seconds(f):
@@ -39,7 +39,7 @@ def main():
     p.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'generate.md'))
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    ours = SmolLM.from_pretrained(smollm2_gguf())
+    ours = SmolLM.from_pretrained(smollm2())
     with tempfile.TemporaryDirectory() as d:
         ours.save_pretrained(d)
         hf = LlamaForCausalLM.from_pretrained(d, dtype=torch.float32).eval()

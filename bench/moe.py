@@ -77,9 +77,9 @@ def main():
            f'**{res["every expert on every token"][0] / us:.2f}x**.\n']
     if not a.no_decode:
         from smolbook.model import SmolLM
-        from smolbook.hub import smollm2_gguf
+        from smolbook.hub import smollm2
         from smolbook.upcycle import upcycle
-        dense = SmolLM.from_pretrained(smollm2_gguf())
+        dense = SmolLM.from_pretrained(smollm2())
         d = decode_speed(dense)
         moe = upcycle(dense, a.experts, a.top_k).eval(); del dense
         u = decode_speed(moe)

@@ -139,8 +139,8 @@ def beam_search(model: SmolLM,
 # %% ../nbs/06_generate.ipynb #5525190d
 def load_model(src: str | Path | None = None) -> tuple[SmolLM, object, str]:
     "Model, tokenizer and display name of `src` (hub id, transformers directory or .gguf file; default: the offline SmolLM2-135M-Instruct)."
-    from smolbook.hub import smollm2_gguf, load_tokenizer
-    path = src or smollm2_gguf()
+    from smolbook.hub import smollm2, load_tokenizer
+    path = src or smollm2()
     model, tok = SmolLM.from_pretrained(path), load_tokenizer(path)
     if len(tok) > model.config.vocab_size:
         raise ValueError(f"{path}: the tokenizer has {len(tok)} tokens, the model's vocabulary {model.config.vocab_size}: they do not belong together")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_hub.ipynb #c390a6e0
 from __future__ import annotations
-import json, os, re
+import hashlib, json, os, re, shutil
 from pathlib import Path
 from typing import Callable
 import numpy as np, torch
@@ -15,7 +15,8 @@ from .core import SmolConfig, from_hf, to_hf
 # %% auto #0
 __all__ = ['GGUF_NAMES', 'TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'resolve', 'read_json', 'read_safetensors',
            'read_hf_dir', 'to_mixtral', 'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state',
-           'read_checkpoint', 'atomic_write', 'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id']
+           'read_checkpoint', 'atomic_write', 'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id',
+           'cache_dir', 'smollm2']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def smollm2_gguf() -> Path:
@@ -252,3 +253,31 @@ def load_tokenizer(src: str | Path):
 def pad_id(tok) -> int:
     "The id that pads batches: the tokenizer's pad token, else its EOS (never attended to)."
     return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+
+# %% ../nbs/05_hub.ipynb #f3052fbf
+def cache_dir() -> Path:
+    "Where smolbook keeps converted checkpoints: $SMOLBOOK_CACHE, else $XDG_CACHE_HOME/smolbook, else ~/.cache/smolbook."
+    return Path(os.environ.get('SMOLBOOK_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook').expanduser()
+
+def smollm2() -> Path:
+    """The packaged SmolLM2-135M-Instruct (`smollm2_gguf`) as a transformers folder: config.json, float32 model.safetensors,
+    tokenizer. Written to `cache_dir()` on first use (about 10 s, 0.5 GB), read from there after; OSError if it cannot be."""
+    import transformers
+    src = smollm2_gguf()
+    with open(src, 'rb') as f: key = hashlib.sha256(f.read()).hexdigest()[:16]
+    out = cache_dir() / f'{src.stem}-{key}-transformers{transformers.__version__}'
+    if (out / 'config.json').exists(): return out                   # written last: the folder is complete
+    tmp = out.with_name(f'.{out.name}.{os.getpid()}.tmp')
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        cfg, sd = read_gguf(src)
+        atomic_write(tmp / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
+        load_tokenizer(src).save_pretrained(tmp)
+        atomic_write(tmp / 'config.json', lambda p: p.write_text(json.dumps({**to_hf(cfg), 'torch_dtype': 'float32'}, indent=2)))
+        try: tmp.rename(out)
+        except OSError:                                               # another process finished first
+            if not (out / 'config.json').exists(): raise
+    except OSError as e:
+        raise OSError(f"{out}: cannot keep the converted SmolLM2 there ({e.strerror or e}); set SMOLBOOK_CACHE to a writable folder") from None
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return out
