@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, errno, importlib.util, json, math, shutil, socket, sys, time, warnings
+import argparse, errno, importlib.util, json, math, os, shutil, socket, sys, time, warnings
 import torch
 from itertools import chain, islice
 from pathlib import Path
@@ -231,10 +231,10 @@ def _correct(a: argparse.Namespace):
     lines = _stdin_lines()
     head = list(islice(lines, a.chunk))
     if len(head) < a.chunk and not any(l.strip() for l in head):      # nothing to correct: no model needed
-        sys.stdout.write(''.join(l + '\n' for l in head)); return
+        sys.stdout.write('\n' * len(head)); return
     model, tok, src = _load(a, infer=True)
     for fixed in correct_stream(model, _gec_format(a, tok, src, shots), chain(head, lines), a.chunk, batch_size=a.batch_size, num_beams=a.beams, rounds=a.rounds):
-        sys.stdout.write(fixed + '\n')
+        sys.stdout.write(fixed + '\n'); sys.stdout.flush()          # each answer as soon as it is there, through a pipe too
 
 # %% ../nbs/90_cli.ipynb #23f85bc2
 def _stdin_lines() -> Iterator[str]:
@@ -519,5 +519,7 @@ def main(argv: list[str] | None = None):
     if a.command is None: p.print_help(); p.exit(0)
     warnings.formatwarning = lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n"
     try: a.run(a)
+    except BrokenPipeError:                           # the reader stopped early (`| head`): stop quietly, as `cat` would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); p.exit(141)
     except (ValueError, OSError) as e: p.exit(2, f"smolbook {a.command}: error: {e}\n")
     except KeyboardInterrupt: p.exit(130, f"smolbook {a.command}: interrupted\n")

@@ -237,19 +237,24 @@ def correct(model,                        # a SmolLM
             seed: int | None = None,             # batch b samples with seed + b (None: torch's global RNG)
             num_beams: int = 1,                  # > 1: beam search (greedy only)
             rounds: int = 1,                     # iterative correction: correct the changed answers again, up to this many passes
-            progress: bool = True) -> list[str]:
-    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`). An answer that restates the prompt's instruction is no correction: its source is kept, with a warning. With `rounds` > 1, answers that changed are corrected again until none changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency boost learning and inference')."
+            progress: bool = True,
+            names: Sequence[str] | None = None) -> list[str]:   # how errors and warnings name each source (default: 'source i')
+    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`). A blank source comes back as it is, without asking the model. An answer that restates the prompt's instruction is no correction: its source is kept, with a warning. With `rounds` > 1, answers that changed are corrected again until none changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency boost learning and inference')."
     from tqdm.auto import tqdm
+    if isinstance(sources, str): raise TypeError("sources is one string: pass a list of sentences, correct(model, fmt, [text])")
     if rounds < 1: raise ValueError(f"rounds must be >= 1, got {rounds}")
+    if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
-    if tokenized is None: tokenized = looks_tokenized([e.src for e in exs])
-    prompts, context = [fmt.prompt(e) for e in exs], model.config.max_position_embeddings
-    too_long = next((i for i, p in enumerate(prompts) if len(p) >= context), None)
+    names = list(names) if names is not None else [f'source {i}' for i in range(len(exs))]
+    todo = [i for i, e in enumerate(exs) if e.src.strip()]
+    if tokenized is None: tokenized = looks_tokenized([exs[i].src for i in todo])
+    prompts, context = {i: fmt.prompt(exs[i]) for i in todo}, model.config.max_position_embeddings
+    too_long = next((i for i in todo if len(prompts[i]) >= context), None)
     if too_long is not None:
-        raise ValueError(f"source {too_long} ({exs[too_long].src[:40]!r}...) takes {len(prompts[too_long])} tokens with its "
+        raise ValueError(f"{names[too_long]} ({exs[too_long].src[:40]!r}...) takes {len(prompts[too_long])} tokens with its "
                          f"prompt, and the model's context is {context}: split it")
-    order = sorted(range(len(exs)), key=lambda i: len(prompts[i]))
-    out, echoed = [''] * len(exs), []
+    order = sorted(todo, key=lambda i: len(prompts[i]))
+    out, echoed = [e.src for e in exs], []
     pad = pad_id(fmt.tok)
     with prepacked(model):
         for b, at in enumerate(tqdm(range(0, len(order), batch_size), disable=not progress, desc='correct')):
@@ -265,11 +270,11 @@ def correct(model,                        # a SmolLM
                 ans = fmt.answer(row)
                 if fmt.restates(exs[i].src, ans, exs[i].instruction): ans = exs[i].src; echoed.append(i)
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
-    if echoed: warnings.warn(f"{len(echoed)} of {len(exs)} answers restated the prompt instead of correcting (first: source {min(echoed)}, {exs[min(echoed)].src[:40]!r}); their sources are kept")
+    if echoed: warnings.warn(f"{len(echoed)} of {len(todo)} answers restated the prompt instead of correcting (first: {names[min(echoed)]}, {exs[min(echoed)].src[:40]!r}); their sources are kept")
     changed = [i for i, e in enumerate(exs) if out[i] != e.src]
     if rounds > 1 and changed:
         again = correct(model, fmt, [GECExample(out[i], [], exs[i].instruction) for i in changed], batch_size, max_new_tokens, tokenized,
-                        temperature, top_k, top_p, seed, num_beams, rounds - 1, progress)
+                        temperature, top_k, top_p, seed, num_beams, rounds - 1, progress, [names[i] for i in changed])
         for i, a in zip(changed, again): out[i] = a
     return out
 
@@ -279,18 +284,23 @@ def correct_stream(model, fmt: GECFormat,
                    chunk: int = 1024,             # lines held at once
                    progress: bool = True,         # a bar counting lines, on stderr
                    **kw) -> Iterator[str]:        # `correct`'s options: batch_size, num_beams, tokenized, ...
-    "Corrections of `lines`, one per line in order, read and yielded `chunk` lines at a time (memory bounded)."
+    """Corrections of `lines`, one per line in order, read and yielded `chunk` lines at a time (memory bounded). Each line
+    is re-tokenised PTB-style when it looks tokenised itself (unless `tokenized` is given); errors name the line number."""
     from tqdm.auto import tqdm
+    if isinstance(lines, str): raise TypeError("lines is one string: pass a list of lines or a file object")
     if chunk < 1: raise ValueError(f"chunk must be >= 1, got {chunk}")
-    it = (l.rstrip('\r\n') for l in lines)
+    it, tokenized, start = (l.rstrip('\r\n') for l in lines), kw.pop('tokenized', None), 0
     with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct') as bar:
         for part in iter(lambda: list(islice(it, chunk)), []):
-            todo = [i for i, l in enumerate(part) if l.strip()]
-            if todo and kw.get('tokenized') is None: kw['tokenized'] = looks_tokenized([part[i] for i in todo])
-            out = [''] * len(part)
-            for i, f in zip(todo, correct(model, fmt, [part[i].strip() for i in todo], progress=False, **kw)): out[i] = f
+            out = [''] * len(part)                                             # blank lines stay blank
+            for ptb in (False, True):
+                todo = [i for i, l in enumerate(part) if l.strip() and ptb == (looks_tokenized([l]) if tokenized is None else tokenized)]
+                if not todo: continue
+                fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=False, tokenized=ptb,
+                                names=[f'line {start + i + 1}' for i in todo], **kw)
+                for i, f in zip(todo, fixed): out[i] = f
             yield from out
-            bar.update(len(part))
+            start += len(part); bar.update(len(part))
 
 # %% ../nbs/11_gec.ipynb #4bc0c820
 DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]   # for models not fine-tuned

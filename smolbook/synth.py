@@ -78,6 +78,7 @@ def spell(w, rng):
     if i is None: return None
     t, k = w[i], rng.randrange(1, len(w[i]) - 1)
     op = rng.randrange(3)
+    if op == 1 and t[k] == t[k + 1]: op = 0                 # swapping two equal letters would change nothing
     return _put(w, i, t[:k] + t[k + 1:] if op == 0 else t[:k] + t[k + 1] + t[k] + t[k + 2:] if op == 1 else t[:k] + t[k] + t[k:])
 
 def word_order(w, rng):
@@ -130,5 +131,6 @@ def synthetic_pairs(sentences: Sequence[str],   # correct, whitespace-tokenised 
                     seed: int = 0) -> list:
     "`GECExample`s (corrupted sentence, [the sentence]): `copies` per sentence, reproducible by `seed`."
     from smolbook.gec import GECExample
+    if isinstance(sentences, str): raise TypeError("sentences is one string: pass a list of sentences")
     rng = random.Random(seed)
     return [GECExample(corrupt(s, profile, rng), [s]) for s in sentences for _ in range(copies)]
