@@ -7,8 +7,8 @@ greedy (or --beams). smolbook reads them as a stream and sorts each chunk by len
 `generate` gets exactly those batches (same order, left padding, token budget and stop tokens) on a
 `LlamaForCausalLM` holding the same weights, in the same process and threads. The answers are compared.
 
-Memory: `smolbook correct` on a --lines file and on a tenth of it, with a tiny random model (the point is
-the reading, not the model): peak resident memory of each run (a hundredth, a tenth and all of it). Writes bench/results/correct.md.
+Memory: `smolbook correct` on a --lines file, a tenth and a hundredth of it, with a tiny random model (the point is
+the reading, not the model): peak resident memory of each run. Writes bench/results/correct.md.
 """
 import argparse, platform, re, subprocess, sys, tempfile, time
 from itertools import cycle, islice
@@ -20,6 +20,8 @@ from smolbook.gec import GECFormat, correct_stream, gec_format, looks_tokenized,
 from smolbook.generate import load_model
 from smolbook.hub import pad_id
 from smolbook.model import SmolLM
+
+JFLEG = Path(__file__).resolve().parents[1].parent / 'shared' / 'data' / 'jfleg' / 'dev'   # ../shared/data beside the repository
 
 def hf_correct(hf, fmt: GECFormat, srcs: list[str], batch_size: int, beams: int) -> list[str]:
     "What `correct` does, with transformers' `generate` doing the decoding: the same sorted batches, budget and stops."
@@ -50,12 +52,12 @@ def peak_rss_mb(code: str, stdin: Path) -> float:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--jfleg', default='../shared/data/jfleg/dev', help='JFLEG dev folder (dev.src, dev.ref0-3)')
-    p.add_argument('--n', type=int, default=256, help='sentences to correct in the speed race')
-    p.add_argument('--batch-size', type=int, default=16)
-    p.add_argument('--beams', type=int, default=1)
-    p.add_argument('--lines', type=int, default=10_000, help='lines of the memory run (0: skip it)')
-    p.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'correct.md'))
+    p.add_argument('--jfleg', default=str(JFLEG), help=f'JFLEG dev folder (dev.src, dev.ref0-3; default {JFLEG})')
+    p.add_argument('--n', type=int, default=256, help='sentences to correct in the speed race (default 256)')
+    p.add_argument('--batch-size', type=int, default=16, help='sentences per batch in the speed race (default 16)')
+    p.add_argument('--beams', type=int, default=1, help='1: greedy, more: beam search (default 1)')
+    p.add_argument('--lines', type=int, default=10_000, help='lines of the longest memory run (0: skip it; default 10000)')
+    p.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'correct.md'), help='the report (default bench/results/correct.md)')
     a = p.parse_args()
     srcs = list(islice(cycle([e.src for e in read_jfleg(a.jfleg)]), a.n))
     model, tok, name = load_model()

@@ -7,12 +7,12 @@ JFLEG dev is split by source sentence (split seed 0): a third is held out, the r
    are chosen one after another by validation GLEU: learning rate x epochs, then batch, then synthetic pairs
    (the training corrections corrupted with the learners' ERRANT profile of the training part, 13a_synth),
    then beams and rounds of iterative correction.
-2. held out (`--stage test`): for each seed, fine-tune on the whole training part with the earlier defaults,
+2. held out (`--stage test`): for each seed, fine-tune on the whole training part with `smolbook sft`'s defaults,
    and with each change added in turn (the ablation); TRL's recipe (`bench/trl_sft.py`) with --trl. Each
    configuration corrects the held-out part once. Training and correction wall times are measured in the
    same run, on the same machine.
 3. report (`--stage report`): GLEU, BLEU and ERRANT F0.5 (needs smolbook[errant]) with the copy baseline,
-   mean and spread over the seeds, to bench/results/gec.md. OUT/results.json holds every output.
+   mean and spread over the seeds, to bench/results/gec.md (OUT/gec.md with --quick). OUT/results.json holds every output.
 """
 import argparse, json, platform, subprocess, sys, time
 from itertools import product
@@ -28,6 +28,7 @@ from smolbook.sft import SFT_DEFAULTS, sft
 from smolbook.synth import error_profile, synthetic_pairs
 from smolbook.train import default_device, seed_everything
 
+JFLEG = Path(__file__).resolve().parents[1].parent / 'shared' / 'data' / 'jfleg' / 'dev'   # ../shared/data beside the repository
 OLD = dict(lr=1e-4, epochs=1.0, batch_size=4, synthetic=0, beams=1, rounds=1)   # smolbook sft / correct defaults before this benchmark
 GRID = dict(lr=(1e-4, 2e-4, 4e-4), epochs=(1.0, 2.0), batch_size=(4, 8), synthetic=(0, 1), beams=(1, 4), rounds=(1, 2))
 
@@ -115,7 +116,7 @@ class Bench:
 
     def test_runs(self, chosen: dict):
         "The ablation on the held-out part: each change added in turn, every seed; TRL's recipe with --trl."
-        steps = [('smolbook sft, earlier defaults (lr 1e-4, 1 epoch, batch 4)', OLD)]
+        steps = [('smolbook sft defaults (lr 1e-4, 1 epoch, batch 4)', OLD)]
         s = dict(OLD)
         for group, label in ((('lr', 'epochs', 'batch_size'), 'lr, epochs, batch chosen on validation'),
                              (('synthetic',), 'synthetic pairs'), (('beams',), 'beam search'), (('rounds',), 'iterative correction')):
@@ -180,11 +181,11 @@ class Bench:
         return table, val, rows
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    p.add_argument('--jfleg', default='../shared/data/jfleg/dev', help='JFLEG dev folder (dev.src, dev.ref0-3)')
-    p.add_argument('--out', default='runs/gec')
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--jfleg', default=str(JFLEG), help=f'JFLEG dev folder (dev.src, dev.ref0-3; default {JFLEG})')
+    p.add_argument('--out', default='runs/gec', help='folder of results.json (every output) and the models (default runs/gec)')
     p.add_argument('--trl', action='store_true', help="also train TRL's SFTTrainer recipe (needs trl)")
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1], help='training seeds of the held-out runs (default 0 1)')
     p.add_argument('--stage', choices=('all', 'profile', 'choose', 'test', 'report'), default='all',
                    help='profile: only the ERRANT profiles (cached in OUT/results.json, for training where ERRANT is not installed)')
     p.add_argument('--batch', type=int, default=64, help='sentences decoded together')
@@ -200,10 +201,10 @@ def main():
         table, val, rows = b.report()
         md = [f'# GEC benchmark: JFLEG dev, {len(b.train)} sentences to fine-tune, {len(b.test)} held out\n',
               f"`python bench/gec.py --trl` (split seed 0; seeds {a.seeds}). Training and correction on {b.res.get('device')}; scores computed afterwards (ERRANT).\n",
-              '## Held-out part (mean ± spread over seeds; each change adds to the line above)\n', table,
+              '## Held-out part (mean ± standard deviation over seeds, with 2 seeds half their difference; each change adds to the line above)\n', table,
               f"\n## Validation: settings chosen one group at a time ({len(b.fit)} sentences to fine-tune, {len(b.val)} to validate, seed 0)\n",
               val, f"\nChosen: {b.res['chosen']}\n"]
-        Path('bench/results/gec.md').write_text('\n'.join(md) + '\n')
+        (b.out / 'gec.md' if a.quick else Path(__file__).parent / 'results' / 'gec.md').write_text('\n'.join(md) + '\n')
         print('\n'.join(md))
 
 if __name__ == '__main__': main()
