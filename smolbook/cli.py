@@ -415,8 +415,8 @@ def parser() -> argparse.ArgumentParser:
     _shot_flags(c)
     _precision_flag(c)
     c.add_argument('--batch-size', type=int, default=16, help='sentences decoded together')
-    c.add_argument('--beams', type=int, default=1, help='beam search with this many hypotheses per sentence (1: greedy)')
-    c.add_argument('--rounds', type=int, default=1, help='iterative correction: correct changed sentences again, up to this many passes')
+    c.add_argument('--beams', type=int, default=1, help='beam search with this many hypotheses per sentence (1: greedy; on JFLEG 4 beams scored lower, bench/results/gec.md)')
+    c.add_argument('--rounds', type=int, default=1, help='iterative correction: correct changed sentences again, up to this many passes (on JFLEG 2 passes scored lower)')
     c.add_argument('--chunk', type=int, default=1024, help='lines read, corrected (sorted by length into batches) and written at a time')
     pr = _command(sub, 'pairs', _pairs, 'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
                   'Sample corrections of every --data sentence from --model at each temperature, rank them by character '
