@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_generate.ipynb #ca7e532f
 from __future__ import annotations
+import math
 from pathlib import Path
 from typing import Sequence
 import torch
@@ -65,8 +66,11 @@ def generate(model: SmolLM,
     ids = input_ids.to(dev)
     mask = torch.ones_like(ids) if attention_mask is None else attention_mask.to(dev)
     eos = torch.tensor([eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id or []), device=dev)
+    if isinstance(num_beams, bool) or not isinstance(num_beams, int) or num_beams < 1: raise ValueError(f"num_beams must be a whole number >= 1, got {num_beams!r}")
+    if not math.isfinite(length_penalty): raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
+    if T and not mask.any(-1).all(): raise ValueError(f"attention_mask rows {mask.any(-1).logical_not().nonzero()[:, 0].tolist()} have no token")
     if num_beams != 1:
-        if num_beams < 1 or temperature != 0: raise ValueError(f"beam search needs num_beams >= 1 and temperature 0 (it does not sample); got {num_beams}, {temperature}")
+        if temperature != 0: raise ValueError(f"beam search needs temperature 0 (it does not sample); got {temperature}")
         if early_stopping not in (True, False, 'never'): raise ValueError(f"early_stopping must be True, False or 'never', got {early_stopping!r}")
         return beam_search(model, ids, mask, eos, max_new_tokens, num_beams, length_penalty, early_stopping)
     gen = torch.Generator(dev).manual_seed(seed) if seed is not None else None
