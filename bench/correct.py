@@ -32,12 +32,12 @@ def hf_correct(hf, fmt: GECFormat, srcs: list[str], batch_size: int, beams: int)
         T = max(len(prompts[i]) for i in idx)
         ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
         mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
-        n_new = int(1.5 * max(len(fmt.encode(srcs[i])) for i in idx)) + 16
+        budget = [int(1.5 * len(fmt.encode(srcs[i]))) + 16 for i in idx]   # `correct`'s per-row budgets: the batch runs to
         with torch.inference_mode():
-            new = hf.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n_new, do_sample=False, num_beams=beams,
+            new = hf.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max(budget), do_sample=False, num_beams=beams,
                               eos_token_id=fmt.stop_ids, pad_token_id=fmt.tok.eos_token_id)[:, T:]
-        for i, row in zip(idx, new.tolist()):
-            ans = fmt.answer(row)
+        for i, row, n in zip(idx, new.tolist(), budget):                # the longest, each row is cut at its own
+            ans = fmt.answer(row[:n])
             out[i] = srcs[i] if fmt.restates(srcs[i], ans) else ans     # as `correct` does
     return out
 

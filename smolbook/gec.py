@@ -229,7 +229,7 @@ def correct(model,                        # a SmolLM
             fmt: GECFormat,
             sources: Sequence[str | GECExample],
             batch_size: int = 16,
-            max_new_tokens: int | None = None,   # default: 1.5 x the longest source's tokens + 16
+            max_new_tokens: int | None = None,   # per source; default: 1.5 x its tokens + 16
             tokenized: bool | None = None,       # re-tokenise answers PTB-style; None: when the sources look tokenised
             temperature: float = 0.0,            # 0: greedy; above 0: sample (see `generate`)
             top_k: int | None = None,            # sample from the k most likely tokens
@@ -254,6 +254,7 @@ def correct(model,                        # a SmolLM
         raise ValueError(f"{names[too_long]} ({exs[too_long].src[:40]!r}...) takes {len(prompts[too_long])} tokens with its "
                          f"prompt, and the model's context is {context}: split it")
     order = sorted(todo, key=lambda i: len(prompts[i]))
+    budget = {i: max_new_tokens or int(1.5 * len(fmt.encode(exs[i].src))) + 16 for i in todo}   # each its own: batchmates change nothing
     out, echoed = [e.src for e in exs], []
     pad = pad_id(fmt.tok)
     with prepacked(model):
@@ -262,8 +263,7 @@ def correct(model,                        # a SmolLM
             T = max(len(prompts[i]) for i in idx)
             ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
             mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
-            n_new = max_new_tokens or int(1.5 * max(len(fmt.encode(exs[i].src)) for i in idx)) + 16
-            n_new = min(n_new, model.config.max_position_embeddings - T)
+            n_new = [min(budget[i], context - T) for i in idx]
             new = generate(model, ids, mask, max_new_tokens=n_new, temperature=temperature, top_k=top_k, top_p=top_p,
                            eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b, num_beams=num_beams)
             for i, row in zip(idx, new.tolist()):

@@ -45,7 +45,7 @@ def next_token(logits: Tensor, temperature: float = 0.0, top_k: int | None = Non
 def generate(model: SmolLM,
              input_ids: Tensor,                     # [B, T] prompt ids, left-padded
              attention_mask: Tensor | None = None,  # [B, T]: 1 = token, 0 = padding; None = no padding
-             max_new_tokens: int = 64,
+             max_new_tokens: int | Sequence[int] = 64,   # per row when a sequence (needs eos_token_id: rows past theirs are padded with it)
              temperature: float = 0.0,              # 0 = greedy
              top_k: int | None = None,              # keep the k most likely tokens
              top_p: float | None = None,            # keep the most likely tokens up to probability p
@@ -58,9 +58,15 @@ def generate(model: SmolLM,
     "Continue each row of `input_ids` with up to `max_new_tokens` tokens (inside `prepacked(model)`). Defaults as transformers' `generate`."
     cfg, dev = model.config, model.device
     B, T = input_ids.shape
-    if max_new_tokens < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
-    if T + max_new_tokens > cfg.max_position_embeddings:
-        raise ValueError(f"prompt of {T} tokens + {max_new_tokens} new tokens exceeds the context of {cfg.max_position_embeddings}")
+    try: budget = torch.as_tensor(max_new_tokens, device=input_ids.device)   # [] or [B]
+    except (TypeError, ValueError, RuntimeError): budget = None
+    if budget is None or budget.dtype in (torch.bool, torch.uint8) or budget.is_floating_point() or budget.dim() > 1 or (budget.dim() and len(budget) != B):
+        raise ValueError(f"max_new_tokens must be a whole number or one per row ({B}), got {max_new_tokens!r}")
+    if budget.dim() and eos_token_id is None: raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget are padded with it")
+    if budget.min() < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+    L = int(budget.max())
+    if T + L > cfg.max_position_embeddings:
+        raise ValueError(f"prompt of {T} tokens + {L} new tokens exceeds the context of {cfg.max_position_embeddings}")
     if not temperature >= 0 or temperature == float('inf') or (top_k is not None and top_k < 1) or (top_p is not None and not 0 < top_p <= 1):
         raise ValueError(f"need temperature >= 0, top_k >= 1, 0 < top_p <= 1; got {temperature}, {top_k}, {top_p}")
     ids = input_ids.to(dev)
@@ -72,20 +78,20 @@ def generate(model: SmolLM,
     if num_beams != 1:
         if temperature != 0: raise ValueError(f"beam search needs temperature 0 (it does not sample); got {temperature}")
         if early_stopping not in (True, False, 'never'): raise ValueError(f"early_stopping must be True, False or 'never', got {early_stopping!r}")
-        return beam_search(model, ids, mask, eos, max_new_tokens, num_beams, length_penalty, early_stopping)
+        return beam_search(model, ids, mask, eos, budget.to(dev).expand(B), num_beams, length_penalty, early_stopping)
     gen = torch.Generator(dev).manual_seed(seed) if seed is not None else None
-    cache = KVCache(cfg, B, T + max_new_tokens, dev, model.lm_head.weight.dtype)
-    done = torch.zeros(B, dtype=torch.bool, device=dev)
+    cache = KVCache(cfg, B, T + L, dev, model.lm_head.weight.dtype)
+    budget, done = budget.to(dev), torch.zeros(B, dtype=torch.bool, device=dev)
     out = []
     with prepacked(model):                                        # a caller's open scope is reused
         logits = model(ids, mask, cache, last_only=True)[:, -1]  # [B, V]
-        for i in range(max_new_tokens):
+        for i in range(L):
             tok = next_token(logits, temperature, top_k, top_p, gen)  # [B]
             if len(eos):
                 tok = torch.where(done, eos[0], tok)
-                done |= torch.isin(tok, eos)
+                done |= torch.isin(tok, eos) | (budget == i + 1)
             out.append(tok)
-            if i == max_new_tokens - 1 or bool(done.all()): break
+            if i == L - 1 or bool(done.all()): break
             mask = torch.cat([mask, mask.new_ones(B, 1)], 1)     # [B, S + 1]
             logits = model(tok[:, None], mask, cache, last_only=True)[:, -1]
     return torch.stack(out, 1)
@@ -96,14 +102,14 @@ def beam_search(model: SmolLM,
                 ids: Tensor,                 # [B, T] prompt ids, left-padded, on the model's device
                 mask: Tensor,                # [B, T] attention mask
                 eos: Tensor,                 # [n_eos] ids that end a hypothesis (may be empty)
-                max_new_tokens: int,
+                max_new_tokens: Tensor,      # [B] tokens each row may add
                 num_beams: int,              # N hypotheses kept per row
                 length_penalty: float = 1.0,
                 early_stopping: bool | str = False) -> Tensor:   # [B, n_new], padded with eos[0]
     "Each row's best hypothesis by beam search, as transformers' `generate(num_beams=N)` finds it; `generate(num_beams=N)` calls this."
     cfg, dev, N = model.config, model.device, num_beams
     B, T = ids.shape
-    K, pad, L = max(2, 1 + len(eos)) * N, int(eos[0]) if len(eos) else 0, max_new_tokens
+    K, pad, L = max(2, 1 + len(eos)) * N, int(eos[0]) if len(eos) else 0, int(max_new_tokens.max())
     first_n = torch.arange(K, device=dev) < N                             # [K]: only the best N candidates may finish
     cache = KVCache(cfg, B * N, T + L, dev, model.lm_head.weight.dtype)
     mask = mask.repeat_interleave(N, 0)                                   # [B*N, T]
@@ -120,7 +126,7 @@ def beam_search(model: SmolLM,
             top, idx = logp.view(B, N * V).topk(K)                        # [B, K]
             beam, tok = idx // V, idx % V
             seq = torch.cat([run_seq.gather(1, beam[..., None].expand(-1, -1, t)), tok[..., None]], 2)   # [B, K, t+1]
-            ends = torch.isin(tok, eos) | (t == L - 1)                    # [B, K]
+            ends = torch.isin(tok, eos) | (t == max_new_tokens[:, None] - 1)   # [B, K]
             # finished: merge the newly ended into the best N
             new = torch.where(ends & first_n & open_, top / (t + 1) ** length_penalty, float('-inf'))
             best = torch.cat([fin_score, new], 1).topk(N).indices         # [B, N] of N + K
@@ -132,7 +138,7 @@ def beam_search(model: SmolLM,
             keep = top.masked_fill(ends, float('-inf')).topk(N).indices   # [B, N] of K
             run_seq, run_score = seq.gather(1, keep[..., None].expand(-1, -1, t + 1)), top.gather(1, keep)
             full = fin_score[:, -1:] > float('-inf')                      # N finished
-            at = L if early_stopping == 'never' and length_penalty > 0 else t + 1
+            at = max_new_tokens[:, None].float() if early_stopping == 'never' and length_penalty > 0 else t + 1
             open_ &= ~(full & ((early_stopping is True) | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
             if not open_.any(): break
             cache.reorder((beam.gather(1, keep) + N * torch.arange(B, device=dev)[:, None]).flatten())
