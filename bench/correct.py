@@ -70,7 +70,7 @@ def main():
     t1 = time.perf_counter()
     theirs = hf_correct(hf, fmt, srcs, a.batch_size, a.beams)
     t2 = time.perf_counter()
-    if looks_tokenized(srcs): theirs = [tokenize_like_ptb(t) for t in theirs]
+    theirs = [tokenize_like_ptb(t) if looks_tokenized([s]) else t for s, t in zip(srcs, theirs)]   # as correct_stream: line by line
     same = sum(o == t for o, t in zip(ours, theirs)) / len(srcs)
     head = (f"CPU capability {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, torch {torch.__version__}, "
             f"{platform.processor() or platform.machine()}; {name}, 3-shot prompt, fp32, batch {a.batch_size}, "

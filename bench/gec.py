@@ -6,7 +6,8 @@ JFLEG dev is split by source sentence (split seed 0): a third is held out, the r
 1. choose (`--stage choose`): the training part is split again, a fifth of its sources for validation. Settings
    are chosen one after another by validation GLEU: learning rate x epochs, then batch, then synthetic pairs
    (the training corrections corrupted with the learners' ERRANT profile of the training part, 13a_synth),
-   then beams and rounds of iterative correction.
+   then beams and rounds of iterative correction. Every option of a group is run afresh within it: the decoding options
+   (beams, rounds) are all decoded from one trained model.
 2. held out (`--stage test`): for each seed, fine-tune on the whole training part with `smolbook sft`'s defaults,
    and with each change added in turn (the ablation); TRL's recipe (`bench/trl_sft.py`) with --trl. Each
    configuration corrects the held-out part once. Training and correction wall times are measured in the
@@ -30,6 +31,7 @@ from smolbook.train import default_device, seed_everything
 
 JFLEG = Path(__file__).resolve().parents[1].parent / 'shared' / 'data' / 'jfleg' / 'dev'   # ../shared/data beside the repository
 OLD = dict(lr=1e-4, epochs=1.0, batch_size=4, synthetic=0, beams=1, rounds=1)   # smolbook sft / correct defaults before this benchmark
+TRAINING = ('lr', 'epochs', 'batch_size', 'synthetic')   # the settings that need a model trained for them
 GRID = dict(lr=(1e-4, 2e-4, 4e-4), epochs=(1.0, 2.0), batch_size=(4, 8), synthetic=(0, 1), beams=(1, 4), rounds=(1, 2))
 
 def write_jfleg(examples, folder: Path):
@@ -51,10 +53,15 @@ class Bench:
         self.train = train
         self.fit, self.val = split_docs(train, 0.2, 0, key=lambda e: e.src)
         if a.quick: self.train, self.fit, self.val, self.test = train[:24], self.fit[:16], self.val[:6], self.test[:6]
-        self.base = self.out / 'base'
-        if not (self.base / 'model.safetensors').exists():           # the packaged weights as a transformers Llama folder (TRL's start too)
+
+    @property
+    def base(self) -> Path:
+        "The packaged weights as a transformers Llama folder (TRL's start too), written on first use."
+        base = self.out / 'base'
+        if not (base / 'model.safetensors').exists():
             model, tok, _ = load_model(None)
-            model.save_pretrained(self.base, tokenizer=tok)
+            model.save_pretrained(base, tokenizer=tok)
+        return base
 
     def save(self):
         self.path.write_text(json.dumps(self.res, indent=1))
@@ -88,27 +95,28 @@ class Bench:
     def score(self, examples, hyps) -> float: return gleu([e.src for e in examples], hyps, list(zip(*[e.refs for e in examples])))
 
     def choose(self):
-        "Settings picked one group at a time by validation GLEU (seed 0)."
+        """Settings picked one group at a time by validation GLEU (seed 0). Every option of a group is run afresh within it, so the
+        options that differ only in decoding (beams, rounds) are all decoded from one trained model."""
         self.res['device'] = (f"{torch.cuda.get_device_name()}, " if torch.cuda.is_available() else f"CPU {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, ") + \
             f"torch {torch.__version__}, {platform.machine()}"
         best, trained = dict(OLD), {}
-        def run(s):
-            key = json.dumps({k: s[k] for k in ('lr', 'epochs', 'batch_size', 'synthetic')})
-            if key not in trained:
-                trained.clear()                                           # one model in memory at a time
-                trained[key] = self.finetune(self.fit, s, 0)
-            model, fmt, sec = trained[key]
-            name = json.dumps(s)
-            if name not in self.res['val']:
+        def run(s, group):
+            name = f"{' x '.join(group)} | {json.dumps(s)}"
+            if name not in self.res['val']:                              # a cached score is not trained again
+                key = json.dumps({k: s[k] for k in TRAINING})
+                if key not in trained:
+                    trained.clear()                                       # one model in memory at a time
+                    trained[key] = self.finetune(self.fit, s, 0)
+                model, fmt, sec = trained[key]
                 hyps, dsec = self.decode(model, fmt, self.val, s)
-                self.res['val'][name] = dict(settings=s, GLEU=self.score(self.val, hyps), train_s=sec, correct_s=dsec, hyps=hyps)
+                self.res['val'][name] = dict(group=group, settings=s, GLEU=self.score(self.val, hyps), train_s=sec, correct_s=dsec, hyps=hyps)
                 self.save()
             r = self.res['val'][name]
-            print(f"val GLEU {r['GLEU']:.4f}  {name}  train {sec:.0f}s", flush=True)
+            print(f"val GLEU {r['GLEU']:.4f}  {name}  train {r['train_s']:.0f}s", flush=True)
             return r['GLEU']
         for group in (('lr', 'epochs'), ('batch_size',), ('synthetic',), ('beams', 'rounds')):
             options = [dict(zip(group, v)) for v in product(*[GRID[g] for g in group])]
-            scored = [(run({**best, **o}), o) for o in options]
+            scored = [(run({**best, **o}, group), o) for o in options]
             best.update(max(scored, key=lambda t: t[0])[1])
             print('chosen so far:', best, flush=True)
         self.res['chosen'] = best; self.save()
@@ -127,7 +135,7 @@ class Bench:
             for name, s in steps:
                 key = f'{name} | seed {seed}'
                 if key in self.res['test']: continue
-                tkey = json.dumps({k: s[k] for k in ('lr', 'epochs', 'batch_size', 'synthetic')})
+                tkey = json.dumps({k: s[k] for k in TRAINING})
                 if trained is None or trained[0] != tkey: trained = (tkey, *self.finetune(self.train, s, seed))
                 _, model, fmt, sec = trained
                 hyps, dsec = self.decode(model, fmt, self.test, s)
@@ -175,8 +183,8 @@ class Bench:
         head = ['| system | ' + ' | '.join(cols) + ' | train s | correct s |', '|---|' + '---:|' * (len(cols) + 2),
                 '| copy source | ' + ' | '.join(f"{copy[c]:.3f}" for c in cols) + ' | | |']
         table = '\n'.join(head + [agg(n, rs) for n, rs in systems.items()])
-        val = '\n'.join(['| settings | validation GLEU | train s |', '|---|---:|---:|'] +
-                        [f"| {', '.join(f'{k} {v}' for k, v in r['settings'].items())} | {r['GLEU']:.4f} | {r['train_s']:.0f} |"
+        val = '\n'.join(['| group | settings | validation GLEU | train s |', '|---|---|---:|---:|'] +
+                        [f"| {' x '.join(r['group'])} | {', '.join(f'{k} {v}' for k, v in r['settings'].items())} | {r['GLEU']:.4f} | {r['train_s']:.0f} |"
                          for r in self.res['val'].values()])
         return table, val, rows
 
@@ -198,6 +206,7 @@ def main():
         chosen = b.res.get('chosen') or b.choose()
         if a.stage != 'choose': b.test_runs(chosen)
     if a.stage in ('all', 'report'):
+        if not b.res['test'] or 'chosen' not in b.res: p.error(f"{b.path} holds no held-out runs yet: run --stage test (or all) first")
         table, val, rows = b.report()
         md = [f'# GEC benchmark: JFLEG dev, {len(b.train)} sentences to fine-tune, {len(b.test)} held out\n',
               f"`python bench/gec.py --trl` (split seed 0; seeds {a.seeds}). Training and correction on {b.res.get('device')}; scores computed afterwards (ERRANT).\n",

@@ -251,8 +251,9 @@ def correct(model,                        # a SmolLM
     prompts, context = {i: fmt.prompt(exs[i]) for i in todo}, model.config.max_position_embeddings
     too_long = next((i for i in todo if len(prompts[i]) >= context), None)
     if too_long is not None:
-        raise ValueError(f"{names[too_long]} ({exs[too_long].src[:40]!r}...) takes {len(prompts[too_long])} tokens with its "
-                         f"prompt, and the model's context is {context}: split it")
+        n, room = len(prompts[too_long]), context - (len(prompts[too_long]) - len(fmt.encode(exs[too_long].src)))
+        advice = f"split it into pieces of under {room} tokens" if room > 1 else "the prompt alone fills it: use fewer or shorter shots"
+        raise ValueError(f"{names[too_long]} ({exs[too_long].src[:40]!r}...) takes {n} tokens with its prompt, and the model's context is {context}: {advice}")
     order = sorted(todo, key=lambda i: len(prompts[i]))
     budget = {i: max_new_tokens or int(1.5 * len(fmt.encode(exs[i].src))) + 16 for i in todo}   # each its own: batchmates change nothing
     out, echoed = [e.src for e in exs], []

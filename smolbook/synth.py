@@ -37,6 +37,7 @@ def _word(w, i): return w[i].isalpha()
 def _low(w, i): return w[i].lower()
 
 def det(w, rng):
+    "Drop an article or swap it for another; or, where there is none to change, put *the* or *a* before a word (DET)."
     i = _pick(w, rng, lambda i: _low(w, i) in ARTICLES)
     if i is not None and rng.random() < 0.75:
         return _put(w, i) if rng.random() < 0.5 else _put(w, i, rng.choice([a for a in ARTICLES if a != _low(w, i)]))
@@ -44,6 +45,7 @@ def det(w, rng):
     return None if j is None else w[:j] + [rng.choice(('the', 'a'))] + w[j:]
 
 def prep(w, rng):
+    "Drop a preposition (30%) or swap it for another (PREP)."
     i = _pick(w, rng, lambda i: _low(w, i) in PREPOSITIONS)
     if i is None: return None
     return _put(w, i) if rng.random() < 0.3 else _put(w, i, rng.choice([p for p in PREPOSITIONS if p != _low(w, i)]))
@@ -58,22 +60,26 @@ def verb_form(w, rng):
     return _put(w, i, (v[:-1] if v.endswith('e') and v[-2] not in 'aeiou' else v) + 'ing')
 
 def verb_tense(w, rng):
+    "Shift an auxiliary or modal to another tense: *is* → *was*, *will* → *would* (VERB:TENSE)."
     i = _pick(w, rng, lambda i: _low(w, i) in TENSES)
     return None if i is None else _put(w, i, TENSES[_low(w, i)])
 
 def verb_sva(w, rng):
+    "Break subject-verb agreement: *is* ↔ *are*, *has* ↔ *have*, ...; else drop a verb's *-s* after *he*/*she*/*it* (VERB:SVA)."
     i = _pick(w, rng, lambda i: _low(w, i) in AGREEMENT)
     if i is not None: return _put(w, i, AGREEMENT[_low(w, i)])
     i = _pick(w, rng, lambda i: i > 0 and _low(w, i - 1) in ('he', 'she', 'it') and _word(w, i) and w[i].endswith('s') and len(w[i]) > 3)
     return None if i is None else _put(w, i, w[i][:-2] if w[i].endswith('es') and w[i][-3] in 'sxzh' else w[i][:-1])
 
 def noun_num(w, rng):
+    "Flip the number of a noun after a determiner or number: *my friends* → *my friend* (NOUN:NUM)."
     i = _pick(w, rng, lambda i: i > 0 and _low(w, i - 1) in COUNTED_AFTER and _word(w, i) and len(w[i]) > 2)
     if i is None: return None
     n = w[i]
     return _put(w, i, n[:-1] if n.endswith('s') and not n.endswith('ss') else n + 's')
 
 def spell(w, rng):
+    "Misspell a word of four or more letters: drop a letter, swap two neighbours or double one (SPELL)."
     i = _pick(w, rng, lambda i: _word(w, i) and len(w[i]) > 3)
     if i is None: return None
     t, k = w[i], rng.randrange(1, len(w[i]) - 1)
@@ -82,10 +88,12 @@ def spell(w, rng):
     return _put(w, i, t[:k] + t[k + 1:] if op == 0 else t[:k] + t[k + 1] + t[k] + t[k + 2:] if op == 1 else t[:k] + t[k] + t[k:])
 
 def word_order(w, rng):
+    "Swap two neighbouring words (WO)."
     i = _pick(w, rng, lambda i: 0 < i < len(w) - 1 and _word(w, i) and _word(w, i + 1) and _low(w, i) != _low(w, i + 1))
     return None if i is None else w[:i] + [w[i + 1], w[i]] + w[i + 2:]
 
 def punct(w, rng):
+    "Drop a comma, semicolon, colon or the final full stop (60%); else put a comma between two words (PUNCT)."
     i = _pick(w, rng, lambda i: w[i] in (',', ';', ':') or (w[i] == '.' and i == len(w) - 1))
     if i is not None and rng.random() < 0.6: return _put(w, i)
     j = _pick(w, rng, lambda j: 0 < j < len(w) - 1 and _word(w, j) and _word(w, j + 1))
@@ -117,6 +125,8 @@ def corrupt(sentence: str,               # whitespace-tokenised
             profile: dict,               # from `error_profile`
             rng: random.Random) -> str:
     "`sentence` with a Poisson(`profile['rate']`) number of errors, each of a category drawn from `profile['shares']`."
+    if not isinstance(rng, random.Random): raise TypeError(f"rng must be a random.Random, such as random.Random(0); got {type(rng).__name__}")
+    if not isinstance(profile, dict) or not {'rate', 'shares'} <= profile.keys(): raise ValueError("profile needs 'rate' and 'shares', as `error_profile` returns")
     w, cats = sentence.split(), list(CATEGORIES)
     weights = [profile['shares'].get(c, 0.0) for c in cats]
     for _ in range(_poisson(profile['rate'], rng)):
