@@ -48,7 +48,9 @@ class Bench:
     def __init__(self, a):
         self.a, self.out = a, Path(a.out)
         self.path = self.out / 'results.json'
-        self.res = json.loads(self.path.read_text()) if self.path.exists() else dict(val={}, test={}, times={})
+        try: saved = json.loads(self.path.read_text()) if self.path.exists() else {}
+        except ValueError as e: raise ValueError(f"{self.path}: not a results file of this benchmark ({e})") from None
+        self.res = {'val': {}, 'test': {}, 'times': {}, **saved}
         train, self.test = split_docs(read_jfleg(a.jfleg), 1 / 3, 0, key=lambda e: e.src)
         self.train = train
         self.fit, self.val = split_docs(train, 0.2, 0, key=lambda e: e.src)
@@ -195,12 +197,14 @@ def main():
     p.add_argument('--trl', action='store_true', help="also train TRL's SFTTrainer recipe (needs trl)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1], help='training seeds of the held-out runs (default 0 1)')
     p.add_argument('--stage', choices=('all', 'profile', 'choose', 'test', 'report'), default='all',
-                   help='profile: only the ERRANT profiles (cached in OUT/results.json, for training where ERRANT is not installed)')
+                   help='all (default): every stage in turn; profile: only the ERRANT profiles (cached in OUT/results.json, for training '
+                        'where ERRANT is not installed); choose: the validation runs; test: the held-out runs; report: the tables from OUT/results.json')
     p.add_argument('--batch', type=int, default=64, help='sentences decoded together')
     p.add_argument('--quick', action='store_true', help='a few sentences and tokens: checks the script, measures nothing')
     p.add_argument('--copy-to', help='also write results.json here after every step')
     a = p.parse_args()
-    b = Bench(a)
+    try: b = Bench(a)
+    except (ValueError, OSError) as e: p.error(str(e))
     if a.stage in ('all', 'profile'): b.profile(b.fit); b.profile(b.train)   # ERRANT, before any training
     if a.stage in ('all', 'choose', 'test'):
         chosen = b.res.get('chosen') or b.choose()

@@ -112,6 +112,7 @@ def read_jfleg(src: str | Path,                   # a directory holding X.src, X
               ) -> list[GECExample]:
     "JFLEG-format parallel files as `GECExample`s with one correction per reference file."
     src = Path(src)
+    if not src.exists(): raise FileNotFoundError(f"{src}: no such folder or file")
     if src.is_dir():
         srcs = sorted(src.glob('*.src'))
         if len(srcs) != 1: raise ValueError(f"{src}: expected one *.src file, found {[p.name for p in srcs]}")
@@ -224,12 +225,25 @@ def looks_tokenized(texts: Sequence[str]) -> bool:
     return sum(bool(_TOKENIZED.search(t)) for t in texts) > len(texts) / 2
 
 # %% ../nbs/11_gec.ipynb #b5a88da2
+def _whole(**kw):
+    "Raise ValueError unless each value is None or a whole number >= 1."
+    for k, v in kw.items():
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): raise ValueError(f"{k} must be a whole number >= 1, got {v!r}")
+
+def _batches(order: list[int], length: dict, budget: dict, batch_size: int, context: int) -> list[list[int]]:
+    "`order` (shortest prompt first) cut into batches of at most `batch_size`, each short enough that every row gets its own budget."
+    out = []
+    for i in order:
+        if out and len(out[-1]) < batch_size and length[i] + max(budget[k] for k in out[-1] + [i]) <= context: out[-1].append(i)
+        else: out.append([i])
+    return out
+
 @torch.inference_mode()
 def correct(model,                        # a SmolLM
             fmt: GECFormat,
             sources: Sequence[str | GECExample],
             batch_size: int = 16,
-            max_new_tokens: int | None = None,   # per source; default: 1.5 x its tokens + 16
+            max_new_tokens: int | None = None,   # per source; default: 1.5 x its tokens + 16 (less where the context ends first, with a warning)
             tokenized: bool | None = None,       # re-tokenise answers PTB-style; None: when the sources look tokenised
             temperature: float = 0.0,            # 0: greedy; above 0: sample (see `generate`)
             top_k: int | None = None,            # sample from the k most likely tokens
@@ -239,39 +253,52 @@ def correct(model,                        # a SmolLM
             rounds: int = 1,                     # iterative correction: correct the changed answers again, up to this many passes
             progress: bool = True,
             names: Sequence[str] | None = None) -> list[str]:   # how errors and warnings name each source (default: 'source i')
-    "Corrections of `sources` in order, greedy or sampled; the weights are packed once for all batches (`prepacked`). A blank source comes back as it is, without asking the model. An answer that restates the prompt's instruction is no correction: its source is kept, with a warning. With `rounds` > 1, answers that changed are corrected again until none changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency boost learning and inference')."
+    """Corrections of `sources` in order: greedy, sampled or by beam search; the weights are packed once for all batches
+    (`prepacked`). Each source has its own token budget, so its answer does not depend on the sources batched with it. A
+    blank source comes back as it is, without asking the model. An answer that is empty or restates the prompt's
+    instruction is no correction: its source is kept, with a warning. With `rounds` > 1, answers that changed are
+    corrected again until none changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency
+    boost learning and inference'). Raises ValueError on a source whose prompt does not fit the model's context."""
     from tqdm.auto import tqdm
     if isinstance(sources, str): raise TypeError("sources is one string: pass a list of sentences, correct(model, fmt, [text])")
-    if rounds < 1: raise ValueError(f"rounds must be >= 1, got {rounds}")
-    if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    _whole(batch_size=batch_size, max_new_tokens=max_new_tokens, rounds=rounds)
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     names = list(names) if names is not None else [f'source {i}' for i in range(len(exs))]
+    if len(names) != len(exs): raise ValueError(f"names has {len(names)} entries for {len(exs)} sources")
+    quote = lambda i: repr(exs[i].src[:40]) + ('...' if len(exs[i].src) > 40 else '')
     todo = [i for i, e in enumerate(exs) if e.src.strip()]
     if tokenized is None: tokenized = looks_tokenized([exs[i].src for i in todo])
     prompts, context = {i: fmt.prompt(exs[i]) for i in todo}, model.config.max_position_embeddings
+    own = {i: max_new_tokens or int(1.5 * len(fmt.encode(exs[i].src))) + 16 for i in todo}
     too_long = next((i for i in todo if len(prompts[i]) >= context), None)
     if too_long is not None:
-        n, room = len(prompts[too_long]), context - (len(prompts[too_long]) - len(fmt.encode(exs[too_long].src)))
-        advice = f"split it into pieces of under {room} tokens" if room > 1 else "the prompt alone fills it: use fewer or shorter shots"
-        raise ValueError(f"{names[too_long]} ({exs[too_long].src[:40]!r}...) takes {n} tokens with its prompt, and the model's context is {context}: {advice}")
-    order = sorted(todo, key=lambda i: len(prompts[i]))
-    budget = {i: max_new_tokens or int(1.5 * len(fmt.encode(exs[i].src))) + 16 for i in todo}   # each its own: batchmates change nothing
-    out, echoed = [e.src for e in exs], []
+        rest = context - (len(prompts[too_long]) - len(fmt.encode(exs[too_long].src)))   # tokens left for a source and its answer
+        piece = rest - max_new_tokens if max_new_tokens else int((rest - 16) / 2.5)
+        advice = (f"split it into pieces of at most {piece} tokens, so that each piece's answer fits too" if piece >= 1 else
+                  "the prompt alone leaves no room: use fewer or shorter shots")
+        raise ValueError(f"{names[too_long]} ({quote(too_long)}) takes {len(prompts[too_long])} tokens with its prompt, "
+                         f"and the model's context is {context}: {advice}")
+    budget = {i: min(own[i], context - len(prompts[i])) for i in todo}
+    if cut := [i for i in todo if budget[i] < own[i]]:
+        warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of {context} tokens leaves less "
+                      f"than their budget (first: {names[cut[0]]}, {quote(cut[0])})")
+    out, kept = [e.src for e in exs], {'were empty': [], 'restated the prompt instead of correcting': []}
     pad = pad_id(fmt.tok)
     with prepacked(model):
-        for b, at in enumerate(tqdm(range(0, len(order), batch_size), disable=not progress, desc='correct')):
-            idx = order[at:at + batch_size]
+        for b, idx in enumerate(tqdm(_batches(sorted(todo, key=lambda i: len(prompts[i])), {i: len(p) for i, p in prompts.items()},
+                                              budget, batch_size, context), disable=not progress, desc='correct')):
             T = max(len(prompts[i]) for i in idx)
             ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
             mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
-            n_new = [min(budget[i], context - T) for i in idx]
-            new = generate(model, ids, mask, max_new_tokens=n_new, temperature=temperature, top_k=top_k, top_p=top_p,
+            new = generate(model, ids, mask, max_new_tokens=[budget[i] for i in idx], temperature=temperature, top_k=top_k, top_p=top_p,
                            eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b, num_beams=num_beams)
             for i, row in zip(idx, new.tolist()):
                 ans = fmt.answer(row)
-                if fmt.restates(exs[i].src, ans, exs[i].instruction): ans = exs[i].src; echoed.append(i)
+                if not ans: kept['were empty'].append(i); ans = exs[i].src
+                elif fmt.restates(exs[i].src, ans, exs[i].instruction): kept['restated the prompt instead of correcting'].append(i); ans = exs[i].src
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
-    if echoed: warnings.warn(f"{len(echoed)} of {len(todo)} answers restated the prompt instead of correcting (first: {names[min(echoed)]}, {exs[min(echoed)].src[:40]!r}); their sources are kept")
+    for why, idx in kept.items():
+        if idx: warnings.warn(f"{len(idx)} of {len(todo)} answers {why} (first: {names[min(idx)]}, {exs[min(idx)].src[:40]!r}); their sources are kept")
     changed = [i for i, e in enumerate(exs) if out[i] != e.src]
     if rounds > 1 and changed:
         again = correct(model, fmt, [GECExample(out[i], [], exs[i].instruction) for i in changed], batch_size, max_new_tokens, tokenized,
@@ -289,7 +316,7 @@ def correct_stream(model, fmt: GECFormat,
     is re-tokenised PTB-style when it looks tokenised itself (unless `tokenized` is given); errors name the line number."""
     from tqdm.auto import tqdm
     if isinstance(lines, str): raise TypeError("lines is one string: pass a list of lines or a file object")
-    if chunk < 1: raise ValueError(f"chunk must be >= 1, got {chunk}")
+    _whole(chunk=chunk)
     it, tokenized, start = (l.rstrip('\r\n') for l in lines), kw.pop('tokenized', None), 0
     with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct') as bar:
         for part in iter(lambda: list(islice(it, chunk)), []):

@@ -54,15 +54,18 @@ def generate(model: SmolLM,
              num_beams: int = 1,                    # > 1: beam search (`beam_search`), greedy only
              length_penalty: float = 1.0,           # beam search: a hypothesis scores its log-prob / length ** length_penalty
              early_stopping: bool | str = False,    # beam search: True, False or 'never', as in transformers
-            ) -> Tensor:                            # [B, n_new] with n_new <= max_new_tokens; finished rows padded with eos
+            ) -> Tensor:                            # [B, n_new], n_new <= the largest budget; finished rows padded with the first eos id
     "Continue each row of `input_ids` with up to `max_new_tokens` tokens (inside `prepacked(model)`). Defaults as transformers' `generate`."
     cfg, dev = model.config, model.device
     B, T = input_ids.shape
     try: budget = torch.as_tensor(max_new_tokens, device=input_ids.device)   # [] or [B]
     except (TypeError, ValueError, RuntimeError): budget = None
-    if budget is None or budget.dtype in (torch.bool, torch.uint8) or budget.is_floating_point() or budget.dim() > 1 or (budget.dim() and len(budget) != B):
+    if budget is None or budget.dtype == torch.bool or budget.is_floating_point() or budget.dim() > 1 or (budget.dim() and len(budget) != B):
         raise ValueError(f"max_new_tokens must be a whole number or one per row ({B}), got {max_new_tokens!r}")
-    if budget.dim() and eos_token_id is None: raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget are padded with it")
+    try: eos = torch.as_tensor([] if eos_token_id is None else eos_token_id, dtype=torch.long).flatten()   # [n_eos]
+    except (TypeError, ValueError, RuntimeError): raise ValueError(f"eos_token_id must be a token id or a list of them, got {eos_token_id!r}") from None
+    if ((eos < 0) | (eos >= cfg.vocab_size)).any(): raise ValueError(f"eos_token_id {eos.tolist()} must lie in [0, {cfg.vocab_size})")
+    if budget.dim() and not len(eos): raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget are padded with it")
     if budget.min() < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
     L = int(budget.max())
     if T + L > cfg.max_position_embeddings:
@@ -71,13 +74,14 @@ def generate(model: SmolLM,
         raise ValueError(f"need temperature >= 0, top_k >= 1, 0 < top_p <= 1; got {temperature}, {top_k}, {top_p}")
     ids = input_ids.to(dev)
     mask = torch.ones_like(ids) if attention_mask is None else attention_mask.to(dev)
-    eos = torch.tensor([eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id or []), device=dev)
+    eos = eos.to(dev)
     if isinstance(num_beams, bool) or not isinstance(num_beams, int) or num_beams < 1: raise ValueError(f"num_beams must be a whole number >= 1, got {num_beams!r}")
     if not math.isfinite(length_penalty): raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
     if T and not mask.any(-1).all(): raise ValueError(f"attention_mask rows {mask.any(-1).logical_not().nonzero()[:, 0].tolist()} have no token")
+    if (mask[:, 1:] < mask[:, :-1]).any(): raise ValueError("attention_mask must be left-padded: a row's zeros all come before its tokens")
     if num_beams != 1:
         if temperature != 0: raise ValueError(f"beam search needs temperature 0 (it does not sample); got {temperature}")
-        if early_stopping not in (True, False, 'never'): raise ValueError(f"early_stopping must be True, False or 'never', got {early_stopping!r}")
+        if not (isinstance(early_stopping, bool) or early_stopping == 'never'): raise ValueError(f"early_stopping must be True, False or 'never', got {early_stopping!r}")
         return beam_search(model, ids, mask, eos, budget.to(dev).expand(B), num_beams, length_penalty, early_stopping)
     gen = torch.Generator(dev).manual_seed(seed) if seed is not None else None
     cache = KVCache(cfg, B, T + L, dev, model.lm_head.weight.dtype)

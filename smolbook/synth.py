@@ -20,7 +20,7 @@ COUNTED_AFTER = ('the', 'these', 'those', 'many', 'some', 'my', 'your', 'his', '
 # %% auto #0
 __all__ = ['CATEGORIES', 'ARTICLES', 'PREPOSITIONS', 'AGREEMENT', 'TENSES', 'MODALS', 'OBJECT_START', 'COUNTED_AFTER', 'RULES',
            'det', 'prep', 'verb_form', 'verb_tense', 'verb_sva', 'noun_num', 'spell', 'word_order', 'punct',
-           'error_profile', 'corrupt', 'synthetic_pairs']
+           'error_profile', 'check_profile', 'corrupt', 'synthetic_pairs']
 
 # %% ../nbs/13a_synth.ipynb #556945a7
 def _pick(w: list[str], rng: random.Random, ok: Callable[[int], bool]) -> int | None:
@@ -121,12 +121,20 @@ def _poisson(lam: float, rng: random.Random) -> int:
     while p > stop: k, p = k + 1, p * rng.random()
     return k
 
+def check_profile(profile: dict):
+    "Raise ValueError unless `profile` is as `error_profile` returns: a `rate` in [0, 20] and `shares` of `CATEGORIES` (>= 0, not all 0)."
+    if not isinstance(profile, dict) or not {'rate', 'shares'} <= profile.keys(): raise ValueError("profile needs 'rate' and 'shares', as `error_profile` returns")
+    r, s = profile['rate'], profile['shares']
+    if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r <= 20: raise ValueError(f"profile['rate'] must be a number of errors per sentence in [0, 20], got {r!r}")
+    if not isinstance(s, dict) or set(s) - set(CATEGORIES) or not all(isinstance(v, (int, float)) and v >= 0 for v in s.values()) or not sum(s.values()) > 0:
+        raise ValueError(f"profile['shares'] must map some of {CATEGORIES} to weights >= 0, not all 0; got {s!r}")
+
 def corrupt(sentence: str,               # whitespace-tokenised
             profile: dict,               # from `error_profile`
             rng: random.Random) -> str:
     "`sentence` with a Poisson(`profile['rate']`) number of errors, each of a category drawn from `profile['shares']`."
     if not isinstance(rng, random.Random): raise TypeError(f"rng must be a random.Random, such as random.Random(0); got {type(rng).__name__}")
-    if not isinstance(profile, dict) or not {'rate', 'shares'} <= profile.keys(): raise ValueError("profile needs 'rate' and 'shares', as `error_profile` returns")
+    check_profile(profile)
     w, cats = sentence.split(), list(CATEGORIES)
     weights = [profile['shares'].get(c, 0.0) for c in cats]
     for _ in range(_poisson(profile['rate'], rng)):
@@ -142,5 +150,7 @@ def synthetic_pairs(sentences: Sequence[str],   # correct, whitespace-tokenised 
     "`GECExample`s (corrupted sentence, [the sentence]): `copies` per sentence, reproducible by `seed`."
     from smolbook.gec import GECExample
     if isinstance(sentences, str): raise TypeError("sentences is one string: pass a list of sentences")
+    if (blank := next((i for i, s in enumerate(sentences) if not s.strip()), None)) is not None: raise ValueError(f"sentence {blank} is blank")
+    check_profile(profile)
     rng = random.Random(seed)
     return [GECExample(corrupt(s, profile, rng), [s]) for s in sentences for _ in range(copies)]
