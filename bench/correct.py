@@ -38,7 +38,7 @@ def hf_correct(hf, fmt: GECFormat, srcs: list[str], batch_size: int, beams: int)
                               eos_token_id=fmt.stop_ids, pad_token_id=fmt.tok.eos_token_id)[:, T:]
         for i, row, n in zip(idx, new.tolist(), budget):                # the longest, each row is cut at its own
             ans = fmt.answer(row[:n])
-            out[i] = srcs[i] if fmt.restates(srcs[i], ans) else ans     # as `correct` does
+            out[i] = srcs[i] if not ans or fmt.restates(srcs[i], ans) else ans   # as `correct` does
     return out
 
 def peak_rss_mb(code: str, stdin: Path) -> float:
