@@ -41,6 +41,8 @@ def next_token(logits: Tensor, temperature: float = 0.0, top_k: int | None = Non
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
 
 # %% ../nbs/06_generate.ipynb #956d7f6e
+def _number(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool)
+
 @torch.inference_mode()
 def generate(model: SmolLM,
              input_ids: Tensor,                     # [B, T] prompt ids, left-padded
@@ -70,13 +72,14 @@ def generate(model: SmolLM,
     L = int(budget.max())
     if T + L > cfg.max_position_embeddings:
         raise ValueError(f"prompt of {T} tokens + {L} new tokens exceeds the context of {cfg.max_position_embeddings}")
-    if not temperature >= 0 or temperature == float('inf') or (top_k is not None and top_k < 1) or (top_p is not None and not 0 < top_p <= 1):
-        raise ValueError(f"need temperature >= 0, top_k >= 1, 0 < top_p <= 1; got {temperature}, {top_k}, {top_p}")
+    whole_k = top_k is None or (isinstance(top_k, int) and not isinstance(top_k, bool) and top_k >= 1)
+    if not (_number(temperature) and 0 <= temperature < float('inf')) or not whole_k or (top_p is not None and not (_number(top_p) and 0 < top_p <= 1)):
+        raise ValueError(f"need temperature >= 0, top_k a whole number >= 1, 0 < top_p <= 1; got {temperature!r}, {top_k!r}, {top_p!r}")
     ids = input_ids.to(dev)
-    mask = torch.ones_like(ids) if attention_mask is None else attention_mask.to(dev)
+    mask = torch.ones_like(ids) if attention_mask is None else torch.as_tensor(attention_mask, device=dev)
     eos = eos.to(dev)
     if isinstance(num_beams, bool) or not isinstance(num_beams, int) or num_beams < 1: raise ValueError(f"num_beams must be a whole number >= 1, got {num_beams!r}")
-    if not math.isfinite(length_penalty): raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
+    if not _number(length_penalty) or not math.isfinite(length_penalty): raise ValueError(f"length_penalty must be a finite number, got {length_penalty!r}")
     if T and not mask.any(-1).all(): raise ValueError(f"attention_mask rows {mask.any(-1).logical_not().nonzero()[:, 0].tolist()} have no token")
     if (mask[:, 1:] < mask[:, :-1]).any(): raise ValueError("attention_mask must be left-padded: a row's zeros all come before its tokens")
     if num_beams != 1:
