@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from torch import nn
-from .hub import atomic_write
+from .hub import atomic_write, copy_state
 
 # %% auto #0
 __all__ = ['save_checkpoint', 'load_checkpoint']
@@ -23,12 +23,14 @@ def save_checkpoint(path: str | Path, model: nn.Module, opt: torch.optim.Optimiz
 
 def load_checkpoint(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer | None = None,
                     scaler: torch.amp.GradScaler | None = None) -> dict:
-    "Restore `model` (and `opt`, `scaler`, the RNG states) from `path`; returns the checkpoint's `step` and `extra`."
+    """Restore `model` (and `opt`, `scaler`, the RNG states) from `path`; returns the checkpoint's `step` and `extra`.
+    ValueError naming `path` when it is unreadable or holds another model (names or shapes differ), before anything changes."""
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint")
     try: state = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f"{path}: unreadable checkpoint, truncated or corrupted? ({type(e).__name__}: {e})") from e
-    model.load_state_dict(state['model'])
+    try: copy_state(model.state_dict(), state['model'], str(path))
+    except ValueError as e: raise ValueError(f"{e}: it was written by another model and cannot resume this one") from None
     if opt is not None: opt.load_state_dict(state['opt'])
     if scaler is not None and state.get('scaler'): scaler.load_state_dict(state['scaler'])
     torch.set_rng_state(state['rng'])

@@ -54,6 +54,14 @@ class SmolConfig:
     @property
     def head_dim(self) -> int: return self.hidden_size // self.num_attention_heads
 
+    @property
+    def n_params(self) -> int:
+        "Parameters of the model this config builds (a tied head counted once): known before any memory is allocated."
+        C, I, L, V, E = self.hidden_size, self.intermediate_size, self.num_hidden_layers, self.vocab_size, self.num_local_experts
+        attn = 2 * C * C + 2 * C * self.num_key_value_heads * self.head_dim      # q, o; k, v
+        mlp = (E * 3 * C * I + E * C) if E else 3 * C * I                     # experts and router, or one SwiGLU
+        return V * C * (1 if self.tie_word_embeddings else 2) + L * (attn + mlp + 2 * C) + C
+
 # %% ../nbs/00_core.ipynb #ea5e4c68
 PRESETS = {
     'smollm-135m': dict(max_position_embeddings=2048, rope_theta=10000.0, bos_token_id=0, eos_token_id=0),

