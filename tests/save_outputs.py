@@ -1,11 +1,16 @@
 """Run notebooks as the tests do and save their outputs in place, so that readers see what each cell shows.
 
 Cells flagged `slow`, `gpu` or `notest`, cells with `#| eval: false` and the `nbdev_export()` cell are
-skipped (their saved outputs are kept). Afterwards run `nbdev_clean`.
+skipped (their saved outputs are kept), and so are cells flagged `browser` where no Chromium is on PATH.
+Afterwards run `nbdev_clean`.
+
+Figures are shown inline either way; a cell writes the figure README shows into viz/ only when the environment
+variable SMOLBOOK_VIZ is set (`--viz` sets it), so that the tests never change tracked files.
 
     python tests/save_outputs.py                       # every numbered notebook and index.ipynb
     python tests/save_outputs.py nbs/02_rope.ipynb
-    python tests/save_outputs.py --flags slow nbs/17_specialize.ipynb   # the slow cells too
+    python tests/save_outputs.py --viz nbs/10_lora.ipynb                      # and viz/lora_vs_full.png
+    python tests/save_outputs.py --viz --flags slow nbs/17_specialize.ipynb   # the slow cells too, and viz/specialize.png
 """
 import argparse, os, re, sys
 from pathlib import Path
@@ -13,6 +18,7 @@ from execnb.nbio import read_nb, write_nb
 from execnb.shell import CaptureShell
 from fastcore.parallel import parallel
 from nbdev.config import get_config
+from run_nbs import has_browser
 
 def directives(source: str) -> dict:
     "`#| flag` and `#| key: value` lines at the top of a cell."
@@ -46,12 +52,17 @@ def main():
     p.add_argument('paths', nargs='*', help='notebooks (default: every numbered notebook and index.ipynb)')
     p.add_argument('--workers', type=int, default=2)
     p.add_argument('--flags', default='', help='also run the cells flagged with these (space-separated, e.g. "slow")')
+    p.add_argument('--viz', action='store_true', help="set SMOLBOOK_VIZ: cells also write README's figures into viz/")
     a = p.parse_args()
+    if a.viz: os.environ['SMOLBOOK_VIZ'] = '1'
     cfg = get_config()
+    skip = set(cfg.tst_flags.split()) - set(a.flags.split())
+    if 'browser' not in a.flags.split() and not has_browser():
+        skip.add('browser'); print('no Chromium on PATH: cells flagged browser keep their saved outputs')
     files = [Path(f).absolute() for f in a.paths] or sorted(cfg.nbs_path.glob('[0-9]*.ipynb')) + [cfg.nbs_path / 'index.ipynb']
     sys.path[:0] = [str(cfg.config_path), str(Path(__file__).parent)]
     import save_outputs   # workers find `run` by module name: a notebook's shell replaces `__main__`
-    res = parallel(save_outputs.run, files, skip=set(cfg.tst_flags.split()) - set(a.flags.split()), n_workers=min(a.workers, len(files)), pause=0.01)
+    res = parallel(save_outputs.run, files, skip=skip, n_workers=min(a.workers, len(files)), pause=0.01)
     for name, err in res: print(f"{'saved' if not err else 'FAILED'} {name} {err}")
     sys.exit(1 if any(err for _, err in res) else 0)
 
