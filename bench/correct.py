@@ -1,6 +1,9 @@
 """Correcting a file: sentences per second of smolbook's `correct_stream` vs transformers' `generate`.
 
-    python bench/correct.py [--jfleg ../shared/data/jfleg/dev] [--n 256] [--batch-size 16] [--beams 1] [--lines 10000]
+    python bench/correct.py [--jfleg jfleg/dev] [--n 256] [--batch-size 16] [--beams 1] [--lines 10000]
+
+Data: JFLEG dev's sources, by default in jfleg/dev of the repository (`git clone https://github.com/keisks/jfleg`
+there; `python bench/jfleg.py` says more).
 
 Speed: the first --n JFLEG dev sources (repeated if needed), the packaged SmolLM2-135M-Instruct with its 3-shot prompt,
 greedy (or --beams). smolbook reads them as a stream and sorts each chunk by length into batches; transformers'
@@ -20,8 +23,7 @@ from smolbook.gec import GECFormat, correct_stream, gec_format, looks_tokenized,
 from smolbook.generate import load_model
 from smolbook.hub import pad_id
 from smolbook.model import SmolLM
-
-JFLEG = Path(__file__).resolve().parents[1].parent / 'shared' / 'data' / 'jfleg' / 'dev'   # ../shared/data beside the repository
+import jfleg
 
 def hf_correct(hf, fmt: GECFormat, srcs: list[str], batch_size: int, beams: int) -> list[str]:
     "What `correct` does, with transformers' `generate` doing the decoding: the same sorted batches, budget and stops."
@@ -52,14 +54,15 @@ def peak_rss_mb(code: str, stdin: Path) -> float:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--jfleg', default=str(JFLEG), help=f'JFLEG dev folder (dev.src, dev.ref0-3; default {JFLEG})')
+    jfleg.add_argument(p)
     p.add_argument('--n', type=int, default=256, help='sentences to correct in the speed race (default 256)')
     p.add_argument('--batch-size', type=int, default=16, help='sentences per batch in the speed race (default 16)')
     p.add_argument('--beams', type=int, default=1, help='1: greedy, more: beam search (default 1)')
     p.add_argument('--lines', type=int, default=10_000, help='lines of the longest memory run (0: skip it; default 10000)')
     p.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'correct.md'), help='the report (default bench/results/correct.md)')
     a = p.parse_args()
-    srcs = list(islice(cycle([e.src for e in read_jfleg(a.jfleg)]), a.n))
+    try: srcs = list(islice(cycle([e.src for e in read_jfleg(jfleg.require(a.jfleg, 'bench/correct.py'))]), a.n))
+    except (ValueError, OSError) as e: p.exit(2, f'bench/correct.py: {e}\n')
     model, tok, name = load_model()
     fmt, _ = gec_format(tok)
     with tempfile.TemporaryDirectory() as d:

@@ -1,28 +1,30 @@
 """Memory and speed of one DPO step on the real SmolLM2-135M weights: smolbook vs TRL's DPOTrainer, same pairs, batch, length and precision.
 
-    python bench/dpo.py [--pairs 8,16] [--steps 2]
+    python bench/dpo.py [--pairs 8,16] [--steps 2] [--jfleg jfleg/dev]
 
 Each variant runs in its own process, which first imports torch, transformers and trl (so all start from the same
 resident memory), then loads the model(s) and takes one untimed and `--steps` timed optimizer steps. Peak resident
 memory (ru_maxrss) is reported in total and above that common start. Pairs: JFLEG dev sentences, the first
-reference chosen and the source rejected, in the prompt format of `smolbook sft`. Writes bench/results/dpo.md.
+reference chosen and the source rejected, in the prompt format of `smolbook sft` (JFLEG dev, by default in jfleg/dev of
+the repository: `python bench/jfleg.py` says how to get it). Writes bench/results/dpo.md.
 """
 import argparse, json, platform, resource, subprocess, sys, time
 from pathlib import Path
+import jfleg
 
 def rss_mb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-def pairs(n: int):
+def pairs(n: int, data: str):
     from smolbook.gec import GECFormat, read_jfleg
     from smolbook.hub import load_tokenizer, smollm2
     tok = load_tokenizer(smollm2()); fmt = GECFormat(tok)
-    exs = [e for e in read_jfleg('../shared/data/jfleg/dev') if e.refs[0] != e.src][:n]
+    exs = [e for e in read_jfleg(data) if e.refs[0] != e.src][:n]
     return tok, [dict(prompt=fmt.prompt_text(e.src), chosen=fmt.completion_text(e.refs[0]), rejected=fmt.completion_text(e.src)) for e in exs]
 
-def variant(name: str, n: int, steps: int, hf_dir: str) -> dict:
+def variant(name: str, n: int, steps: int, hf_dir: str, data: str) -> dict:
     import torch, transformers, trl, datasets                     # the common start
     start = rss_mb()
-    tok, rows = pairs(n)
+    tok, rows = pairs(n, data)
     times = []
     if name.startswith('smolbook'):
         from smolbook.model import SmolLM
@@ -63,8 +65,10 @@ def main():
     p.add_argument('--steps', type=int, default=2, help='timed steps after one untimed')
     p.add_argument('--variant', help=argparse.SUPPRESS)
     p.add_argument('--hf-dir', default='/tmp/bench-dpo-smollm2', help='where the weights are written in transformers format')
+    jfleg.add_argument(p)
     a = p.parse_args()
-    if a.variant: print(json.dumps(variant(a.variant, int(a.pairs), a.steps, a.hf_dir))); return
+    jfleg.require(a.jfleg, 'bench/dpo.py')
+    if a.variant: print(json.dumps(variant(a.variant, int(a.pairs), a.steps, a.hf_dir, a.jfleg))); return
     import torch
     from smolbook.model import SmolLM
     from smolbook.hub import load_tokenizer, smollm2
@@ -77,7 +81,7 @@ def main():
     for n in map(int, a.pairs.split(',')):
         res = []
         for v in VARIANTS:
-            r = subprocess.run([sys.executable, __file__, '--variant', v, '--pairs', str(n), '--steps', str(a.steps), '--hf-dir', a.hf_dir],
+            r = subprocess.run([sys.executable, __file__, '--variant', v, '--pairs', str(n), '--steps', str(a.steps), '--hf-dir', a.hf_dir, '--jfleg', a.jfleg],
                                capture_output=True, text=True)
             if r.returncode: sys.exit(f'{v} failed:\n{r.stderr[-3000:]}')
             res.append(json.loads(r.stdout.strip().splitlines()[-1])); print(res[-1], flush=True)
@@ -88,6 +92,6 @@ def main():
             above, t_above = r['peak_mb'] - r['start_mb'], trl['peak_mb'] - trl['start_mb']
             md.append(f"| {r['name']} | {r['peak_mb']:.0f} | {above:.0f} | {above / t_above:.2f} | {r['step_s']:.2f} | {r['step_s'] / trl['step_s']:.2f} |")
         md.append('')
-    Path('bench/results/dpo.md').write_text('\n'.join(md)); print('\n'.join(md))
+    (Path(__file__).parent / 'results' / 'dpo.md').write_text('\n'.join(md)); print('\n'.join(md))
 
 if __name__ == '__main__': main()

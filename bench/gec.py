@@ -1,6 +1,9 @@
 """JFLEG benchmark: smolbook's fine-tuning recipe, its settings chosen on a validation split, against TRL's on held-out sentences.
 
-    python bench/gec.py --trl [--seeds 0 1] [--jfleg ../shared/data/jfleg/dev] [--out runs/gec]
+    python bench/gec.py --trl [--seeds 0 1] [--jfleg jfleg/dev] [--out runs/gec]
+
+Data: JFLEG dev, by default in jfleg/dev of the repository (`git clone https://github.com/keisks/jfleg` there;
+`python bench/jfleg.py` says more). JFLEG's test split is never used: not to train, tune or choose.
 
 JFLEG dev is split by source sentence (split seed 0): a third is held out, the rest is the training part.
 1. choose (`--stage choose`): the training part is split again, a fifth of its sources for validation. Settings
@@ -28,8 +31,8 @@ from smolbook.model import SmolLM
 from smolbook.sft import SFT_DEFAULTS, sft
 from smolbook.synth import error_profile, synthetic_pairs
 from smolbook.train import default_device, seed_everything
+import jfleg
 
-JFLEG = Path(__file__).resolve().parents[1].parent / 'shared' / 'data' / 'jfleg' / 'dev'   # ../shared/data beside the repository
 OLD = dict(lr=1e-4, epochs=1.0, batch_size=4, synthetic=0, beams=1, rounds=1)   # smolbook sft / correct defaults before this benchmark
 TRAINING = ('lr', 'epochs', 'batch_size', 'synthetic')   # the settings that need a model trained for them
 GRID = dict(lr=(1e-4, 2e-4, 4e-4), epochs=(1.0, 2.0), batch_size=(4, 8), synthetic=(0, 1), beams=(1, 4), rounds=(1, 2))
@@ -192,7 +195,7 @@ class Bench:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--jfleg', default=str(JFLEG), help=f'JFLEG dev folder (dev.src, dev.ref0-3; default {JFLEG})')
+    jfleg.add_argument(p)
     p.add_argument('--out', default='runs/gec', help='folder of results.json (every output) and the models (default runs/gec)')
     p.add_argument('--trl', action='store_true', help="also train TRL's SFTTrainer recipe (needs trl)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1], help='training seeds of the held-out runs (default 0 1)')
@@ -203,6 +206,7 @@ def main():
     p.add_argument('--quick', action='store_true', help='a few sentences and tokens: checks the script, measures nothing')
     p.add_argument('--copy-to', help='also write results.json here after every step')
     a = p.parse_args()
+    jfleg.require(a.jfleg, 'bench/gec.py')
     try: b = Bench(a)
     except (ValueError, OSError) as e: p.error(str(e))
     if a.stage in ('all', 'profile'): b.profile(b.fit); b.profile(b.train)   # ERRANT, before any training

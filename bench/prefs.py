@@ -1,6 +1,9 @@
 """JFLEG preference benchmark: SFT, then SFT+DPO and SFT+CPO on pairs of the SFT model's own samples, scored on held-out sentences.
 
-    python bench/prefs.py [--jfleg ../shared/data/jfleg/dev] [--out runs/prefs]
+    python bench/prefs.py [--jfleg jfleg/dev] [--out runs/prefs]
+
+Data: JFLEG dev, by default in jfleg/dev of the repository (`git clone https://github.com/keisks/jfleg` there;
+`python bench/jfleg.py` says more). JFLEG's test split is never used: not to train, tune or choose.
 
 Splits JFLEG dev as bench/gec.py does (a third held out, split seed 0) and the training part again (15% for
 validation). `smolbook sft` on the rest of the training part; `smolbook pairs` from the SFT model's samples of
@@ -11,17 +14,27 @@ and viz/prefs.png.
 import argparse, json, platform, shutil, subprocess, sys, time
 from pathlib import Path
 import torch
-from gec import sh, write_jfleg
+from gec import write_jfleg
+import jfleg
 from smolbook.data import split_docs
 from smolbook.gec import read_jfleg
 from smolbook.gec_eval import gec_report, report_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def sh(cmd: str) -> float:
+    "Run a shell command (failing on failure); the seconds it took."
+    print('$', cmd, flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, shell=True, check=True)
+    return time.perf_counter() - t0
 
 def correct(model: Path, src: Path, out: Path) -> float:
     return sh(f'smolbook correct --model {model} < {src} > {out}')
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--jfleg', default='../shared/data/jfleg/dev', help='JFLEG dev folder (dev.src, dev.ref0-3)')
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    jfleg.add_argument(p)
     p.add_argument('--out', default='runs/prefs')
     p.add_argument('--lrs', default='5e-6,2e-5', help='DPO learning rates to choose from on the validation sentences')
     p.add_argument('--temperatures', default='1.0,0.5;0.5', help="sampling temperatures of the pairs to choose from, sets split by ';'")
@@ -30,6 +43,7 @@ def main():
     p.add_argument('--epochs', type=float, default=0.5, help='passes over the pairs in each preference run')
     p.add_argument('--cpo', action='store_true', help='also train CPO (at the first seed and the chosen pairs and learning rate)')
     a = p.parse_args()
+    jfleg.require(a.jfleg, 'bench/prefs.py')
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
     train, test = split_docs(read_jfleg(a.jfleg), 1 / 3, 0, key=lambda e: e.src)       # bench/gec.py's split
     fit, val = split_docs(train, 0.15, 0, key=lambda e: e.src)
@@ -92,7 +106,7 @@ def main():
           '| pairs sampled at T | learning rate | GLEU |\n|---|---:|---:|', f'| SFT alone | | {base:.3f} |',
           *[f'| {t} | {lr:g} | {g:.3f} |' for (t, lr), g in choice.items()], '',
           '| step | seconds |\n|---|---:|', *[f'| {k} | {v:.0f} |' for k, v in times.items()]]
-    Path('bench/results/prefs.md').write_text('\n'.join(md) + '\n')
+    (ROOT / 'bench' / 'results' / 'prefs.md').write_text('\n'.join(md) + '\n')
     json.dump(rows, open(out / 'scores.json', 'w'), indent=1)
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.4))
@@ -101,6 +115,6 @@ def main():
         ax[i].barh(range(len(rows)), [r[col] for r in rows], color=['gray', 'C0'] + ['C1'] * len(seeds) + ['C2'] * a.cpo)
         ax[i].set_yticks(range(len(rows)), names if i == 0 else [''] * len(rows), fontsize=7); ax[i].invert_yaxis()
         ax[i].set(xlabel=col, xlim=(min(r[col] for r in rows) * 0.9 if col == 'GLEU' else 0, None))
-    fig.suptitle(f'JFLEG dev, {len(test)} held-out sentences'); fig.tight_layout(); fig.savefig('viz/prefs.png', dpi=110)
+    fig.suptitle(f'JFLEG dev, {len(test)} held-out sentences'); fig.tight_layout(); fig.savefig(ROOT / 'viz' / 'prefs.png', dpi=110)
 
 if __name__ == '__main__': main()
