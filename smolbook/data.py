@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import torch
 from torch import Tensor
-from .hub import is_hub_id
+from .hub import is_hub_id, missing_path, need_file
 
 # %% auto #0
 __all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_utf8', 'read_jsonl', 'hub_dataset', 'read_corpus',
@@ -42,8 +42,7 @@ def read_utf8(path: Path) -> str:
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict]]:
     "(`file:line`, row) for every non-blank line of a JSONL file; bad UTF-8, bad JSON or a non-object row is an error naming the line."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
+    path = need_file(path)
     for i, line in enumerate(read_utf8(path).splitlines(), 1):
         if not line.strip(): continue
         try: row = json.loads(line)
@@ -55,7 +54,7 @@ def hub_dataset(src: str, name: str | None = None, split: str = 'train', streami
     "`datasets.load_dataset(src, name, split=split)`; a failure (offline, no such dataset) is one clear error naming `src`."
     import datasets
     from huggingface_hub.utils import logging as hub_logging
-    if not is_hub_id(src): raise FileNotFoundError(f"{src}: no such file or directory")
+    if not is_hub_id(src): raise missing_path(src)
     level = hub_logging.get_verbosity(); hub_logging.set_verbosity_error()     # no retry chatter: one line if it fails
     try: return datasets.load_dataset(src, name, split=split, streaming=streaming)
     except Exception as e:

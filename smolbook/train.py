@@ -19,8 +19,9 @@ from .generate import generate
 
 # %% auto #0
 __all__ = ['native_precision', 'lr_at', 'TrainConfig', 'default_device', 'seed_everything', 'split_batch', 'batch_to',
-           'param_groups', 'mixed_precision', 'evaluate', 'init_distributed', 'sum_over_ranks', 'Logger', 'step_totals',
-           'train_step', 'every', 'log_samples', 'train', 'read_log', 'plot_log']
+           'param_groups', 'memory_available', 'gb', 'check_fits', 'training_memory', 'mixed_precision', 'evaluate',
+           'init_distributed', 'sum_over_ranks', 'Logger', 'step_totals', 'train_step', 'every', 'log_samples', 'train',
+           'read_log', 'plot_log']
 
 # %% ../nbs/08_train.ipynb #731d78bd
 def native_precision(device: torch.device | str) -> str:
@@ -104,6 +105,32 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     ps = [p for p in model.parameters() if p.requires_grad]
     return [dict(params=[p for p in ps if p.ndim >= 2], weight_decay=weight_decay),
             dict(params=[p for p in ps if p.ndim < 2], weight_decay=0.0)]
+
+# %% ../nbs/08_train.ipynb #cc617828
+def memory_available(device: torch.device | str = 'cpu') -> int:
+    "Bytes that can still be allocated on `device`: the GPU's free memory, else the system's available memory (Linux's MemAvailable)."
+    device = torch.device(device)
+    if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open('/proc/meminfo') as f: return next(int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration): return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+
+def gb(n: float) -> str: return f"{n / 2**30:,.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
+
+def check_fits(need: int,                        # bytes, a lower bound
+               what: str,                        # what needs them, naming the settings that decide it
+               advice: str,                      # which settings to change
+               device: torch.device | str = 'cpu'):
+    "ValueError, before the work starts, when `need` bytes exceed the memory `device` has free."
+    have = memory_available(device)
+    if need > have: raise ValueError(f"{what} needs at least {gb(need)} of memory, and the {torch.device(device).type} has {gb(have)} free: {advice}")
+
+def training_memory(model: nn.Module, tokens: int, grad_checkpointing: bool = False, precision: str = 'fp32') -> int:
+    "A lower bound of the bytes a training step adds to a loaded model: 12 per trainable parameter, and the activations of `tokens`."
+    cfg = unwrap(model).config
+    P = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    per_token = cfg.num_hidden_layers * (cfg.hidden_size if grad_checkpointing else 2 * cfg.hidden_size + 2 * cfg.intermediate_size)
+    return 12 * P + tokens * per_token * (4 if precision == 'fp32' else 2)
 
 # %% ../nbs/08_train.ipynb #6ac84e8f
 def mixed_precision(device: torch.device, precision: str = 'auto') -> tuple[str, torch.autocast, torch.amp.GradScaler]:
@@ -231,8 +258,12 @@ def train(model: SmolLM,
         warnings.warn(f"warmup ({cfg.warmup} steps) is as long as the run ({cfg.steps} steps): the learning rate never reaches {cfg.lr}")
     out = Path(cfg.out_dir) if cfg.out_dir else None
     if resume and not out: raise ValueError("resume needs cfg.out_dir")
-    if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
     prec, autocast, scaler = mixed_precision(model.device, cfg.precision)
+    first = split_batch(split_batch(data.batch(0, cfg.batch_size), world)[rank], cfg.grad_accum)[0]   # a micro-batch's shape
+    tokens = max(v.numel() for v in (first.values() if isinstance(first, dict) else [first]) if v.dim() == 2)
+    check_fits(training_memory(model, tokens, cfg.grad_checkpointing, prec), f"training with batch_size {cfg.batch_size} "
+               f"({tokens:,} tokens a micro-batch)", "lower batch_size, shorten the rows, or raise grad_accum", model.device)
+    if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
     model.model.gradient_checkpointing = cfg.grad_checkpointing
     fwd = torch.compile(model) if cfg.compile else model
     if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None)
