@@ -205,7 +205,7 @@ def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str 
             if progress: print(f"reference log-probs: reusing {path}", file=sys.stderr)
             return load_file(path)
         msg = f"{path}: reference log-probs of other weights, pairs or precision (fingerprint {old[:12]}, these inputs {fp[:12]})"
-        if stale == 'error': raise ValueError(msg + "; delete it, or recompute it (stale='recompute', --recompute-ref)")
+        if stale == 'error': raise ValueError(msg + "; delete it, or recompute it (stale='recompute')")
         warnings.warn(msg + "; recomputing")
     ref = reference_logps(model, data, batch_size, precision, progress)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@
 # %% ../nbs/11_gec.ipynb #a92aaffa
 from __future__ import annotations
 import json, re, warnings
+from contextlib import nullcontext
 from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +13,13 @@ from typing import Iterable, Iterator, Sequence
 import torch
 from .data import read_jsonl, read_utf8, hub_dataset
 from .generate import generate
-from .hub import atomic_write, pad_id
+from .hub import atomic_write, pad_id, missing_path, need_file
+from .train import check_fits
 from .packing import prepacked
 
 # %% auto #0
-__all__ = ['GEC_SAMPLE', 'DEFAULT_SHOTS', 'GECExample', 'write_gec_sample', 'read_coedit', 'read_jfleg', 'read_gec', 'GECFormat',
-           'tokenize_like_ptb', 'looks_tokenized', 'correct', 'correct_stream', 'gec_format']
+__all__ = ['GEC_SAMPLE', 'GGUF_KEY', 'DEFAULT_SHOTS', 'GECExample', 'write_gec_sample', 'read_coedit', 'read_jfleg', 'read_gec',
+           'GECFormat', 'tokenize_like_ptb', 'looks_tokenized', 'correct', 'correct_stream', 'gec_format']
 
 # %% ../nbs/11_gec.ipynb #ca2d0e9c
 @dataclass
@@ -73,13 +75,13 @@ def write_gec_sample(path: str | Path) -> Path:
 
 # %% ../nbs/11_gec.ipynb #eb4cb227
 def _coedit_rows(src: str | Path, split: str):
-    "(where, row) pairs of a CoEdIT-schema file or hub dataset; `where` names the file and line."
+    "(where, row) pairs of a CoEdIT-schema file or hub dataset, or of the packaged sample ('sample'); `where` names the file and line."
     p = Path(src)
-    if p.suffix in ('.jsonl', '.json'): yield from read_jsonl(p)
+    if str(src) == 'sample': yield from ((f'sample row {n}', r) for n, r in enumerate(GEC_SAMPLE, 1))
+    elif p.suffix in ('.jsonl', '.json'): yield from read_jsonl(p)
     elif p.suffix == '.parquet':
         import pyarrow.parquet as pq
-        if not p.exists(): raise FileNotFoundError(f"{p}: no such file")
-        for n, row in enumerate(pq.read_table(p).to_pylist(), 1): yield f'{p}: row {n}', row
+        for n, row in enumerate(pq.read_table(need_file(p)).to_pylist(), 1): yield f'{p}: row {n}', row
     elif p.exists(): raise ValueError(f"{p}: expected a .jsonl or .parquet file or a hub dataset id")
     else:
         for n, row in enumerate(hub_dataset(str(src), split=split), 1): yield f'{src}[{split}] row {n}', row
@@ -103,16 +105,14 @@ def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .j
     return out
 
 # %% ../nbs/11_gec.ipynb #97cc3719
-def _lines(path: Path) -> list[str]:
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
-    return [l.strip() for l in read_utf8(path).splitlines()]
+def _lines(path: Path) -> list[str]: return [l.strip() for l in read_utf8(need_file(path)).splitlines()]
 
 def read_jfleg(src: str | Path,                   # a directory holding X.src, X.ref0, ...; or the source file
                refs: Sequence[str | Path] = (),   # the reference files, when `src` is a file
               ) -> list[GECExample]:
     "JFLEG-format parallel files as `GECExample`s with one correction per reference file."
     src = Path(src)
-    if not src.exists(): raise FileNotFoundError(f"{src}: no such folder or file")
+    if not src.exists(): raise missing_path(src)
     if src.is_dir():
         srcs = sorted(src.glob('*.src'))
         if len(srcs) != 1: raise ValueError(f"{src}: expected one *.src file, found {[p.name for p in srcs]}")
@@ -128,12 +128,16 @@ def read_jfleg(src: str | Path,                   # a directory holding X.src, X
     return [GECExample(s, [rs[i] for rs in ref_sets], id=f'{src.stem}-{i}') for i, s in enumerate(sents)]
 
 def read_gec(src: str | Path, split: str = 'train') -> list[GECExample]:
-    "GEC examples from a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file, or a CoEdIT-like hub id."
+    "GEC examples from 'sample' (the packaged `GEC_SAMPLE`), a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file, or a CoEdIT-like hub id."
+    if str(src) == 'sample' and Path('sample').exists():
+        raise ValueError("'sample' names the packaged GEC sample, and a ./sample exists here too: write ./sample for that one")
     examples = read_jfleg(src) if Path(src).is_dir() else read_coedit(src, split)
     if not examples: raise ValueError(f"{src}: no GEC examples (CoEdIT rows need task 'gec')")
     return examples
 
 # %% ../nbs/11_gec.ipynb #75af1f8c
+GGUF_KEY = 'smolbook.gec_format'   # the metadata key of a GGUF export's prompt format
+
 @dataclass
 class GECFormat:
     "Turns GEC examples into token ids and generated ids back into answers, the same way everywhere."
@@ -177,20 +181,31 @@ class GECFormat:
         "(prompt ids, completion ids) for every correction of every example: what fine-tuning learns."
         return [(p, self.completion(r)) for e in examples for p in [self.prompt(e)] for r in e.refs]
 
+    def record(self) -> str:
+        "The format as JSON: what `save` writes beside a model, and a GGUF export carries in its metadata (`GGUF_KEY`)."
+        return json.dumps(dict(chat=self.chat, instruction=self.instruction, shots=[list(s) for s in self.shots]), indent=2)
+
     def save(self, out_dir: str | Path) -> Path:
         "Record the format in `out_dir/gec_format.json`, beside a model trained with it."
         path = Path(out_dir) / 'gec_format.json'; path.parent.mkdir(parents=True, exist_ok=True)
-        rec = dict(chat=self.chat, instruction=self.instruction, shots=[list(s) for s in self.shots])
-        atomic_write(path, lambda p: p.write_text(json.dumps(rec, indent=2)))
+        atomic_write(path, lambda p: p.write_text(self.record()))
         return path
 
     @classmethod
-    def load(cls, model_dir: str | Path, tok) -> GECFormat | None:
-        "The format recorded beside a model by `save`; None when there is no record."
-        path = Path(model_dir) / 'gec_format.json'
-        if not path.is_file(): return None
-        try: rec = json.loads(path.read_text(encoding='utf-8'))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
+    def load(cls, src: str | Path, tok) -> GECFormat | None:
+        "The format recorded beside a model (`src/gec_format.json`) or in a GGUF file's metadata (`GGUF_KEY`); None when there is no record."
+        src = Path(src)
+        if src.suffix == '.gguf' and src.is_file():
+            import gguf
+            field = gguf.GGUFReader(src).fields.get(GGUF_KEY)
+            if field is None: return None
+            path, text = f'{src} ({GGUF_KEY})', field.contents()
+        else:
+            path = src / 'gec_format.json'
+            if not path.is_file(): return None
+            text = read_utf8(path)
+        try: rec = json.loads(text)
+        except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
         if not isinstance(rec, dict) or not isinstance(rec.get('chat'), bool):
             raise ValueError(f"{path}: expected an object with a boolean 'chat'")
         shots = rec.get('shots', [])
@@ -230,6 +245,14 @@ def _whole(**kw):
     for k, v in kw.items():
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): raise ValueError(f"{k} must be a whole number >= 1, got {v!r}")
 
+def _check_decoding(model, batches: list[tuple[int, int]], num_beams: int):
+    "Refuse, before decoding, a batch (rows, tokens) whose KV cache and last logits cannot fit: `check_fits` with a lower bound."
+    cfg = model.config
+    per_token = 2 * cfg.num_hidden_layers * cfg.num_key_value_heads * cfg.head_dim * next(model.parameters()).element_size()
+    rows, T = max(batches, key=lambda b: b[0] * b[1], default=(0, 0))
+    check_fits(rows * num_beams * (T * per_token + 4 * cfg.vocab_size), f"decoding {rows} sources at once with num_beams {num_beams} "
+               f"({T} tokens each)", "lower batch_size or num_beams", next(model.parameters()).device)
+
 def _batches(order: list[int], length: dict, budget: dict, batch_size: int, context: int) -> list[list[int]]:
     "`order` (shortest prompt first) cut into batches of at most `batch_size`, each short enough that every row gets its own budget."
     out = []
@@ -251,7 +274,7 @@ def correct(model,                        # a SmolLM
             seed: int | None = None,             # batch b samples with seed + b (None: torch's global RNG)
             num_beams: int = 1,                  # > 1: beam search (greedy only)
             rounds: int = 1,                     # iterative correction: correct the changed answers again, up to this many passes
-            progress: bool = True,
+            progress=True,                       # a bar counting sentences as their batches finish; or a tqdm bar to advance
             names: Sequence[str] | None = None) -> list[str]:   # how errors and warnings name each source (default: 'source i')
     """Corrections of `sources` in order: greedy, sampled or by beam search; the weights are packed once for all batches
     (`prepacked`). Each source has its own token budget, so its answer does not depend on the sources batched with it. A
@@ -282,11 +305,14 @@ def correct(model,                        # a SmolLM
     if cut := [i for i in todo if budget[i] < own[i]]:
         warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of {context} tokens leaves less "
                       f"than their budget (first: {names[cut[0]]}, {quote(cut[0])})")
+    batches = _batches(sorted(todo, key=lambda i: len(prompts[i])), {i: len(p) for i, p in prompts.items()}, budget, batch_size, context)
+    _check_decoding(model, [(len(idx), max(len(prompts[i]) + budget[i] for i in idx)) for idx in batches], num_beams)
     out, kept = [e.src for e in exs], {'were empty': [], 'restated the prompt instead of correcting': []}
     pad = pad_id(fmt.tok)
-    with prepacked(model):
-        for b, idx in enumerate(tqdm(_batches(sorted(todo, key=lambda i: len(prompts[i])), {i: len(p) for i, p in prompts.items()},
-                                              budget, batch_size, context), disable=not progress, desc='correct')):
+    given = hasattr(progress, 'update')
+    bar = progress if given else tqdm(total=len(todo), disable=not progress, desc='correct', unit=' sentences')
+    with prepacked(model), nullcontext() if given else bar:
+        for b, idx in enumerate(batches):
             T = max(len(prompts[i]) for i in idx)
             ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
             mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
@@ -297,12 +323,13 @@ def correct(model,                        # a SmolLM
                 if not ans: kept['were empty'].append(i); ans = exs[i].src
                 elif fmt.restates(exs[i].src, ans, exs[i].instruction): kept['restated the prompt instead of correcting'].append(i); ans = exs[i].src
                 out[i] = tokenize_like_ptb(ans) if tokenized else ans
+            bar.update(len(idx))
     for why, idx in kept.items():
         if idx: warnings.warn(f"{len(idx)} of {len(todo)} answers {why} (first: {names[min(idx)]}, {exs[min(idx)].src[:40]!r}); their sources are kept")
     changed = [i for i, e in enumerate(exs) if out[i] != e.src]
     if rounds > 1 and changed:
         again = correct(model, fmt, [GECExample(out[i], [], exs[i].instruction) for i in changed], batch_size, max_new_tokens, tokenized,
-                        temperature, top_k, top_p, seed, num_beams, rounds - 1, progress, [names[i] for i in changed])
+                        temperature, top_k, top_p, seed, num_beams, rounds - 1, progress and not given, [names[i] for i in changed])
         for i, a in zip(changed, again): out[i] = a
     return out
 
@@ -310,7 +337,7 @@ def correct(model,                        # a SmolLM
 def correct_stream(model, fmt: GECFormat,
                    lines: Iterable[str],          # one sentence per line (a file object works); blank lines stay blank
                    chunk: int = 1024,             # lines held at once
-                   progress: bool = True,         # a bar counting lines, on stderr
+                   progress: bool = True,         # a bar counting lines as their batches finish, on stderr
                    **kw) -> Iterator[str]:        # `correct`'s options: batch_size, num_beams, tokenized, ...
     """Corrections of `lines`, one per line in order, read and yielded `chunk` lines at a time (memory bounded). Each line
     is re-tokenised PTB-style when it looks tokenised itself (unless `tokenized` is given); errors name the line number."""
@@ -318,17 +345,18 @@ def correct_stream(model, fmt: GECFormat,
     if isinstance(lines, str): raise TypeError("lines is one string: pass a list of lines or a file object")
     _whole(chunk=chunk)
     it, tokenized, start = (l.rstrip('\r\n') for l in lines), kw.pop('tokenized', None), 0
-    with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct') as bar:
+    with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct', smoothing=0.1) as bar:
         for part in iter(lambda: list(islice(it, chunk)), []):
             out = [''] * len(part)                                             # blank lines stay blank
             for ptb in (False, True):
                 todo = [i for i, l in enumerate(part) if l.strip() and ptb == (looks_tokenized([l]) if tokenized is None else tokenized)]
                 if not todo: continue
-                fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=False, tokenized=ptb,
+                fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=bar, tokenized=ptb,
                                 names=[f'line {start + i + 1}' for i in todo], **kw)
                 for i, f in zip(todo, fixed): out[i] = f
             yield from out
-            start += len(part); bar.update(len(part))
+            bar.update(sum(not l.strip() for l in part))                   # blank lines: counted when their chunk is written
+            start += len(part)
 
 # %% ../nbs/11_gec.ipynb #4bc0c820
 DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]   # for models not fine-tuned
@@ -336,6 +364,6 @@ DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]
 def gec_format(tok, model_dir: str | Path | None = None,   # where a fine-tuned model records gec_format.json
                shots: Sequence[tuple[str, str]] = ()) -> tuple[GECFormat, bool]:   # (source, correction) examples
     "The prompt format recorded beside a fine-tuned model (its shots replaced by `shots` if given), else a few-shot prompt (`shots`, default `DEFAULT_SHOTS`); and whether it was fine-tuned."
-    fmt = GECFormat.load(model_dir, tok) if model_dir and Path(model_dir).is_dir() else None
+    fmt = GECFormat.load(model_dir, tok) if model_dir else None
     if fmt is not None: return GECFormat(tok, fmt.chat, list(shots) or fmt.shots, fmt.instruction), True
     return GECFormat(tok, shots=list(shots) or DEFAULT_SHOTS), False

@@ -42,10 +42,12 @@ def sample_candidates(model,                                    # a SmolLM
                       progress: bool = True) -> list[list[str]]:  # per example: n answers per temperature, in order
     "Sampled corrections of every example, through `correct` (its batching, prompt and stops)."
     if n < 1 or not temperatures: raise ValueError(f"need n >= 1 and a temperature, got n={n}, temperatures={temperatures}")
+    from tqdm.auto import tqdm
     reps = [e for e in examples for _ in range(n)]
     per_round = -(-len(reps) // batch_size)                      # batches per temperature
-    rounds = [correct(model, fmt, reps, batch_size, temperature=t, seed=seed + k * per_round, progress=progress)
-              for k, t in enumerate(temperatures)]
+    with tqdm(total=len(reps) * len(temperatures), disable=not progress, desc='pairs: sampling', unit=' answers') as bar:
+        rounds = [correct(model, fmt, reps, batch_size, temperature=t, seed=seed + k * per_round, progress=bar)
+                  for k, t in enumerate(temperatures)]
     return [[a for r in rounds for a in r[i * n:(i + 1) * n]] for i in range(len(examples))]
 
 # %% ../nbs/14_pairs.ipynb #7b18bf7d

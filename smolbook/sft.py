@@ -68,7 +68,7 @@ def sft(model: nn.Module,
         train_pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
         val_pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),  # held out: validation loss during training
         epochs: float = 1.0,
-        block_size: int = 512,                    # tokens per packed row
+        block_size: int | None = None,            # tokens per packed row; default: 512, or the model's context if shorter
         max_len: int | None = None,               # leave out longer sequences (with a warning)
         out_dir: str | None = None,               # log.jsonl (and ckpt.pt with ckpt_every)
         resume: bool = False,                     # continue from out_dir/ckpt.pt
@@ -76,6 +76,7 @@ def sft(model: nn.Module,
         **cfg) -> list[dict]:                     # TrainConfig fields, over SFT_DEFAULTS
     "Fine-tune `model` in place on (prompt, completion) pairs, the loss on completions only; returns the training log."
     context = unwrap(model).config.max_position_embeddings
+    block_size = min(512, context) if block_size is None else block_size
     if not 1 <= block_size <= context: raise ValueError(f"block_size must be in [1, {context}] (the model's context), got {block_size}")
     data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=cfg.get('seed', 0))
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from .model import SmolLM
 from .hub import load_weights, plain_state
+from .train import check_fits
 
 # %% auto #0
 __all__ = ['upcycle', 'param_counts', 'plot_moe_log']
@@ -27,6 +28,8 @@ def upcycle(model: SmolLM,                 # a dense SmolLM (LoRA adapters merge
     if num_local_experts < 1: raise ValueError(f"upcycling needs at least one expert, got num_local_experts={num_local_experts}")
     mcfg = replace(cfg, num_local_experts=num_local_experts, num_experts_per_tok=num_experts_per_tok,
                    norm_topk_prob=norm_topk_prob, **moe_fields)          # checks k <= E and the rest
+    check_fits(4 * mcfg.n_params, f"upcycling to num_local_experts {num_local_experts} ({mcfg.n_params:,} parameters in float32)",
+               "use fewer experts", model.device)                         # before the experts are allocated
     dense, g = plain_state(model), torch.Generator().manual_seed(seed)
     moe = SmolLM.empty(mcfg, model.device)
     sd = {}
