@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, errno, importlib.util, json, math, os, shutil, socket, sys, time, warnings
+import argparse, errno, importlib.util, json, math, os, re, shlex, shutil, socket, sys, time, warnings
 import torch
 from itertools import chain, islice
 from pathlib import Path
@@ -16,7 +16,7 @@ from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .core import PRESETS
 from .train import TrainConfig, default_device, native_precision, plot_log, seed_everything
-from .gec import GECFormat, read_gec, correct_stream, gec_format
+from .gec import GECFormat, GGUF_KEY, read_gec, correct_stream, gec_format
 from .sft import sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
 from .dpo import LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train, plot_preferences
@@ -28,7 +28,7 @@ from .app import MAX_CHARS, build_app
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
-__all__ = ['DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
+__all__ = ['RUN_RECORD', 'WRITERS', 'DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
 def _device_dtype(a: argparse.Namespace) -> tuple[torch.device, torch.dtype]:
@@ -70,6 +70,109 @@ def _generate(a: argparse.Namespace):
     print(f"[{src}: loaded in {t1 - t0:.1f}s; {ids.shape[1]} prompt tokens, {len(new)} new ({mode}) at "
           f"{len(new) / (t2 - t1):.1f} tok/s]", file=sys.stderr)
 
+# %% ../nbs/90_cli.ipynb #1b555c4b
+RUN_RECORD = 'run.json'               # what made a folder: the command, smolbook's version and every setting
+WRITERS = ('pretrain', 'sft', 'pairs', 'dpo', 'cpo', 'orpo', 'upcycle', 'specialize', 'export', 'eval')
+_KEEP = {'dpo': ('ref_logps.safetensors', 'ref_logps_val.safetensors')}   # caches checked by fingerprint: --overwrite keeps them
+
+def _outputs(a: argparse.Namespace) -> list[tuple[str, Path, bool]]:
+    "(flag, path, whether a folder) of everything the command writes."
+    if a.command == 'pairs': return [('--out', Path(a.out), False), ('--out', Path(a.out).with_suffix('.png'), False)]
+    if a.command == 'eval':
+        return ([('--jsonl', Path(a.jsonl), False)] if a.jsonl else []) + [('--plots', Path(f'{a.plots}_{k}.png'), False) for k in ('scores', 'edits') if a.plots]
+    return ([('--out', Path(a.out), True)] if getattr(a, 'out', None) else []) + ([('--gguf', Path(a.gguf), False)] if getattr(a, 'gguf', None) else [])
+
+def _record(folder: Path) -> dict:
+    "The folder's run record, or {} (none, or unreadable)."
+    try: return json.loads((folder / RUN_RECORD).read_text())
+    except (OSError, ValueError): return {}
+
+def _holds(p: Path) -> str:
+    "What an existing output path holds, in a few words."
+    if p.is_file(): return 'exists'
+    names = sorted(c.name for c in p.iterdir())
+    listed = ', '.join(names[:5]) + (', ...' if len(names) > 5 else '')
+    if cmd := _record(p).get('command'):
+        return f"holds {'a' if 'config.json' in names else 'an unfinished'} `smolbook {cmd}` run ({listed})"
+    return f"holds a model ({listed})" if 'config.json' in names else f"is not empty ({len(names)} entries: {listed})"
+
+def _same(x, y) -> bool:
+    "Whether two model sources name the same thing (paths compared resolved)."
+    return x == y or (x is not None and y is not None and Path(x).exists() and Path(x).resolve() == Path(y).resolve())
+
+def _check_outputs(a: argparse.Namespace):
+    """Before any work: refuse an output that is the --model, is of the wrong kind, or holds something, unless --overwrite
+    (replace it) or --resume (continue the same command's run on the same model)."""
+    resume, overwrite, model = getattr(a, 'resume', False), getattr(a, 'overwrite', False), getattr(a, 'model', None)
+    if resume and overwrite: raise ValueError("--resume continues --out and --overwrite replaces it: give one of them")
+    for flag, p, folder in _outputs(a):
+        if p.exists() and p.is_dir() != folder:
+            raise ValueError(f"{flag} {p}: exists and is a {'file' if folder else 'folder'}; give {'a folder' if folder else 'a file name'}")
+        if model and _same(str(p), model): raise ValueError(f"{flag} {p} is the --model: write to another path (a model is never replaced by what is made from it)")
+        if model and overwrite and folder and p.resolve() in Path(model).resolve().parents:
+            raise ValueError(f"--model {model} lies inside {flag} {p}, which --overwrite would replace")
+        busy = p.exists() and (p.is_file() or any(p.iterdir()))
+        if resume:
+            if not (p / 'ckpt.pt').exists(): raise FileNotFoundError(f"{flag} {p}: no checkpoint (ckpt.pt) to resume; run without --resume to start")
+            rec = _record(p)
+            if rec.get('command', a.command) != a.command:
+                raise ValueError(f"{flag} {p} holds a `smolbook {rec['command']}` run, which `smolbook {a.command} --resume` cannot continue")
+            for k in ('model', 'preset'):
+                if k in rec.get('settings', {}) and not _same(rec['settings'][k], getattr(a, k, None)):
+                    raise ValueError(f"{flag} {p} was trained from --{k} {rec['settings'][k]}, not {getattr(a, k, None)}: its checkpoint cannot resume that model")
+        elif busy and not overwrite:
+            again = ', or --resume to continue it' if folder and hasattr(a, 'resume') and (p / 'ckpt.pt').exists() else ''
+            raise ValueError(f"{flag} {p} {_holds(p)}: give --overwrite to replace it{again}, or choose another path")
+
+def _begin(a: argparse.Namespace) -> list[tuple[Path, Path | None, bool]]:
+    """Make each output folder, with the run's record: a fresh one, or (--overwrite) an empty one, its old content moved aside
+    until the run ends. Returns (folder, moved-aside content, whether the folder existed empty) for `_finish`."""
+    made = []
+    for flag, p, folder in _outputs(a):
+        if not folder or getattr(a, 'resume', False): continue
+        old, existed = None, p.is_dir() and not any(p.iterdir())
+        if p.exists() and not existed:
+            old = p.with_name(f'.{p.name}.replaced-{os.getpid()}'); p.rename(old)
+        p.mkdir(parents=True, exist_ok=True)
+        for k in _KEEP.get(a.command, ()) if old else ():
+            if (old / k).exists(): shutil.copy2(old / k, p / k)
+        settings = {k: v for k, v in vars(a).items() if k not in ('run', 'command')}
+        atomic_write(p / RUN_RECORD, lambda f: f.write_text(json.dumps(dict(command=a.command, version=__version__, settings=settings), indent=2)))
+        made.append((p, old, existed))
+    return made
+
+def _finish(made: list[tuple[Path, Path | None, bool]], ok: bool):
+    "After the run: drop what --overwrite moved aside; or, when the run failed without a checkpoint to resume, put the folder back as it was."
+    for p, old, existed in made:
+        if ok or (p / 'ckpt.pt').exists():
+            if old: shutil.rmtree(old)
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        if old: old.rename(p)
+        elif existed: p.mkdir()
+
+def _resume_hint(a: argparse.Namespace, argv: list[str]) -> str:
+    "How to continue an interrupted training run, or that it cannot be."
+    out = getattr(a, 'out', None)
+    if not hasattr(a, 'resume') or not out: return ''
+    if not (Path(out) / 'ckpt.pt').exists(): return '; no checkpoint was kept (--ckpt-every N keeps one), so it cannot be resumed'
+    again = ['smolbook', *(x for x in argv if x != '--overwrite'), *(['--resume'] if '--resume' not in argv else [])]
+    return f"; {out}/ckpt.pt keeps its last checkpoint: continue with {shlex.join(again)}"
+
+_PYTHON_NAMES = {"stale='recompute'": '--recompute-ref', 'num_beams': '--beams', 'num_local_experts': '--experts'}
+
+def _in_flags(msg: str, cmd: argparse.ArgumentParser) -> str:
+    """`msg` with the library's Python names of settings replaced by the command's flags: `batch_size` -> `--batch-size`
+    anywhere, a one-word name (`lr`, `beta`) where it starts a sentence about its value ('lr must be ...')."""
+    flags = {x.dest: x.option_strings[0] for x in cmd._actions if x.option_strings and x.option_strings[0].startswith('--')}
+    for name, flag in _PYTHON_NAMES.items():
+        if flag in flags.values(): msg = msg.replace(name, flag)
+    for dest, flag in flags.items():
+        if '_' in dest: msg = re.sub(rf'(?<![\w./-]){dest}(?![\w/-])', flag, msg)
+        else: msg = re.sub(rf'(^|[;:] ){dest}(?=( must|=| -?\d))', rf'\g<1>{flag}', msg)
+    return msg
+
+
 # %% ../nbs/90_cli.ipynb #7e003ba1
 def _last_loss(rows: list[dict], out: str) -> dict:
     "The last logged training row; a run resumed after its last step logs none."
@@ -93,10 +196,9 @@ def _pretrain(a: argparse.Namespace):
         print(f"note: --preset and --vocab-size describe a fresh model; {a.model} kept its own", file=sys.stderr)
     print(f"trained {name} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
 
-def _keep_format(src: str | None, out: str):
-    "A fine-tuned model's prompt format (gec_format.json) goes along with it."
-    fmt = Path(src or '') / 'gec_format.json'
-    if src and fmt.exists(): shutil.copy(fmt, Path(out) / fmt.name)
+def _keep_format(src: str | None, out: str, tok):
+    "A fine-tuned model's prompt format goes along with it: from its folder's gec_format.json, or its GGUF file's metadata."
+    if src and (fmt := GECFormat.load(src, tok)): fmt.save(out)
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
 
@@ -104,26 +206,21 @@ def _mb(path: Path) -> str:
     mb = path.stat().st_size / 2**20
     return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.2g} MB"
 
-def _check_out(path: str | None, flag: str, folder: bool):
-    "Refuse, before any work, an output path that exists as the wrong kind (a file for a folder or the reverse)."
-    if path and Path(path).exists() and Path(path).is_dir() != folder:
-        raise ValueError(f"{flag} {path}: exists and is a {'file' if folder else 'folder'}; give {'a folder' if folder else 'a file name'}")
-
 def _export(a: argparse.Namespace):
     if not (a.out or a.gguf): raise ValueError("nothing to write: give --out DIR (transformers, --dtype) and/or --gguf FILE (llama.cpp, --type)")
     if a.gguf and not a.gguf.endswith('.gguf'): raise ValueError(f"--gguf {a.gguf}: the file name must end in .gguf")
-    _check_out(a.out, '--out', folder=True); _check_out(a.gguf, '--gguf', folder=False)
     for flag, value, needs in (('--dtype', a.dtype, a.out), ('--type', a.type, a.gguf)):
         if value and not needs: warnings.warn(f"{flag} {value} is ignored: it sets the precision of {'--out' if flag == '--dtype' else '--gguf'}, which was not given")
     dtype, type = a.dtype or 'fp16', a.type or 'f16'
     model, tok, src = load_model(a.model)
+    fmt = GECFormat.load(a.model, tok) if a.model else None   # a fine-tuned model's prompt format travels with it
     done = []
     if a.gguf:                                       # first: its checks (experts, fp16 range, tokenizer) refuse before anything is written
-        save_gguf(model, tok, a.gguf, type)
+        save_gguf(model, tok, a.gguf, type, metadata={GGUF_KEY: fmt.record()} if fmt else None)
         done.append(f"{a.gguf} ({type}, {_mb(Path(a.gguf))}; run it with llama.cpp: llama-cli -m {a.gguf} -cnv)")
     if a.out:
         model.save_pretrained(a.out, dtype=DTYPES[dtype], tokenizer=tok)
-        _keep_format(a.model, a.out)
+        if fmt: fmt.save(a.out)
         done.append(f"{a.out} ({dtype}, {_mb(Path(a.out) / 'model.safetensors')})")
     print(f"{src} written to " + ' and '.join(done))
 
@@ -149,14 +246,10 @@ def _saved_dtype(src: str | None) -> torch.dtype | None:
 def _upcycle(a: argparse.Namespace):
     if a.experts < 1: raise ValueError(f"--experts must be >= 1, got {a.experts}")
     if not 1 <= a.top_k <= a.experts: raise ValueError(f"--top-k must be between 1 and --experts ({a.experts}), got {a.top_k}")
-    out = Path(a.out)
-    if a.model and out.resolve() == Path(a.model).resolve(): raise ValueError(f"--out {a.out} is the --model folder: write the MoE model elsewhere")
-    if (out / 'ckpt.pt').exists():
-        raise ValueError(f"--out {a.out} holds a training checkpoint (ckpt.pt) of another run, which pretrain --resume would pick up: choose an empty folder")
     model, tok, src = load_model(a.model)
     moe = upcycle(model, a.experts, a.top_k, seed=a.seed)
     moe.save_pretrained(a.out, dtype=_saved_dtype(a.model), tokenizer=tok)   # in the precision --model was saved in
-    _keep_format(a.model, a.out)
+    _keep_format(a.model, a.out, tok)
     pc = param_counts(moe)
     print(f"{src} upcycled to {a.experts} expert{'s' * (a.experts > 1)}, top-{a.top_k}: {pc['total']:,} parameters, {pc['active']:,} active per token; "
           f"a Mixtral checkpoint in {a.out} (continue it with: smolbook pretrain --model {a.out} --out DIR)")
@@ -192,10 +285,9 @@ def _specialize(a: argparse.Namespace):
 def _sft(a: argparse.Namespace):
     TrainConfig(lr=a.lr, batch_size=a.batch_size, warmup=a.warmup, ckpt_every=a.ckpt_every, precision=a.precision)  # checks them
     if not (math.isfinite(a.epochs) and a.epochs > 0): raise ValueError(f"--epochs must be a finite number > 0, got {a.epochs}")
-    if a.block_size < 1: raise ValueError(f"--block-size must be >= 1, got {a.block_size}")
+    if a.block_size is not None and a.block_size < 1: raise ValueError(f"--block-size must be >= 1, got {a.block_size}")
     if not 0 <= a.val_frac < 1: raise ValueError(f"--val-frac must be in [0, 1), got {a.val_frac}")
     if a.resume and not a.ckpt_every: raise ValueError("--resume continues from OUT/ckpt.pt: give --ckpt-every too")
-    if a.resume and not (Path(a.out) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{a.out}/ckpt.pt: no checkpoint to resume")
     examples = read_gec(a.data)
     train_ex, val_ex = split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac else (examples, [])
     model, tok, _ = _load(a)
@@ -233,8 +325,15 @@ def _correct(a: argparse.Namespace):
     if len(head) < a.chunk and not any(l.strip() for l in head):      # nothing to correct: no model needed
         sys.stdout.write('\n' * len(head)); return
     model, tok, src = _load(a, infer=True)
-    for fixed in correct_stream(model, _gec_format(a, tok, src, shots), chain(head, lines), a.chunk, batch_size=a.batch_size, num_beams=a.beams, rounds=a.rounds):
+    read, n, changed = [], 0, 0
+    def feed():
+        for l in chain(head, lines): read.append(l); yield l
+    for fixed in correct_stream(model, _gec_format(a, tok, src, shots), feed(), a.chunk, batch_size=a.batch_size, num_beams=a.beams, rounds=a.rounds):
         sys.stdout.write(fixed + '\n'); sys.stdout.flush()          # each answer as soon as it is there, through a pipe too
+        line = read.pop(0)
+        if line.strip(): n += 1; changed += fixed.split() != line.split()
+    hint = (f"; none changed: {src} may not be fine-tuned for correction (smolbook sft writes one that is)" if n and not changed else '')
+    print(f"corrected {n} sentence{'s' * (n != 1)}: {changed} changed, {n - changed} unchanged{hint}", file=sys.stderr)
 
 # %% ../nbs/90_cli.ipynb #23f85bc2
 def _stdin_lines() -> Iterator[str]:
@@ -287,7 +386,6 @@ def _pairs(a: argparse.Namespace):
     if not all(t > 0 and math.isfinite(t) for t in temps): raise ValueError(f"--temperatures must be finite and > 0, got {a.temperatures}")
     for flag, v in (('--samples', a.samples), ('--batch-size', a.batch_size)):
         if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
-    _check_out(a.out, '--out', folder=False)
     shots, examples = _shots(a), read_gec(a.data)
     examples = examples[:a.max_examples] if a.max_examples else examples
     model, tok, src = _load(a, infer=True)
@@ -316,23 +414,22 @@ def _prefs(a: argparse.Namespace):
     out = Path(a.out)
     t0 = time.perf_counter()
     log = preference_train(model, tok, train_rows, val_rows, loss, a.max_len, a.epochs,
-                           ref_cache=out / 'ref_logps.safetensors', stale='recompute' if getattr(a, 'recompute_ref', False) else 'error',
+                           ref_cache=out / 'ref_logps.safetensors', stale='recompute' if getattr(a, 'recompute_ref', False) or a.overwrite else 'error',
                            names=[r['where'] for r in train_rows + val_rows], out_dir=out, resume=a.resume, lr=a.lr, batch_size=a.batch_size,
                            warmup=a.warmup, seed=a.seed, precision=a.precision, ckpt_every=a.ckpt_every)
     last = _last_loss(log, a.out)
     model.save_pretrained(out, tokenizer=tok, merge=bool(a.lora))
     if fmt is not None: fmt.save(out)
-    settings = dict(command=a.command, model=src, pairs=a.pairs, **{k: v for k, v in vars(a).items() if k not in ('run', 'command', 'model', 'pairs')})
-    atomic_write(out / 'preference_config.json', lambda p: p.write_text(json.dumps(settings, indent=2)))   # what made this model
     plot_preferences(log, f'smolbook {a.command}').savefig(out / 'curves.png', dpi=90)
     print(f"{a.command} ({loss.loss_type}) on {len(train_rows)} pairs in {time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}, "
           f"rewards/margins {last['rewards/margins']:.3f}, rewards/accuracies {last['rewards/accuracies']:.2f}; "
-          f"model, settings, log and curves in {a.out}")
+          f"model, log and curves in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #fcb09895
 MODEL_HELP = 'hub id, transformers directory or .gguf file (default: the offline SmolLM2-135M-Instruct)'
 PRECISIONS = ['auto', 'fp32', 'bf16', 'fp16']
-DATA_HELP = 'a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file or a hub id'
+DATA_HELP = ("'sample' (32 sentences packaged with smolbook), a JFLEG-format directory (dev.src, dev.ref0-3: "
+             "git clone https://github.com/keisks/jfleg gives jfleg/dev), a CoEdIT-schema .jsonl/.parquet file or a hub id")
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     "Shows a flag's default when it has a value worth showing (not for required flags, switches or unset ones)."
@@ -344,6 +441,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 def _command(sub, name: str, run, help: str, description: str) -> argparse.ArgumentParser:
     c = sub.add_parser(name, help=help, description=description, formatter_class=_Help)
     c.set_defaults(run=run)
+    if name in WRITERS: c.add_argument('--overwrite', action='store_true', help='replace what the output path holds (put back if this run fails)')
     return c
 
 def _shot_flags(c: argparse.ArgumentParser):
@@ -402,7 +500,8 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument('--out', required=True, help='folder for the fine-tuned model, tokenizer, prompt format and log.jsonl')
     f.add_argument('--val-frac', type=float, default=0.05, help='sources held out for the validation loss (0: none)')
     _training_flags(f, (('epochs', float, 1.0, 'passes over the training pairs'), ('lr', float, 1e-4, 'peak learning rate'),
-                                  ('batch-size', int, 4, 'packed rows per step'), ('block-size', int, 512, 'tokens per packed row'),
+                                  ('batch-size', int, 4, 'packed rows per step'),
+                                  ('block-size', int, None, "tokens per packed row (default: 512, or the model's context if shorter)"),
                                   ('max-len', int, None, 'leave out longer sequences, with a warning'),
                                   ('warmup', int, 10, 'warmup steps'),
                                   ('ckpt-every', int, 0, 'keep OUT/ckpt.pt (model and optimizer) every n steps, for --resume (0: none)'),
@@ -438,9 +537,9 @@ def parser() -> argparse.ArgumentParser:
                                      ('orpo', (), 'ORPO, odds ratio plus NLL, without a reference model')):
         d = _command(sub, method, _prefs, f'train on preference pairs: {desc}',
                      f'Train --model on the pairs of smolbook pairs with {desc} (nbs/15_dpo.ipynb). Writes the model, its '
-                     'tokenizer and prompt format (for smolbook correct), preference_config.json, log.jsonl and curves.png '
-                     'to --out' + (', and the reference log-probs (ref_logps.safetensors, reused by the next run on the same '
-                     'inputs)' if method == 'dpo' else '') + '.')
+                     'tokenizer and prompt format (for smolbook correct), run.json (the settings), log.jsonl and curves.png '
+                     'to --out' + (', and the reference log-probs (ref_logps.safetensors, which --overwrite keeps for the next run '
+                     'on the same inputs)' if method == 'dpo' else '') + '.')
         d.set_defaults(method=method)
         d.add_argument('--pairs', required=True, help='a jsonl of prompt, chosen, rejected (smolbook pairs writes one)')
         d.add_argument('--model', help=MODEL_HELP + ('; also the reference' if method == 'dpo' else ''))
@@ -515,11 +614,18 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None):
     "Entry point of the `smolbook` command."
     p = parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     a = p.parse_args(argv)
     if a.command is None: p.print_help(); p.exit(0)
+    cmd = p._subparsers._group_actions[0].choices[a.command]
     warnings.formatwarning = lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n"
-    try: a.run(a)
+    made, ok = [], False
+    try:
+        _check_outputs(a)                             # before anything slow: outputs that would be lost or mixed are refused
+        made = _begin(a)
+        a.run(a); ok = True
     except BrokenPipeError:                           # the reader stopped early (`| head`): stop quietly, as `cat` would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); p.exit(141)
-    except (ValueError, OSError) as e: p.exit(2, f"smolbook {a.command}: error: {e}\n")
-    except KeyboardInterrupt: p.exit(130, f"smolbook {a.command}: interrupted\n")
+    except (ValueError, OSError) as e: _finish(made, False); made = []; p.exit(2, f"smolbook {a.command}: error: {_in_flags(str(e), cmd)}\n")
+    except KeyboardInterrupt: _finish(made, False); made = []; p.exit(130, f"smolbook {a.command}: interrupted{_resume_hint(a, argv)}\n")
+    finally: _finish(made, ok)

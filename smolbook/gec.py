@@ -329,7 +329,7 @@ def correct(model,                        # a SmolLM
     changed = [i for i, e in enumerate(exs) if out[i] != e.src]
     if rounds > 1 and changed:
         again = correct(model, fmt, [GECExample(out[i], [], exs[i].instruction) for i in changed], batch_size, max_new_tokens, tokenized,
-                        temperature, top_k, top_p, seed, num_beams, rounds - 1, progress and not given, [names[i] for i in changed])
+                        temperature, top_k, top_p, seed, num_beams, rounds - 1, False if given else progress, [names[i] for i in changed])
         for i, a in zip(changed, again): out[i] = a
     return out
 
