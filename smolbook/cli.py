@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
-import argparse, errno, importlib.util, json, math, os, re, shlex, shutil, socket, sys, time, warnings
+import argparse, errno, importlib.util, json, math, os, re, shlex, shutil, signal, socket, sys, threading, time, warnings
 import torch
 from itertools import chain, islice
 from pathlib import Path
@@ -28,7 +28,8 @@ from .app import MAX_CHARS, build_app
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
-__all__ = ['RUN_RECORD', 'WRITERS', 'DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser', 'main']
+__all__ = ['RUN_RECORD', 'WRITERS', 'INPUTS', 'RESUME_MAY_CHANGE', 'DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser',
+           'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
 def _device_dtype(a: argparse.Namespace) -> tuple[torch.device, torch.dtype]:
@@ -73,12 +74,18 @@ def _generate(a: argparse.Namespace):
 # %% ../nbs/90_cli.ipynb #1b555c4b
 RUN_RECORD = 'run.json'               # what made a folder: the command, smolbook's version and every setting
 WRITERS = ('pretrain', 'sft', 'pairs', 'dpo', 'cpo', 'orpo', 'upcycle', 'specialize', 'export', 'eval')
+INPUTS = ('model', 'data', 'pairs', 'shots', 'tokenizer', 'src', 'refs', 'hyp')       # flags that name what a command reads
+RESUME_MAY_CHANGE = ('steps', 'epochs', 'ckpt_every', 'eval_every', 'sample_every', 'recompute_ref')   # typed on --resume: taken
 _KEEP = {'dpo': ('ref_logps.safetensors', 'ref_logps_val.safetensors')}   # caches checked by fingerprint: --overwrite keeps them
 
 def _outputs(a: argparse.Namespace) -> list[tuple[str, Path, bool]]:
     "(flag, path, whether a folder) of everything the command writes."
+    for dest in ('out', 'gguf', 'jsonl', 'plots'):
+        if getattr(a, dest, None) == '': raise ValueError(f"--{dest} is empty: give a path")
     if a.command == 'pairs': return [('--out', Path(a.out), False), ('--out', Path(a.out).with_suffix('.png'), False)]
     if a.command == 'eval':
+        if a.plots and (a.plots.endswith(os.sep) or Path(a.plots).is_dir()):
+            raise ValueError(f"--plots {a.plots}: a prefix for PREFIX_scores.png and PREFIX_edits.png, such as {Path(a.plots) / 'eval'}")
         return ([('--jsonl', Path(a.jsonl), False)] if a.jsonl else []) + [('--plots', Path(f'{a.plots}_{k}.png'), False) for k in ('scores', 'edits') if a.plots]
     return ([('--out', Path(a.out), True)] if getattr(a, 'out', None) else []) + ([('--gguf', Path(a.gguf), False)] if getattr(a, 'gguf', None) else [])
 
@@ -97,52 +104,71 @@ def _holds(p: Path) -> str:
     return f"holds a model ({listed})" if 'config.json' in names else f"is not empty ({len(names)} entries: {listed})"
 
 def _same(x, y) -> bool:
-    "Whether two model sources name the same thing (paths compared resolved)."
-    return x == y or (x is not None and y is not None and Path(x).exists() and Path(x).resolve() == Path(y).resolve())
+    "Whether two settings are the same (paths compared resolved)."
+    return x == y or (isinstance(x, str) and isinstance(y, str) and Path(x).exists() and Path(x).resolve() == Path(y).resolve())
+
+def _inside(path: str, folder: Path) -> bool:
+    return Path(path).exists() and folder.resolve() in (Path(path).resolve(), *Path(path).resolve().parents)
 
 def _check_outputs(a: argparse.Namespace):
-    """Before any work: refuse an output that is the --model, is of the wrong kind, or holds something, unless --overwrite
-    (replace it) or --resume (continue the same command's run on the same model)."""
-    resume, overwrite, model = getattr(a, 'resume', False), getattr(a, 'overwrite', False), getattr(a, 'model', None)
+    """Before any work: refuse an output that is empty, is the --model, is of the wrong kind, or holds something, unless
+    --overwrite (replace it) or --resume (continue the same command's run)."""
+    resume, overwrite = getattr(a, 'resume', False), getattr(a, 'overwrite', False)
     if resume and overwrite: raise ValueError("--resume continues --out and --overwrite replaces it: give one of them")
     for flag, p, folder in _outputs(a):
+        if file := next((q for q in p.parents if q.exists() and not q.is_dir()), None): raise ValueError(f"{flag} {p}: {file} is a file, not a folder")
         if p.exists() and p.is_dir() != folder:
             raise ValueError(f"{flag} {p}: exists and is a {'file' if folder else 'folder'}; give {'a folder' if folder else 'a file name'}")
-        if model and _same(str(p), model): raise ValueError(f"{flag} {p} is the --model: write to another path (a model is never replaced by what is made from it)")
-        if model and overwrite and folder and p.resolve() in Path(model).resolve().parents:
-            raise ValueError(f"--model {model} lies inside {flag} {p}, which --overwrite would replace")
+        if getattr(a, 'model', None) and _same(str(p), a.model):
+            raise ValueError(f"{flag} {p} is the --model: write to another path (a model is never replaced by what is made from it)")
+        if overwrite and folder and _inside(os.getcwd(), p):
+            raise ValueError(f"{flag} {p} holds the current folder, which --overwrite cannot move aside: give the run a folder of its own")
+        for dest in INPUTS if overwrite and folder else ():
+            for v in (lambda v: v if isinstance(v, list) else [v])(getattr(a, dest, None)):
+                if isinstance(v, str) and v and _inside(v, p): raise ValueError(f"--{dest} {v} lies inside {flag} {p}, which --overwrite would move aside")
         busy = p.exists() and (p.is_file() or any(p.iterdir()))
         if resume:
+            if (cmd := _record(p).get('command', a.command)) != a.command:
+                raise ValueError(f"{flag} {p} holds a `smolbook {cmd}` run, which `smolbook {a.command} --resume` cannot continue")
             if not (p / 'ckpt.pt').exists(): raise FileNotFoundError(f"{flag} {p}: no checkpoint (ckpt.pt) to resume; run without --resume to start")
-            rec = _record(p)
-            if rec.get('command', a.command) != a.command:
-                raise ValueError(f"{flag} {p} holds a `smolbook {rec['command']}` run, which `smolbook {a.command} --resume` cannot continue")
-            for k in ('model', 'preset'):
-                if k in rec.get('settings', {}) and not _same(rec['settings'][k], getattr(a, k, None)):
-                    raise ValueError(f"{flag} {p} was trained from --{k} {rec['settings'][k]}, not {getattr(a, k, None)}: its checkpoint cannot resume that model")
         elif busy and not overwrite:
             again = ', or --resume to continue it' if folder and hasattr(a, 'resume') and (p / 'ckpt.pt').exists() else ''
             raise ValueError(f"{flag} {p} {_holds(p)}: give --overwrite to replace it{again}, or choose another path")
 
+def _resumed(a: argparse.Namespace, argv: list[str], cmd: argparse.ArgumentParser):
+    """A resumed run keeps the settings its run.json records: a flag left out takes the recorded value, and a flag
+    typed with another value is refused (only the length of the run and its checkpoints and evaluations may change)."""
+    rec = _record(Path(a.out)).get('settings', {}) if getattr(a, 'resume', False) else {}
+    flags = {x.dest: x.option_strings[0] for x in cmd._actions if x.option_strings}
+    typed = {x.dest for x in cmd._actions for s in x.option_strings for t in argv if t == s or t.startswith(s + '=')}
+    for k, v in rec.items():
+        if k not in flags or k == 'out': continue                     # (a folder may move)
+        if k not in typed: setattr(a, k, v)
+        elif k not in RESUME_MAY_CHANGE and not _same(getattr(a, k), v):
+            raise ValueError(f"{flags[k]} {getattr(a, k)}: {a.out} was trained with {flags[k]} {v} ({RUN_RECORD}); a resumed run keeps its settings, so leave the flag out")
+
 def _begin(a: argparse.Namespace) -> list[tuple[Path, Path | None, bool]]:
-    """Make each output folder, with the run's record: a fresh one, or (--overwrite) an empty one, its old content moved aside
-    until the run ends. Returns (folder, moved-aside content, whether the folder existed empty) for `_finish`."""
+    """Make each output folder with the run's record: a fresh one, or (--overwrite) an empty one, its old content moved aside
+    until the run ends; --resume writes into the folder as it is. Returns (folder, moved-aside content, whether the folder
+    existed empty) for `_finish`."""
     made = []
     for flag, p, folder in _outputs(a):
-        if not folder or getattr(a, 'resume', False): continue
-        old, existed = None, p.is_dir() and not any(p.iterdir())
-        if p.exists() and not existed:
-            old = p.with_name(f'.{p.name}.replaced-{os.getpid()}'); p.rename(old)
-        p.mkdir(parents=True, exist_ok=True)
-        for k in _KEEP.get(a.command, ()) if old else ():
-            if (old / k).exists(): shutil.copy2(old / k, p / k)
-        settings = {k: v for k, v in vars(a).items() if k not in ('run', 'command')}
+        if not folder: continue
+        if not getattr(a, 'resume', False):
+            old, existed = None, p.is_dir() and not any(p.iterdir())
+            if p.exists() and not existed:
+                old = p.with_name(f'.{p.name}.replaced-{os.getpid()}'); p.rename(old)
+            p.mkdir(parents=True, exist_ok=True)
+            for k in _KEEP.get(a.command, ()) if old else ():
+                if (old / k).exists(): shutil.copy2(old / k, p / k)
+            made.append((p, old, existed))
+        settings = {k: v for k, v in vars(a).items() if k not in ('run', 'command', 'resume', 'overwrite')}
         atomic_write(p / RUN_RECORD, lambda f: f.write_text(json.dumps(dict(command=a.command, version=__version__, settings=settings), indent=2)))
-        made.append((p, old, existed))
     return made
 
 def _finish(made: list[tuple[Path, Path | None, bool]], ok: bool):
-    "After the run: drop what --overwrite moved aside; or, when the run failed without a checkpoint to resume, put the folder back as it was."
+    """After the run: drop what --overwrite moved aside; or, when the run failed before it kept a checkpoint to resume from,
+    put the folder back as it was (a new folder is removed)."""
     for p, old, existed in made:
         if ok or (p / 'ckpt.pt').exists():
             if old: shutil.rmtree(old)
@@ -151,13 +177,17 @@ def _finish(made: list[tuple[Path, Path | None, bool]], ok: bool):
         if old: old.rename(p)
         elif existed: p.mkdir()
 
-def _resume_hint(a: argparse.Namespace, argv: list[str]) -> str:
-    "How to continue an interrupted training run, or that it cannot be."
-    out = getattr(a, 'out', None)
-    if not hasattr(a, 'resume') or not out: return ''
-    if not (Path(out) / 'ckpt.pt').exists(): return '; no checkpoint was kept (--ckpt-every N keeps one), so it cannot be resumed'
-    again = ['smolbook', *(x for x in argv if x != '--overwrite'), *(['--resume'] if '--resume' not in argv else [])]
-    return f"; {out}/ckpt.pt keeps its last checkpoint: continue with {shlex.join(again)}"
+def _resume_hint(a: argparse.Namespace, cmd: argparse.ArgumentParser) -> str:
+    "How to continue a stopped training run (its required flags, and --resume: the rest comes from run.json), or why it cannot be."
+    if not hasattr(a, 'resume') or not getattr(a, 'out', None): return ''
+    ckpt = Path(a.out) / 'ckpt.pt'
+    if not ckpt.exists():
+        return ('; stopped before its first checkpoint (--ckpt-every ' + str(a.ckpt_every) if a.ckpt_every else
+                '; no checkpoint was kept (--ckpt-every N keeps one') + '), so there is nothing to resume'
+    try: step = f" at step {torch.load(ckpt, map_location='cpu', weights_only=True, mmap=True)['step']}"
+    except Exception: step = ''
+    required = [t for x in cmd._actions if x.required and x.dest != 'out' for t in (x.option_strings[0], str(getattr(a, x.dest)))]
+    return f"; {ckpt} keeps the run{step}: continue it with {shlex.join(['smolbook', a.command, *required, '--out', a.out, '--resume'])}"
 
 _PYTHON_NAMES = {"stale='recompute'": '--recompute-ref', 'num_beams': '--beams', 'num_local_experts': '--experts'}
 
@@ -172,12 +202,11 @@ def _in_flags(msg: str, cmd: argparse.ArgumentParser) -> str:
         else: msg = re.sub(rf'(^|[;:] ){dest}(?=( must|=| -?\d))', rf'\g<1>{flag}', msg)
     return msg
 
-
 # %% ../nbs/90_cli.ipynb #7e003ba1
-def _last_loss(rows: list[dict], out: str) -> dict:
+def _last_loss(rows: list[dict], a: argparse.Namespace) -> dict:
     "The last logged training row; a run resumed after its last step logs none."
     done = [r for r in rows if 'loss' in r]
-    if not done: raise ValueError(f"{out} was already trained to its last step; raise --steps (or --epochs) to continue it")
+    if not done: raise ValueError(f"{a.out} was already trained to its last step; raise {'--steps' if hasattr(a, 'steps') else '--epochs'} to continue it")
     return done[-1]
 
 def _pretrain(a: argparse.Namespace):
@@ -188,7 +217,7 @@ def _pretrain(a: argparse.Namespace):
                        steps=a.steps, batch_size=a.batch_size, grad_accum=a.grad_accum, lr=a.lr, min_lr=a.min_lr,
                        warmup=a.warmup, eval_every=a.eval_every, sample_every=a.sample_every, ckpt_every=a.ckpt_every,
                        seed=a.seed, precision=a.precision)
-    last = _last_loss(rows, a.out)
+    last = _last_loss(rows, a)
     name = a.model or a.preset
     plot_log(rows, f'smolbook pretrain {"--model" if a.model else "--preset"} {name}').savefig(f'{a.out}/curves.png', dpi=90)
     if any('router/0/entropy' in r for r in rows): plot_moe_log(rows, title=f'smolbook pretrain --model {name}').savefig(f'{a.out}/routing.png', dpi=90)
@@ -297,22 +326,24 @@ def _sft(a: argparse.Namespace):
     rows = sft(model, fmt.pairs(train_ex), fmt.pairs(val_ex), epochs=a.epochs, block_size=a.block_size, max_len=a.max_len,
                out_dir=a.out, resume=a.resume, lr=a.lr, batch_size=a.batch_size, warmup=a.warmup, seed=a.seed,
                precision=a.precision, ckpt_every=a.ckpt_every)
-    last = _last_loss(rows, a.out)
+    last = _last_loss(rows, a)
     model.save_pretrained(a.out, tokenizer=tok); fmt.save(a.out)
     kept = f"; optimizer checkpoint {a.out}/ckpt.pt kept for --resume" if a.ckpt_every else ''
-    print(f"fine-tuned on {len(train_ex)} examples ({sum(len(e.refs) for e in train_ex)} pairs) in "
+    n, pairs = len(train_ex), sum(len(e.refs) for e in train_ex)
+    print(f"fine-tuned on {n} example{'s' * (n != 1)} ({pairs} pair{'s' * (pairs != 1)}) in "
           f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer, prompt format and log in {a.out}{kept}")
 
-def _gec_format(a: argparse.Namespace, tok, src: str, shots: list[tuple[str, str]]) -> GECFormat:
+def _gec_format(a: argparse.Namespace, tok, src: str, shots: list[tuple[str, str]]) -> tuple[GECFormat, bool]:
+    "The prompt format `src` was fine-tuned with (and True), or a few-shot one (and False), said on stderr."
     fmt, tuned = gec_format(tok, a.model, shots)
     if not tuned and not shots:
         print(f"note: {src} records no prompt format (gec_format.json, written by smolbook sft), so it was not fine-tuned "
               f"for correction: using {len(fmt.shots)} packaged few-shot examples (--shots FILE for others)", file=sys.stderr)
-    return fmt
+    return fmt, tuned
 
 def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
-    if not a.shots: return []
     if a.n_shots < 1: raise ValueError(f"--n-shots must be >= 1, got {a.n_shots}")
+    if not a.shots: return []
     try: return [(e.src, e.refs[0]) for e in read_gec(a.shots)[:a.n_shots]]
     except (ValueError, OSError) as e: raise type(e)(f"--shots {e}") from None
 
@@ -320,6 +351,8 @@ def _correct(a: argparse.Namespace):
     for flag, v in (('--batch-size', a.batch_size), ('--beams', a.beams), ('--rounds', a.rounds), ('--chunk', a.chunk)):
         if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     shots = _shots(a)                                                  # a bad --shots file fails before the model loads
+    if sys.stdin.isatty():                                             # typed at a terminal: answered line by line
+        print("smolbook correct: type sentences, one per line; end with Ctrl-D", file=sys.stderr); a.chunk = 1
     lines = _stdin_lines()
     head = list(islice(lines, a.chunk))
     if len(head) < a.chunk and not any(l.strip() for l in head):      # nothing to correct: no model needed
@@ -328,11 +361,13 @@ def _correct(a: argparse.Namespace):
     read, n, changed = [], 0, 0
     def feed():
         for l in chain(head, lines): read.append(l); yield l
-    for fixed in correct_stream(model, _gec_format(a, tok, src, shots), feed(), a.chunk, batch_size=a.batch_size, num_beams=a.beams, rounds=a.rounds):
+    fmt, tuned = _gec_format(a, tok, src, shots)
+    for fixed in correct_stream(model, fmt, feed(), a.chunk, batch_size=a.batch_size, num_beams=a.beams, rounds=a.rounds):
         sys.stdout.write(fixed + '\n'); sys.stdout.flush()          # each answer as soon as it is there, through a pipe too
         line = read.pop(0)
         if line.strip(): n += 1; changed += fixed.split() != line.split()
-    hint = (f"; none changed: {src} may not be fine-tuned for correction (smolbook sft writes one that is)" if n and not changed else '')
+    hint = ('' if changed or not n else f"; none changed: {src} may need more fine-tuning" if tuned else
+            f"; none changed: {src} may not be fine-tuned for correction (smolbook sft writes one that is)")
     print(f"corrected {n} sentence{'s' * (n != 1)}: {changed} changed, {n - changed} unchanged{hint}", file=sys.stderr)
 
 # %% ../nbs/90_cli.ipynb #23f85bc2
@@ -387,9 +422,10 @@ def _pairs(a: argparse.Namespace):
     for flag, v in (('--samples', a.samples), ('--batch-size', a.batch_size)):
         if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     shots, examples = _shots(a), read_gec(a.data)
+    if a.max_examples is not None and a.max_examples < 1: raise ValueError(f"--max-examples must be >= 1, got {a.max_examples}")
     examples = examples[:a.max_examples] if a.max_examples else examples
     model, tok, src = _load(a, infer=True)
-    fmt = _gec_format(a, tok, src, shots)
+    fmt, _ = _gec_format(a, tok, src, shots)
     rows = make_pairs(model, fmt, examples, temps, a.samples, a.seed, a.with_reference, a.batch_size)
     if not rows: raise ValueError(f"none of the {len(examples)} examples gave a pair: sample more (--samples) or hotter (--temperatures)")
     write_pairs(rows, a.out)
@@ -417,7 +453,7 @@ def _prefs(a: argparse.Namespace):
                            ref_cache=out / 'ref_logps.safetensors', stale='recompute' if getattr(a, 'recompute_ref', False) or a.overwrite else 'error',
                            names=[r['where'] for r in train_rows + val_rows], out_dir=out, resume=a.resume, lr=a.lr, batch_size=a.batch_size,
                            warmup=a.warmup, seed=a.seed, precision=a.precision, ckpt_every=a.ckpt_every)
-    last = _last_loss(log, a.out)
+    last = _last_loss(log, a)
     model.save_pretrained(out, tokenizer=tok, merge=bool(a.lora))
     if fmt is not None: fmt.save(out)
     plot_preferences(log, f'smolbook {a.command}').savefig(out / 'curves.png', dpi=90)
@@ -441,7 +477,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 def _command(sub, name: str, run, help: str, description: str) -> argparse.ArgumentParser:
     c = sub.add_parser(name, help=help, description=description, formatter_class=_Help)
     c.set_defaults(run=run)
-    if name in WRITERS: c.add_argument('--overwrite', action='store_true', help='replace what the output path holds (put back if this run fails)')
+    if name in WRITERS: c.add_argument('--overwrite', action='store_true', help='replace what the output path holds (put back if this run fails before it keeps a checkpoint)')
     return c
 
 def _shot_flags(c: argparse.ArgumentParser):
@@ -452,7 +488,8 @@ def _training_flags(c: argparse.ArgumentParser, specs, resume_help: str):
     "`--name` flags from (name, type, default, help), then --precision and --resume."
     for name, typ, default, h in specs: c.add_argument(f'--{name}', type=typ, default=default, help=h)
     _precision_flag(c, 'training: autocast in it (fp16 with loss scaling); auto: what the hardware computes natively')
-    c.add_argument('--resume', action='store_true', help=resume_help)
+    c.add_argument('--resume', action='store_true', help=resume_help + ", with the settings OUT/run.json records (flags left out "
+                   "take them; only the run's length and its checkpoint and evaluation intervals may change)")
 
 def _precision_flag(c: argparse.ArgumentParser, help: str = "the model's weights; auto: the GPU's half precision, or on a CPU fp32 unless it computes bf16 natively"):
     c.add_argument('--precision', default='auto', choices=PRECISIONS, help=help)
@@ -619,13 +656,24 @@ def main(argv: list[str] | None = None):
     if a.command is None: p.print_help(); p.exit(0)
     cmd = p._subparsers._group_actions[0].choices[a.command]
     warnings.formatwarning = lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n"
+    def stop(signum, frame): raise KeyboardInterrupt(signum)          # `kill`, `timeout`, a closed terminal: as Ctrl-C
+    stops = [getattr(signal, s) for s in ('SIGTERM', 'SIGHUP') if hasattr(signal, s)] if threading.current_thread() is threading.main_thread() else []
+    before = {s: signal.signal(s, stop) for s in stops}
     made, ok = [], False
     try:
         _check_outputs(a)                             # before anything slow: outputs that would be lost or mixed are refused
+        _resumed(a, argv, cmd)
         made = _begin(a)
         a.run(a); ok = True
     except BrokenPipeError:                           # the reader stopped early (`| head`): stop quietly, as `cat` would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); p.exit(141)
     except (ValueError, OSError) as e: _finish(made, False); made = []; p.exit(2, f"smolbook {a.command}: error: {_in_flags(str(e), cmd)}\n")
-    except KeyboardInterrupt: _finish(made, False); made = []; p.exit(130, f"smolbook {a.command}: interrupted{_resume_hint(a, argv)}\n")
-    finally: _finish(made, ok)
+    except KeyboardInterrupt as e:
+        hint = _resume_hint(a, cmd)                   # of this run's folder, before an old one is put back
+        _finish(made, False); made = []
+        signum = e.args[0] if e.args and isinstance(e.args[0], int) else signal.SIGINT
+        how = 'interrupted' if signum == signal.SIGINT else f'stopped by {signal.Signals(signum).name}'
+        p.exit(128 + signum, f"smolbook {a.command}: {how}{hint}\n")
+    finally:
+        _finish(made, ok)
+        for s, h in before.items(): signal.signal(s, h)

@@ -58,7 +58,7 @@ def hub_dataset(src: str, name: str | None = None, split: str = 'train', streami
     level = hub_logging.get_verbosity(); hub_logging.set_verbosity_error()     # no retry chatter: one line if it fails
     try: return datasets.load_dataset(src, name, split=split, streaming=streaming)
     except Exception as e:
-        raise FileNotFoundError(f"{src}: not a local file, and loading it from the hub failed ({type(e).__name__}: "
+        raise FileNotFoundError(f"{src}: no such file or folder here, and loading it from the hub failed ({type(e).__name__}: "
                                 f"{str(e).splitlines()[0][:200] if str(e) else ''})") from None
     finally: hub_logging.set_verbosity(level)
 

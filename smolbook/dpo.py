@@ -119,8 +119,9 @@ class PreferenceLoss:
             raise ValueError(f"beta must be a finite number > 0, got {self.beta}")
         if self.label_smoothing and self.loss_type not in ('sigmoid', 'robust', 'simpo'):
             raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, not {self.loss_type}")
-        if not 0 <= self.label_smoothing < (0.5 if self.loss_type == 'robust' else 1):
-            raise ValueError(f"label_smoothing must be in [0, {0.5 if self.loss_type == 'robust' else 1}), got {self.label_smoothing}")
+        if not (0 <= self.label_smoothing < 0.5 or (self.label_smoothing == 0.5 and self.loss_type != 'robust')):   # beyond 0.5 the preference flips
+            raise ValueError(f"label_smoothing must be in [0, 0.5{')' if self.loss_type == 'robust' else ']'}, got {self.label_smoothing}")
+        if not (math.isfinite(self.cpo_alpha) and self.cpo_alpha >= 0): raise ValueError(f"cpo_alpha must be a finite number >= 0, got {self.cpo_alpha}")
 
     def counts(self, batch: dict) -> dict:
         "The units of the loss's two parts: pairs, and chosen answer tokens (CPO's and ORPO's NLL)."

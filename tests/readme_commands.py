@@ -34,7 +34,7 @@ COMMANDS = {
     'python tests/run_nbs.py': "ci: the test command: .ci/run runs README's line that holds it and checks its closing line",
     # training and GEC
     'smolbook pretrain --out runs/mini': f'{CLI_TEST}: `smolbook pretrain` of the tiny preset, 12 steps; its log, samples and checkpoint',
-    'smolbook sft --data sample --out runs/gec-sample': 'run',          # the real 135M model on the packaged sentences, offline
+    'smolbook sft --data sample --out runs/gec-sample --epochs 5 --warmup 1': 'run',          # the real 135M model on the packaged sentences, offline
     'echo "She go to school every days." | smolbook correct --model runs/gec-sample': 'run',
     'smolbook sft --data jfleg/dev --out runs/gec-model': f'{CLI_TEST}: `smolbook sft` of a tiny model on the packaged GEC sample (JFLEG folders: nbs/11_gec.ipynb)',
     'smolbook correct --model runs/gec-model < jfleg/test/test.src > corrections.txt':
