@@ -15,7 +15,9 @@ __all__ = ['save_checkpoint', 'load_checkpoint']
 # %% ../nbs/07b_checkpoint.ipynb #ea0c738d
 def save_checkpoint(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer, step: int,
                     scaler: torch.amp.GradScaler | None = None, **extra):
-    "Durably and atomically write model, optimizer, `step`, every device's RNG state, the loss scaler and `extra` to `path`."
+    "Durably and atomically write model, optimizer, `step`, every device's RNG state, the loss scaler and `extra` to `path`; never a non-finite weight."
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not v.isfinite().all()]
+    if bad: raise ValueError(f"{path}: not written: {len(bad)} tensors hold NaN or infinity (first: {bad[0]}); the previous checkpoint is kept")
     state = dict(model=model.state_dict(), opt=opt.state_dict(), step=step, rng=torch.get_rng_state(),
                  cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
                  scaler=scaler.state_dict() if scaler is not None else {}, extra=extra)

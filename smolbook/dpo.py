@@ -20,8 +20,8 @@ from .train import TrainConfig, batch_to, mixed_precision, train
 
 # %% auto #0
 __all__ = ['LOSS_TYPES', 'PAIR_TENSORS', 'PREF_DEFAULTS', 'tokenize_pairs', 'pair_logps', 'sigmoid_loss', 'robust_loss',
-           'hinge_loss', 'ipo_loss', 'log1mexp', 'odds_ratio', 'PreferenceLoss', 'fingerprint', 'reference_logps',
-           'cached_reference_logps', 'preference_train', 'plot_preferences']
+           'hinge_loss', 'ipo_loss', 'log1mexp', 'odds_ratio', 'OddsRatioLoss', 'odds_ratio_loss', 'PreferenceLoss',
+           'fingerprint', 'reference_logps', 'cached_reference_logps', 'preference_train', 'plot_preferences']
 
 # %% ../nbs/15_dpo.ipynb #3a01323b
 def tokenize_pairs(tok,                                   # a transformers tokenizer
@@ -95,6 +95,25 @@ def odds_ratio(chosen: Tensor, rejected: Tensor) -> Tensor:
     "ORPO's log odds ratio of average-token log-probs: log(p_w/(1-p_w)) - log(p_l/(1-p_l))."
     return (chosen - rejected) - (log1mexp(chosen) - log1mexp(rejected))
 
+class OddsRatioLoss(torch.autograd.Function):
+    """-log σ(`odds_ratio`(c, r)) = log D - c - log(1 - p_l), D = (1 - p_w) p_l + p_w (1 - p_l), with its gradient in closed
+    form: -p_l / D for c, (1 - p_w) p_l / (D (1 - p_l)) for r. Finite where the composed form meets ∞·0: a chosen answer
+    whose average log-prob reaches 0 (p_w = 1) has loss 0 and gradient -p_l / (1 - p_l)."""
+    @staticmethod
+    def forward(ctx, c: Tensor, r: Tensor) -> Tensor:
+        pc, pr, qc, qr = c.exp(), r.exp(), -torch.expm1(c), -torch.expm1(r)    # p and 1 - p, each accurate near 0 and 1
+        d = qc * pr + pc * qr
+        ctx.save_for_backward(pr, qc, qr, d)
+        return d.log() - c - log1mexp(r)
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        pr, qc, qr, d = ctx.saved_tensors
+        return -g * pr / d, g * qc * pr / (d * qr)
+
+def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
+    "ORPO's per-pair loss before β, -log σ(log odds ratio), of average log-probs [P]: `OddsRatioLoss`."
+    return OddsRatioLoss.apply(chosen, rejected)
+
 # %% ../nbs/15_dpo.ipynb #b591a3eb
 LOSS_TYPES = {'dpo': ('sigmoid', 'robust', 'hinge', 'ipo'), 'cpo': ('sigmoid', 'hinge', 'ipo', 'simpo'), 'orpo': ('orpo',)}
 
@@ -150,7 +169,7 @@ class PreferenceLoss:
         per_pair = {'sigmoid': lambda: sigmoid_loss(delta, b, self.label_smoothing),
                     'robust': lambda: robust_loss(delta, b, self.label_smoothing), 'hinge': lambda: hinge_loss(delta, b),
                     'ipo': lambda: ipo_loss(delta, b), 'simpo': lambda: sigmoid_loss(delta - self.simpo_gamma / b, b, self.label_smoothing),
-                    'orpo': lambda: -b * F.logsigmoid(odds_ratio(*score))}[typ]()
+                    'orpo': lambda: b * odds_ratio_loss(*score)}[typ]()
         loss, logs = per_pair.sum() / totals['pairs'], {}
         if self.method != 'dpo':                                         # NLL: a mean over the step's chosen tokens
             nll = -lp[0].sum() / totals['chosen_tokens']
@@ -158,7 +177,7 @@ class PreferenceLoss:
             logs['nll_loss'] = nll.detach() * totals['pairs']             # logged sums are divided by the pairs
         if self.method == 'orpo':
             lo = odds_ratio(*score).detach()
-            logs.update({'log_odds_ratio': F.logsigmoid(lo).sum(), 'log_odds_chosen': lo.sum()})
+            logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(), 'log_odds_chosen': lo.sum()})
         return dict(loss=loss, count=lp.shape[1], tokens=int(batch['chosen_ids'].numel() * 2),
                     **{'rewards/chosen': reward[0].sum(), 'rewards/rejected': reward[1].sum(),
                        'rewards/accuracies': (reward[0] > reward[1]).float().sum(), 'rewards/margins': (reward[0] - reward[1]).sum(),

@@ -223,6 +223,9 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
     for p in model.parameters():
         if p.grad is not None: p.grad.mul_(world * n0 / norm)
     gnorm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
+    if not scaler.is_enabled() and not gnorm.isfinite():     # (the fp16 scaler skips such a step itself, and lowers its scale)
+        opt.zero_grad(set_to_none=True)                     # the norm is of the reduced gradients: the same on every rank
+        raise FloatingPointError(f"the gradient norm is {gnorm.item()}: the step was not applied")
     scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
     return dict(loss=total.pop('loss') / norm, count=n, tokens=total.pop('tokens', n), grad_norm=gnorm.item(),
                 **{k: v / n for k, v in total.items()})
