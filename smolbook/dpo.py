@@ -97,18 +97,19 @@ def odds_ratio(chosen: Tensor, rejected: Tensor) -> Tensor:
 
 class OddsRatioLoss(torch.autograd.Function):
     """-log σ(`odds_ratio`(c, r)) = log D - c - log(1 - p_l), D = (1 - p_w) p_l + p_w (1 - p_l), with its gradient in closed
-    form: -p_l / D for c, (1 - p_w) p_l / (D (1 - p_l)) for r. Finite where the composed form meets ∞·0: a chosen answer
-    whose average log-prob reaches 0 (p_w = 1) has loss 0 and gradient -p_l / (1 - p_l)."""
+    form: -p_l / D for c, (1 - p_w) p_l / (D (1 - p_l)) for r, all in log space. Finite where the composed form meets ∞·0
+    (a chosen answer whose average log-prob reaches 0 has loss 0 and gradient -p_l / (1 - p_l)) or underflows (two very
+    unlikely answers keep their odds ratio)."""
     @staticmethod
     def forward(ctx, c: Tensor, r: Tensor) -> Tensor:
-        pc, pr, qc, qr = c.exp(), r.exp(), -torch.expm1(c), -torch.expm1(r)    # p and 1 - p, each accurate near 0 and 1
-        d = qc * pr + pc * qr
-        ctx.save_for_backward(pr, qc, qr, d)
-        return d.log() - c - log1mexp(r)
+        lqc, lqr = log1mexp(c), log1mexp(r)                                   # log(1 - p)
+        log_d = torch.logaddexp(lqc + r, c + lqr)
+        ctx.save_for_backward(r, lqc, lqr, log_d)
+        return log_d - c - lqr
     @staticmethod
     def backward(ctx, g: Tensor):
-        pr, qc, qr, d = ctx.saved_tensors
-        return -g * pr / d, g * qc * pr / (d * qr)
+        r, lqc, lqr, log_d = ctx.saved_tensors
+        return -g * (r - log_d).exp(), g * (lqc + r - log_d - lqr).exp()
 
 def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
     "ORPO's per-pair loss before β, -log σ(log odds ratio), of average log-probs [P]: `OddsRatioLoss`."
