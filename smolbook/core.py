@@ -110,9 +110,11 @@ def from_hf(d: dict) -> SmolConfig:
     if not moe and d.get('model_type') != 'llama' and 'LlamaForCausalLM' not in arch:
         raise ValueError(f"not a Llama or Mixtral checkpoint: model_type={d.get('model_type')!r}, architectures={arch}")
     if moe and d.get('sliding_window') is not None: raise ValueError(f"unsupported sliding_window={d['sliding_window']} (smolbook attends to all)")
+    for k in ('rope_parameters', 'rope_scaling'):                    # transformers merges rope_scaling over rope_parameters
+        rope = d.get(k) or {}
+        if rope.get('rope_type', rope.get('type', 'default')) != 'default':
+            raise ValueError(f"unsupported RoPE scaling {rope} ({k}): smolbook computes plain RoPE and does not ignore a scaling")
     rope = d.get('rope_parameters') or d.get('rope_scaling') or {}
-    if rope.get('rope_type', rope.get('type', 'default')) != 'default':
-        raise ValueError(f"unsupported RoPE scaling {rope}")
     for k, ok in (('hidden_act', 'silu'), ('attention_bias', False), ('mlp_bias', False)):
         if d.get(k, ok) != ok: raise ValueError(f"unsupported {k}={d[k]!r} (smolbook needs {ok!r})")
     given = {f.name: d[f.name] for f in fields(SmolConfig) if f.name in d and (moe or f.name not in MOE_FIELDS)

@@ -65,7 +65,7 @@ def save_gguf(model: nn.Module,          # a dense SmolLM
               merge: bool = False,       # fold LoRA adapters in (else a model with adapters is refused)
               pre: str | None = None,    # llama.cpp's pre-tokenizer name; default: `gguf_pre(tok)`
               name: str = 'smolbook',
-              metadata: dict[str, str] | None = None) -> Path:   # more string fields, e.g. the prompt format (`gec.GGUF_KEY`)
+              metadata: dict[str, str | float] | None = None) -> Path:   # more fields, e.g. the prompt format (`gec.GGUF_KEY`)
     "Write `model` and `tok` as a llama-architecture GGUF file that llama.cpp runs. Errors: MoE models, fp16 overflow, unknown types."
     import gguf
     cfg, path = model.config, Path(path)
@@ -84,7 +84,7 @@ def save_gguf(model: nn.Module,          # a dense SmolLM
         w.add_head_count_kv(cfg.num_key_value_heads); w.add_rope_dimension_count(cfg.head_dim)
         w.add_rope_freq_base(cfg.rope_theta); w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
         add_tokenizer(w, tok, cfg.vocab_size, pre)
-        for k, v in (metadata or {}).items(): w.add_string(k, v)
+        for k, v in (metadata or {}).items(): w.add_string(k, v) if isinstance(v, str) else w.add_float32(k, v)
         for k, v in sd.items():
             if k.endswith('q_proj.weight'): v = permute_rope(v, cfg.num_attention_heads)
             if k.endswith('k_proj.weight'): v = permute_rope(v, cfg.num_key_value_heads)

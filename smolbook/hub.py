@@ -176,6 +176,10 @@ def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     if meta.get('general.architecture') != 'llama':
         raise ValueError(f"{path}: architecture {meta.get('general.architecture')!r}, smolbook reads 'llama'")
     g = lambda k, d=None: meta.get(f'llama.{k}', d)
+    kind, linear = g('rope.scaling.type', 'none'), g('rope.scale_linear', 1.0)      # llama.cpp's newer and older keys
+    if kind != 'none' or linear not in (0.0, 1.0):
+        raise ValueError(f"{path}: RoPE scaling declared (llama.rope.scaling.type {kind!r}, factor {g('rope.scaling.factor')}; "
+                         f"llama.rope.scale_linear {linear}): smolbook computes plain RoPE and does not ignore a scaling")
     names = {t.name for t in r.tensors}
     cfg = SmolConfig(vocab_size=g('vocab_size') or len(r.fields['tokenizer.ggml.tokens'].data),
                      hidden_size=g('embedding_length'), intermediate_size=g('feed_forward_length'),
