@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor, nn
-from .hub import GGUF_NAMES, atomic_write, cast_state, plain_state
+from .hub import GGUF_NAMES, atomic_write, cast_state, plain_state, tied
 
 # %% auto #0
 __all__ = ['GGUF_TYPES', 'permute_rope', 'gguf_name', 'gguf_pre', 'add_tokenizer', 'save_gguf']
@@ -72,7 +72,7 @@ def save_gguf(model: nn.Module,          # a dense SmolLM
     if cfg.num_local_experts: raise ValueError("GGUF export writes dense Llama models; write a mixture of experts as a Mixtral checkpoint (save_pretrained, smolbook export --out)")
     if type not in GGUF_TYPES: raise ValueError(f"type must be one of {GGUF_TYPES}, got {type!r}")
     sd = cast_state(plain_state(model, merge), torch.float16 if type == 'f16' else None)   # refuses fp16 overflow
-    if cfg.tie_word_embeddings: sd.pop('lm_head.weight')
+    if tied(model): sd.pop('lm_head.weight')                               # else output.weight is written: llama.cpp unties
     Q8_0 = gguf.GGMLQuantizationType.Q8_0
     ftype = dict(f16=gguf.LlamaFileType.MOSTLY_F16, q8_0=gguf.LlamaFileType.MOSTLY_Q8_0, f32=gguf.LlamaFileType.ALL_F32)[type]
     def write(tmp: Path):

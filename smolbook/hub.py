@@ -10,13 +10,14 @@ from typing import Callable
 import numpy as np, torch
 from torch import nn, Tensor
 from safetensors.torch import load_file, save_file
+from dataclasses import replace
 from .core import SmolConfig, from_hf, to_hf
 
 # %% auto #0
 __all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'cache_dir', 'smollm2_gguf', 'is_hub_id',
            'missing_path', 'need_file', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir', 'to_mixtral',
            'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint',
-           'atomic_write', 'plain_state', 'cast_state', 'save_model', 'load_tokenizer', 'pad_id', 'smollm2']
+           'atomic_write', 'plain_state', 'cast_state', 'tied', 'save_model', 'load_tokenizer', 'pad_id', 'smollm2']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def cache_dir() -> Path:
@@ -263,6 +264,12 @@ def cast_state(sd: dict[str, Tensor], dtype: torch.dtype | None) -> dict[str, Te
                                  f"(largest {big:.4g}); it would be saved as infinity: keep fp32 or use bfloat16")
     return {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in sd.items()}
 
+def tied(model: nn.Module) -> bool:
+    """Whether the head and the embedding of `model` (a SmolLM) are one tensor now. The config says what was built; a
+    `load_state_dict(assign=True)` and training can part them, and then both are saved, untied."""
+    head, emb = model.lm_head.weight, model.model.embed_tokens.weight
+    return head.shape == emb.shape and head.data_ptr() == emb.data_ptr()
+
 def save_model(model: nn.Module,                   # a SmolLM
                out_dir: str | Path,
                dtype: torch.dtype | None = None,   # default: as is
@@ -273,10 +280,11 @@ def save_model(model: nn.Module,                   # a SmolLM
     out = Path(out_dir)                                              # after the checks: a refusal leaves no folder
     if out.exists() and not out.is_dir(): raise ValueError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    if model.config.tie_word_embeddings: sd.pop('lm_head.weight')
+    tie = tied(model)                                                # the flag follows the tensors
+    if tie: sd.pop('lm_head.weight')
     if model.config.num_local_experts: sd = to_mixtral(sd)
     atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
-    cfg = {**to_hf(model.config), 'torch_dtype': str(next(iter(sd.values())).dtype).removeprefix('torch.')}
+    cfg = {**to_hf(replace(model.config, tie_word_embeddings=tie)), 'torch_dtype': str(next(iter(sd.values())).dtype).removeprefix('torch.')}
     atomic_write(out / 'config.json', lambda p: p.write_text(json.dumps(cfg, indent=2)))
     if tokenizer is not None: tokenizer.save_pretrained(out)
     return out
