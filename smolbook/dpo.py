@@ -5,7 +5,7 @@
 # %% ../nbs/15_dpo.ipynb #fdbbeca0
 from __future__ import annotations
 import hashlib, math, sys, warnings
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -20,8 +20,9 @@ from .train import TrainConfig, batch_to, mixed_precision, train
 
 # %% auto #0
 __all__ = ['LOSS_TYPES', 'PAIR_TENSORS', 'PREF_DEFAULTS', 'tokenize_pairs', 'pair_logps', 'sigmoid_loss', 'robust_loss',
-           'hinge_loss', 'ipo_loss', 'log1mexp', 'odds_ratio', 'OddsRatioLoss', 'odds_ratio_loss', 'PreferenceLoss',
-           'fingerprint', 'reference_logps', 'cached_reference_logps', 'preference_train', 'plot_preferences']
+           'hinge_loss', 'ipo_loss', 'log1mexp', 'odds_ratio', 'OddsRatioLoss', 'odds_ratio_loss', 'evaluating',
+           'PreferenceLoss', 'fingerprint', 'reference_logps', 'cached_reference_logps', 'preference_train',
+           'plot_preferences']
 
 # %% ../nbs/15_dpo.ipynb #3a01323b
 def tokenize_pairs(tok,                                   # a transformers tokenizer
@@ -116,6 +117,13 @@ def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
     return OddsRatioLoss.apply(chosen, rejected)
 
 # %% ../nbs/15_dpo.ipynb #b591a3eb
+@contextmanager
+def evaluating(model: nn.Module):
+    "`model` in eval mode (no dropout, no router jitter) inside, its own mode after."
+    was = model.training; model.eval()
+    try: yield model
+    finally: model.train(was)
+
 LOSS_TYPES = {'dpo': ('sigmoid', 'robust', 'hinge', 'ipo'), 'cpo': ('sigmoid', 'hinge', 'ipo', 'simpo'), 'orpo': ('orpo',)}
 
 @dataclass
@@ -149,11 +157,13 @@ class PreferenceLoss:
 
     @torch.no_grad()
     def reference(self, model: nn.Module, batch: dict) -> Tensor:   # [2, P]
+        "The reference's log-probs: precomputed in the batch, or a live `ref`, or the LoRA base; a live one always as in eval mode."
         if 'ref_chosen_logps' in batch: return torch.stack([batch['ref_chosen_logps'], batch['ref_rejected_logps']])
-        if self.ref is not None: return pair_logps(self.ref, batch, self.chunk)[0]
+        if self.ref is not None:
+            with evaluating(self.ref): return pair_logps(self.ref, batch, self.chunk)[0]
         base = unwrap(model)
         if any(isinstance(m, LoRALinear) for m in base.modules()):
-            with adapters_off(base): return pair_logps(base, batch, self.chunk)[0]
+            with adapters_off(base), evaluating(base): return pair_logps(base, batch, self.chunk)[0]
         raise ValueError("DPO needs the reference log-probs: `reference_logps` in the batch, a `ref` model, or a LoRA model")
 
     def __call__(self, model: nn.Module, batch: dict, totals: dict) -> dict:
