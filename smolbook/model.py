@@ -12,7 +12,8 @@ from .core import SmolConfig
 from .norms import RMSNorm
 from .rope import rope_cache
 from .attention import Attention, KVCache, attention_mask, positions
-from .moe import MLP, SparseMoE
+from .moe import MLP, SparseMoE, router_terms
+from .losses import Terms, chunked_cross_entropy, token_logps
 from .hub import read_checkpoint, load_weights, save_model
 
 # %% auto #0
@@ -109,12 +110,29 @@ class SmolLM(nn.Module):
                 last_only: bool = False,              # logits of the last position only ([B, 1, vocab])
                 hidden_only: bool = False,            # return the final hidden states [B, T, C], skip the head
                 output_router_logits: bool = False,   # also return each MoE layer's router logits [B·T, E] (a tuple)
-               ) -> Tensor | tuple[Tensor, tuple[Tensor, ...]]:  # logits [B, T, vocab] in the model's dtype
-        "Logits for every position of `input_ids`."
+                targets: Tensor | None = None,        # [B, T] the token each position should predict (-100: none): return `Terms`
+                per_token: bool = False,              # with targets: each target's log-prob, not the summed cross-entropy
+                router_mask: Tensor | None = None,    # [B, T] tokens the router terms count (default: attention_mask > 0)
+                chunk: int = 256,                     # with targets: rows of logits at a time
+               ) -> Tensor | tuple[Tensor, tuple[Tensor, ...]] | Terms:  # logits [B, T, vocab] in the model's dtype
+        "Logits for every position of `input_ids`; with `targets`, what a loss needs (`Terms`, 03b_losses)."
         self._check(input_ids, attention_mask, cache)
         x, router = self.model(input_ids, attention_mask, cache, output_router_logits=True)
+        if targets is not None:
+            mask = router_mask if router_mask is not None else None if attention_mask is None else attention_mask > 0
+            return self._terms(x, router, targets, mask, per_token, chunk)
         out = x if hidden_only else self.lm_head(x[:, -1:] if last_only else x)
         return (out, router) if output_router_logits else out
+
+    @torch.compiler.disable                   # data-dependent shapes; the decoder before it compiles
+    def _terms(self, h: Tensor, router: tuple, y: Tensor, mask: Tensor | None, per_token: bool, chunk: int) -> Terms:
+        "The targets' log-probs through the chunked head, only at the positions that have one; an MoE's router terms in training."
+        keep, mask = y != -100, torch.ones_like(y, dtype=torch.bool) if mask is None else mask   # default: every token
+        hk, yk, w = h[keep], y[keep], self.lm_head.weight
+        if per_token: logps, nll = h.new_zeros(y.shape, dtype=torch.float32).masked_scatter(keep, token_logps(hk, w, yk, chunk)), None
+        else: logps, nll = None, chunked_cross_entropy(hk, w, yk, chunk)
+        pen, stats = router_terms(self.config, router, mask) if router and self.training else (None, {})
+        return Terms(nll, logps, pen, stats, router)
 
     def _check(self, ids: Tensor, mask: Tensor | None, cache: KVCache | None):
         cfg = self.config

@@ -10,7 +10,7 @@ from torch import nn, Tensor
 from .core import SmolConfig
 
 # %% auto #0
-__all__ = ['MLP', 'SparseMoE', 'load_balancing_loss', 'router_z_loss', 'add_router_losses']
+__all__ = ['MLP', 'SparseMoE', 'load_balancing_loss', 'router_z_loss', 'router_terms']
 
 # %% ../nbs/03a_moe.ipynb #1fc0656f
 class MLP(nn.Module):
@@ -53,41 +53,39 @@ class SparseMoE(nn.Module):
         return torch.zeros_like(x).index_add_(0, tok, y).view(shape), logits
 
 # %% ../nbs/03a_moe.ipynb #1053ad17
-def _masked_mean(v: Tensor, mask: Tensor | None) -> Tensor:   # [N, ...] -> [...], over the rows where mask is 1
-    if mask is None: return v.mean(0)
-    m = mask.reshape(-1).to(v.dtype)
-    return (v * m.view(-1, *[1] * (v.ndim - 1))).sum(0) / m.sum().clamp(min=1)
+def _row_mean(v: Tensor, mask: Tensor | None) -> Tensor:   # [B·T, ...], mask [B, T] -> [B, ...]: each row's mean where mask is 1
+    m = torch.ones(1, len(v), device=v.device) if mask is None else mask.to(v.dtype)   # no mask: all N tokens, one row
+    m = m.view(*m.shape, *[1] * (v.ndim - 1))
+    return (v.view(*m.shape[:2], *v.shape[1:]) * m).sum(1) / m.sum(1).clamp(min=1)
 
-def load_balancing_loss(router_logits: Sequence[Tensor],  # one [N, E] per MoE layer
+def load_balancing_loss(router_logits: Sequence[Tensor],  # one [B·T, E] per MoE layer
                         top_k: int,                        # k: experts per token
-                        mask: Tensor | None = None,        # [N] or [B, T]: 1 = a real token
-                       ) -> Tensor:                        # fp32 scalar; 1 for uniform routing
-    "Switch Transformer's balancing loss E·Σ f_e·P_e, per layer over the masked tokens, averaged over layers."
+                        mask: Tensor | None = None,        # [B, T]: 1 = a token counted; None: all N tokens as one row
+                       ) -> Tensor:                        # [B] fp32, one per row; 1 for uniform routing
+    "Switch Transformer's balancing loss E·Σ f_e·P_e over each row's masked tokens (DeepSeek-V3's sequence-wise form), averaged over layers."
     out = []
     for z in router_logits:
-        p = z.float().softmax(-1)                                        # [N, E]
-        chosen = F.one_hot(p.topk(top_k, -1).indices, p.shape[-1]).sum(1).float()   # [N, E], k ones per row
-        out.append(p.shape[-1] * (_masked_mean(chosen, mask) / top_k * _masked_mean(p, mask)).sum())
-    return torch.stack(out).mean()
+        p = z.float().softmax(-1)                                        # [B·T, E]
+        chosen = F.one_hot(p.topk(top_k, -1).indices, p.shape[-1]).sum(1).float()   # [B·T, E], k ones per token
+        out.append(p.shape[-1] * (_row_mean(chosen, mask) / top_k * _row_mean(p, mask)).sum(-1))
+    return torch.stack(out).mean(0)
 
-def router_z_loss(router_logits: Sequence[Tensor], mask: Tensor | None = None) -> Tensor:  # fp32 scalar
-    "ST-MoE's z-loss: the mean over masked tokens of logsumexp(router logits)², averaged over layers."
-    return torch.stack([_masked_mean(z.float().logsumexp(-1) ** 2, mask) for z in router_logits]).mean()
+def router_z_loss(router_logits: Sequence[Tensor], mask: Tensor | None = None) -> Tensor:  # [B] fp32
+    "ST-MoE's z-loss: each row's mean over masked tokens of logsumexp(router logits)², averaged over layers."
+    return torch.stack([_row_mean(z.float().logsumexp(-1) ** 2, mask) for z in router_logits]).mean(0)
 
 # %% ../nbs/03a_moe.ipynb #268d64c8
-def add_router_losses(out: dict,                        # a loss's result: summed `loss` and its `count`
-                      cfg: SmolConfig,                  # its router_aux_loss_coef, router_z_loss_coef, num_experts_per_tok
-                      router_logits: Sequence[Tensor],  # one [N, E] per MoE layer; none for a dense model
-                      mask: Tensor | None = None,       # [N] or [B, T]: 1 = a token the router terms count
-                     ) -> dict:
-    "`out` plus count × (α·balancing + β·z-loss) in `loss`, and the router statistics as sums over `count` to log."
-    if not router_logits: return out
-    n, k = out['count'], cfg.num_experts_per_tok
+def router_terms(cfg: SmolConfig,                  # its router_aux_loss_coef (α), router_z_loss_coef (β), num_experts_per_tok
+                 router_logits: Sequence[Tensor],  # one [B·T, E] per MoE layer
+                 mask: Tensor | None = None,       # [B, T]: 1 = a token the router terms count
+                ) -> tuple[Tensor, dict[str, Tensor]]:  # [B] fp32 penalties, {name: [B]} detached statistics
+    "Each row's router penalty α·balancing + β·z-loss, and its statistics: aux_loss, z_loss, router/{l}/entropy, router/{l}/load/{e}."
+    k = cfg.num_experts_per_tok
     bal, z = load_balancing_loss(router_logits, k, mask), router_z_loss(router_logits, mask)
-    logs = {'lm_loss': out['loss'].detach(), 'aux_loss': bal.detach() * n, 'z_loss': z.detach() * n}
+    stats = {'aux_loss': bal.detach(), 'z_loss': z.detach()}
     for l, r in enumerate(router_logits):
         p = r.detach().float().softmax(-1)
-        logs[f'router/{l}/entropy'] = _masked_mean(-(p * p.clamp_min(1e-30).log()).sum(-1), mask) * n
-        load = _masked_mean(F.one_hot(p.topk(k).indices, p.shape[-1]).sum(1).float(), mask) / k
-        logs.update({f'router/{l}/load/{e}': v * n for e, v in enumerate(load)})
-    return {**out, 'loss': out['loss'] + n * (cfg.router_aux_loss_coef * bal + cfg.router_z_loss_coef * z), **logs}
+        stats[f'router/{l}/entropy'] = _row_mean(-(p * p.clamp_min(1e-30).log()).sum(-1), mask)
+        load = _row_mean(F.one_hot(p.topk(k).indices, p.shape[-1]).sum(1).float(), mask) / k    # [B, E]
+        stats.update({f'router/{l}/load/{e}': load[:, e] for e in range(load.shape[1])})
+    return cfg.router_aux_loss_coef * bal + cfg.router_z_loss_coef * z, stats

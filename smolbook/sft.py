@@ -9,7 +9,7 @@ from typing import Sequence
 import torch
 from torch import nn, Tensor
 from .data import Epochs
-from .losses import chunked_cross_entropy, unwrap
+from .losses import add_router_terms, unwrap
 from .train import TrainConfig, train
 
 # %% auto #0
@@ -55,10 +55,10 @@ def pack_sft(seqs: Sequence[tuple[list[int], int]], block_size: int, pad_id: int
 def sft_loss(model: nn.Module, batch: dict[str, Tensor]) -> dict:
     "Next-token loss summed over the answer tokens of packed rows (see `pack_sft`), and their `count`."
     T = int((batch['attention_mask'] > 0).sum(-1).max())         # rows are filled from the left
-    h = model(batch['input_ids'][:, :T], batch['attention_mask'][:, :T], hidden_only=True)   # [B, T, C]
     y = batch['labels'][:, :T]
-    answer = y != -100
-    return dict(loss=chunked_cross_entropy(h[answer], unwrap(model).lm_head.weight, y[answer]), count=int(answer.sum()))
+    t = model(batch['input_ids'][:, :T], batch['attention_mask'][:, :T], targets=y)   # router terms: every real token
+    n = (y != -100).sum(1)                                          # [B] answer tokens per row
+    return add_router_terms(dict(loss=t.nll, count=int(n.sum())), t, n)
 
 # %% ../nbs/13_sft.ipynb #9be25a5f
 SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=0.0, betas=(0.9, 0.95),

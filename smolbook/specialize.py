@@ -83,9 +83,9 @@ class GuidedLoss:
     mass: float = 0.9
 
     def __call__(self, model: nn.Module, batch: dict) -> dict:
-        out, router, keep = lm_terms(model, batch['ids'])
+        out, t, keep = lm_terms(model, batch['ids'])
         tgt = torch.as_tensor(self.experts, device=keep.device)[batch['domain']][:, None].expand_as(keep)
-        g = guidance_loss(router, torch.where(keep, tgt, -1), self.layers, self.mass)
+        g = guidance_loss(t.router_logits, torch.where(keep, tgt, -1), self.layers, self.mass)
         return {**out, 'loss': out['loss'] + out['count'] * self.weight * g, 'guidance_loss': g.detach() * out['count']}
 
 # %% ../nbs/17_specialize.ipynb #57a0588e
