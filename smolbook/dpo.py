@@ -25,20 +25,23 @@ __all__ = ['LOSS_TYPES', 'PAIR_TENSORS', 'PREF_DEFAULTS', 'tokenize_pairs', 'pai
            'plot_preferences']
 
 # %% ../nbs/15_dpo.ipynb #3a01323b
+from .hub import chat_ids, text_ids
+
 def tokenize_pairs(tok,                                   # a transformers tokenizer
-                   rows: Sequence[dict],                  # {prompt, chosen, rejected} texts
+                   rows: Sequence[dict],                  # {prompt, chosen, rejected}: a prompt text or chat messages, answer texts
                    max_len: int = 1024,                   # longest prompt + completion, in tokens
                    names: Sequence[str] | None = None,    # how errors name each row (default 'pair i')
                   ) -> dict[str, Tensor]:                 # chosen_ids, chosen_labels, rejected_ids, rejected_labels [P, T]
-    "Token ids of preference pairs, one right-padded row per completion, labels only on the completion (and its EOS)."
+    """Token ids of preference pairs, one right-padded row per completion, labels only on the completion (and its EOS).
+    Texts are literal (`text_ids`): only a chat prompt's template makes control tokens (`chat_ids`), and EOS is added."""
     if not len(rows): raise ValueError("no preference pairs")
-    enc = lambda s: tok(s, add_special_tokens=False)['input_ids']
     seqs = []
     for i, r in enumerate(rows):
         where = names[i] if names else f'pair {i}'
         check_pair(where, r)                                               # the checks `read_pairs` makes (14_pairs)
-        p = enc(r['prompt'])
-        c, j = ([*enc(r[k]), *([] if r[k].endswith(tok.eos_token) else [tok.eos_token_id])] for k in ('chosen', 'rejected'))
+        try: p = chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list) else text_ids(tok, r['prompt'])
+        except ValueError as e: raise ValueError(f"{where}: {e}") from None
+        c, j = (text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
         if len(p) + max(len(c), len(j)) > max_len:
             raise ValueError(f"{where}: the prompt ({len(p)} tokens) leaves no room for its completion "
                              f"({max(len(c), len(j))} tokens) within max_len {max_len}")

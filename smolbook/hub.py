@@ -17,7 +17,8 @@ from .core import SmolConfig, from_hf, to_hf
 __all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'cache_dir', 'smollm2_gguf', 'is_hub_id',
            'missing_path', 'need_file', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir', 'to_mixtral',
            'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint',
-           'atomic_write', 'plain_state', 'cast_state', 'tied', 'save_model', 'load_tokenizer', 'pad_id', 'smollm2']
+           'atomic_write', 'plain_state', 'cast_state', 'tied', 'save_model', 'load_tokenizer', 'pad_id', 'smollm2',
+           'text_ids', 'chat_ids']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def cache_dir() -> Path:
@@ -333,3 +334,41 @@ def smollm2() -> Path:
     except OSError as e: raise _cache_error(out, e) from None
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+# %% ../nbs/05_hub.ipynb #d1c3ffd6
+def text_ids(tok,        # a transformers tokenizer
+             text: str,  # any text a person wrote: a learner's sentence, an answer, a document
+            ) -> list[int]:
+    """Token ids of `text` taken literally, nothing added: `<|im_end|>` in it is ten characters, never the control token
+    (transformers' `split_special_tokens=True`). The one way smolbook turns text into ids."""
+    return tok(text, add_special_tokens=False, split_special_tokens=True)['input_ids']
+
+def chat_ids(tok,                                # a transformers tokenizer with a chat template
+             messages: list[dict],               # [{'role': ..., 'content': str}, ...]
+             add_generation_prompt: bool = True, # end with the assistant's header, for the model to answer
+            ) -> list[int]:
+    """Token ids of `messages` in the tokenizer's chat template: the template's own tokens (`<|im_start|>`, `<|im_end|>`)
+    are control tokens, each content is text (`text_ids`), so no message can close its turn or open another. For
+    ordinary texts the ids are `tok.apply_chat_template(messages, tokenize=True)`'s. ValueError for a tokenizer without
+    a chat template, a content that is not a string, and a template that does not put each content once, unchanged."""
+    if not getattr(tok, 'chat_template', None): raise ValueError("the tokenizer has no chat template: encode plain text with text_ids")
+    for i, m in enumerate(messages):
+        if not isinstance(m.get('content'), str): raise ValueError(f"message {i}: content must be a string, got {m.get('content')!r}")
+    marks = [f'\n Text{i}\ue000 \n' for i in range(len(messages))]   # a private-use character; trimming or a change of case shows
+    shown = tok.apply_chat_template([{**m, 'content': k} for m, k in zip(messages, marks)], tokenize=False,
+                                    add_generation_prompt=add_generation_prompt)
+    for i, k in enumerate(marks):
+        if shown.count(k) != 1: raise ValueError(f"message {i}: the chat template puts its content {shown.count(k)} times, "
+                                                 "not once as it is: its ids cannot keep the text apart from the template")
+    parts = re.split(f"({'|'.join(map(re.escape, marks))})", shown)   # template, content, template, ..., template
+    parts[1::2] = [messages[marks.index(k)]['content'] for k in parts[1::2]]
+    added = tok.get_added_vocab()                                     # the tokens the template writes as text: '<|im_start|>' -> 1
+    split = re.compile(f"({'|'.join(map(re.escape, sorted(added, key=len, reverse=True))) or '(?!)'})")
+    ids, text = [], ''
+    for j, p in enumerate(parts):
+        # the text between two of the template's tokens is encoded in one piece, as the tokenizer does: '\n' + '  x' merge alike
+        if j % 2: text += p; continue
+        for k, q in enumerate(split.split(p)):
+            if k % 2: ids += text_ids(tok, text) + [added[q]]; text = ''
+            else: text += q
+    return ids + text_ids(tok, text)

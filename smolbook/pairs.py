@@ -78,6 +78,15 @@ def check_pair(where: str, row: dict) -> dict:
     "`row` if it is a usable preference pair, else a ValueError that starts with `where`."
     for k in ('prompt', 'chosen', 'rejected'):
         if k not in row: raise ValueError(f"{where}: missing field {k!r}")
+    p = row['prompt']
+    if isinstance(p, list):                                   # chat messages (TRL's conversational prompt)
+        if not p: raise ValueError(f"{where}: field 'prompt' is an empty list of messages")
+        for i, m in enumerate(p):
+            if not isinstance(m, dict) or not all(isinstance(m.get(f), str) for f in ('role', 'content')):
+                raise ValueError(f"{where}: field 'prompt' message {i} must have a string 'role' and 'content', got {m!r}")
+    elif not isinstance(p, str) or not p.strip():
+        raise ValueError(f"{where}: field 'prompt' must be a non-empty string or a list of messages, got {p!r}")
+    for k in ('chosen', 'rejected'):
         if not isinstance(row[k], str) or not row[k].strip():
             raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
     if row['chosen'].strip() == row['rejected'].strip():
