@@ -269,7 +269,8 @@ def train(model: SmolLM,
     if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
     model.model.gradient_checkpointing = cfg.grad_checkpointing
     fwd = torch.compile(model) if cfg.compile else model
-    if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None)
+    if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None,
+                                                            find_unused_parameters=bool(model.config.num_local_experts))   # an expert no token chose
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
                             fused=model.device.type in ('cuda', 'cpu'))
     torch.manual_seed(cfg.seed)
