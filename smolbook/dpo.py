@@ -15,7 +15,7 @@ from .data import Epochs, batch_rows
 from .hub import atomic_write, pad_id
 from .lora import LoRALinear, adapters_off
 from .pairs import check_pair
-from .losses import token_logps, unwrap
+from .losses import Terms, add_router_terms, unwrap
 from .train import TrainConfig, batch_to, mixed_precision, train
 
 # %% auto #0
@@ -61,18 +61,16 @@ def tokenize_pairs(tok,                                   # a transformers token
 def pair_logps(model: nn.Module,          # a SmolLM, or its DDP/compile wrapper
                batch: dict[str, Tensor],  # from `tokenize_pairs`
                chunk: int = 256,
-              ) -> tuple[Tensor, Tensor]: # [2, P] fp32 summed log-probs (chosen, rejected), [2, P] answer tokens
-    "log π(y|x) of every chosen and rejected answer, summed over its tokens, and the tokens counted."
+              ) -> tuple[Tensor, Tensor, Terms]: # [2, P] fp32 summed log-probs (chosen, rejected), [2, P] answer tokens, the model's terms
+    "log π(y|x) of every chosen and rejected answer, summed over its tokens, the tokens counted, and the model's `Terms` (router terms of an MoE in training)."
     ids = torch.cat([batch['chosen_ids'], batch['rejected_ids']])        # [2P, T]
     labels = torch.cat([batch['chosen_labels'], batch['rejected_labels']])
     keep = labels != -100
     T = int(keep.any(0).nonzero().max()) + 1                             # the last position that predicts
-    keep = keep[:, :T]
-    h = model(ids[:, :T], hidden_only=True)                              # [2P, T, C]
-    lp = token_logps(h[keep], unwrap(model).lm_head.weight, labels[:, :T][keep], chunk)   # [answer tokens]
-    rows = keep.nonzero()[:, 0]
-    seq = torch.zeros(len(ids), dtype=lp.dtype, device=lp.device).index_add(0, rows, lp)
-    return seq.view(2, -1), keep.sum(1).view(2, -1)
+    keep, pos = keep[:, :T], torch.arange(T, device=ids.device)
+    real = pos <= (keep * pos).amax(1, keepdim=True)                     # [2P, T] prompt and answer, not the padding
+    t = model(ids[:, :T], targets=labels[:, :T], per_token=True, router_mask=real, chunk=chunk)
+    return t.logps.sum(1).view(2, -1), keep.sum(1).view(2, -1), t
 
 # %% ../nbs/15_dpo.ipynb #e02ec21e
 def sigmoid_loss(delta: Tensor, beta: float, label_smoothing: float = 0.0) -> Tensor:
@@ -171,7 +169,7 @@ class PreferenceLoss:
 
     def __call__(self, model: nn.Module, batch: dict, totals: dict) -> dict:
         "This micro-batch's share of the step's loss (pair mean + token-mean NLL), and the metrics summed over its pairs."
-        lp, n = pair_logps(model, batch, self.chunk)                     # [2, P] each
+        lp, n, t = pair_logps(model, batch, self.chunk)                  # [2, P] each
         avg, typ, b = lp / n.clamp(min=1), self.loss_type, self.beta
         if self.method == 'dpo':
             ratio = lp - self.reference(model, batch)
@@ -192,10 +190,11 @@ class PreferenceLoss:
         if self.method == 'orpo':
             lo = odds_ratio(*score).detach()
             logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(), 'log_odds_chosen': lo.sum()})
-        return dict(loss=loss, count=lp.shape[1], tokens=int(batch['chosen_ids'].numel() * 2),
-                    **{'rewards/chosen': reward[0].sum(), 'rewards/rejected': reward[1].sum(),
-                       'rewards/accuracies': (reward[0] > reward[1]).float().sum(), 'rewards/margins': (reward[0] - reward[1]).sum(),
-                       'logps/chosen': score[0].detach().sum(), 'logps/rejected': score[1].detach().sum()}, **logs)
+        out = dict(loss=loss, count=lp.shape[1], tokens=int(batch['chosen_ids'].numel() * 2),
+                   **{'rewards/chosen': reward[0].sum(), 'rewards/rejected': reward[1].sum(),
+                      'rewards/accuracies': (reward[0] > reward[1]).float().sum(), 'rewards/margins': (reward[0] - reward[1]).sum(),
+                      'logps/chosen': score[0].detach().sum(), 'logps/rejected': score[1].detach().sum()}, **logs)
+        return add_router_terms(out, t, lp.new_full((lp.numel(),), 0.5), totals['pairs'])   # a pair's unit: half on each answer
 
 # %% ../nbs/15_dpo.ipynb #77416fa6
 PAIR_TENSORS = ('chosen_ids', 'chosen_labels', 'rejected_ids', 'rejected_labels')
