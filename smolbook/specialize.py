@@ -164,6 +164,8 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
     return report
 
 # %% ../nbs/17_specialize.ipynb #0f8b31bc
+from .hub import text_ids
+
 EXPERT_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7']
 
 def plot_routing(report: dict, stages: Sequence[str] = ('before', 'after')):
@@ -184,7 +186,7 @@ def plot_routing(report: dict, stages: Sequence[str] = ('before', 'after')):
 def routing_html(model: nn.Module, tok, text: str, layer: int) -> str:
     "HTML of `text` with each token's background the colour of its top-1 expert at MoE layer `layer`."
     import html
-    ids = tok(text, add_special_tokens=False)['input_ids']
+    ids = text_ids(tok, text)
     was = model.training; model.eval()
     _, router = model(torch.tensor([ids], device=model.device), hidden_only=True, output_router_logits=True)
     model.train(was)

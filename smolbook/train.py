@@ -231,14 +231,16 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
                 **{k: v / n for k, v in total.items()})
 
 # %% ../nbs/08_train.ipynb #838db9fe
+from .hub import text_ids
+
 def every(n: int, step: int, last: bool) -> bool:
     "Whether a job scheduled every `n` steps (0: never) runs after `step`; it always runs after the last."
     return n > 0 and ((step + 1) % n == 0 or last)
 
 def log_samples(model: SmolLM, tokenizer, prompts, step: int, log: Logger):
-    "Log a greedy continuation of each prompt."
+    "Log a greedy continuation of each prompt (a text: `text_ids`)."
     for p in prompts:
-        ids = torch.tensor([tokenizer(p, add_special_tokens=False)['input_ids']], device=model.device)
+        ids = torch.tensor([text_ids(tokenizer, p)], device=model.device)
         new = generate(model, ids, max_new_tokens=32, eos_token_id=tokenizer.eos_token_id)[0]
         log(event='sample', step=step, prompt=p, text=tokenizer.decode(new, skip_special_tokens=True))
 
