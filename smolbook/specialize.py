@@ -85,8 +85,8 @@ class GuidedLoss:
     def __call__(self, model: nn.Module, batch: dict) -> dict:
         out, t, keep = lm_terms(model, batch['ids'])
         tgt = torch.as_tensor(self.experts, device=keep.device)[batch['domain']][:, None].expand_as(keep)
-        g = guidance_loss(t.router_logits, torch.where(keep, tgt, -1), self.layers, self.mass)
-        return {**out, 'loss': out['loss'] + out['count'] * self.weight * g, 'guidance_loss': g.detach() * out['count']}
+        g = guidance_loss(t.router_logits, torch.where(keep, tgt, -1), self.layers, self.mass) * keep.sum()   # Σ over guided tokens
+        return {**out, 'loss': out['loss'] + self.weight * g, 'guidance_loss': g.detach()}
 
 # %% ../nbs/17_specialize.ipynb #57a0588e
 @torch.no_grad()
