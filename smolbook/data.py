@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import torch
 from torch import Tensor
-from .hub import is_hub_id, missing_path, need_file
+from .hub import is_hub_id, missing_path, need_file, text_ids
 
 # %% auto #0
 __all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_utf8', 'read_jsonl', 'hub_dataset', 'read_corpus',
@@ -104,10 +104,10 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096, min_frequency:
 
 # %% ../nbs/07_data.ipynb #bf243c33
 def pack(docs: Iterable[str], tok, block_size: int) -> Tensor:
-    "Token blocks [n_blocks, block_size + 1] of `docs`, each document followed by EOS."
+    "Token blocks [n_blocks, block_size + 1] of `docs`, each document (as text: `text_ids`) followed by EOS."
     ids, n_docs = [], 0
     for d in docs:
-        ids += tok(d, add_special_tokens=False)['input_ids'] + [tok.eos_token_id]; n_docs += 1
+        ids += text_ids(tok, d) + [tok.eos_token_id]; n_docs += 1
     if n_docs == 0: raise ValueError("the corpus is empty")
     n = len(ids) // (block_size + 1)
     if n == 0: raise ValueError(f"the corpus has {len(ids)} tokens, fewer than one block of {block_size + 1}")

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator, Sequence
 import torch
 from .data import read_jsonl, read_utf8, hub_dataset
 from .generate import generate
-from .hub import atomic_write, pad_id, missing_path, need_file
+from .hub import atomic_write, pad_id, missing_path, need_file, text_ids, chat_ids
 from .train import check_fits
 from .packing import prepacked
 
@@ -154,20 +154,27 @@ class GECFormat:
         texts = self.tok.batch_decode([[i] for i in range(len(self.tok))])
         self.stop_ids = sorted({self.tok.eos_token_id} | {i for i, t in enumerate(texts) if '\n' in t})
 
-    def prompt_text(self, src: str, instruction: str | None = None) -> str:
+    def turns(self, src: str, instruction: str | None = None) -> list[dict]:
+        "The chat prompt as messages: each shot's user turn and answer, then the user turn of `src`."
         ins = instruction or self.instruction
-        if not self.chat:
-            return ''.join(f'{ins}: {s} ###> {t}\n' for s, t in self.shots) + f'{ins}: {src} ###>'
-        turns = [m for s, t in self.shots for m in ({'role': 'user', 'content': f'{ins}: {s}'},
-                                                    {'role': 'assistant', 'content': t})]
-        turns.append({'role': 'user', 'content': f'{ins}: {src}'})
-        return self.tok.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+        shots = [m for s, t in self.shots for m in ({'role': 'user', 'content': f'{ins}: {s}'}, {'role': 'assistant', 'content': t})]
+        return shots + [{'role': 'user', 'content': f'{ins}: {src}'}]
 
-    def encode(self, text: str) -> list[int]: return self.tok(text, add_special_tokens=False)['input_ids']
+    def prompt_text(self, src: str, instruction: str | None = None) -> str:
+        "The prompt as text, to read; `prompt` never tokenises it (a text in it that reads `<|im_end|>` must stay text)."
+        if self.chat: return self.tok.apply_chat_template(self.turns(src, instruction), tokenize=False, add_generation_prompt=True)
+        ins = instruction or self.instruction
+        return ''.join(f'{ins}: {s} ###> {t}\n' for s, t in self.shots) + f'{ins}: {src} ###>'
+
+    def encode(self, text: str) -> list[int]:
+        "Token ids of `text` taken literally (`text_ids`)."
+        return text_ids(self.tok, text)
 
     def prompt(self, ex: GECExample | str) -> list[int]:
-        "Token ids of the prompt for an example (or a bare source text)."
-        return self.encode(self.prompt_text(ex) if isinstance(ex, str) else self.prompt_text(ex.src, ex.instruction))
+        """Token ids of the prompt for an example (or a bare source text): the chat template's own tokens are its only
+        control tokens (`chat_ids`); the completion format has none, so all of it is text."""
+        src, ins = (ex, None) if isinstance(ex, str) else (ex.src, ex.instruction)
+        return chat_ids(self.tok, self.turns(src, ins)) if self.chat else self.encode(self.prompt_text(src, ins))
 
     def completion_text(self, correction: str) -> str:
         "The text that follows the prompt (before EOS): the correction, after a space in the completion format."

