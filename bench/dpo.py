@@ -14,17 +14,19 @@ import jfleg
 
 def rss_mb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-def pairs(n: int, data: str):
+def pairs(n: int, data: str, text_prompt: bool):
+    "Tokenizer and rows; the prompt as chat messages (as `smolbook pairs` writes it) or, for TRL, rendered as text (the same ids here)."
     from smolbook.gec import GECFormat, read_jfleg
     from smolbook.hub import load_tokenizer, smollm2
     tok = load_tokenizer(smollm2()); fmt = GECFormat(tok)
     exs = [e for e in read_jfleg(data) if e.refs[0] != e.src][:n]
-    return tok, [dict(prompt=fmt.prompt_text(e.src), chosen=fmt.completion_text(e.refs[0]), rejected=fmt.completion_text(e.src)) for e in exs]
+    prompt = fmt.prompt_text if text_prompt else fmt.turns
+    return tok, [dict(prompt=prompt(e.src), chosen=fmt.completion_text(e.refs[0]), rejected=fmt.completion_text(e.src)) for e in exs]
 
 def variant(name: str, n: int, steps: int, hf_dir: str, data: str) -> dict:
     import torch, transformers, trl, datasets                     # the common start
     start = rss_mb()
-    tok, rows = pairs(n, data)
+    tok, rows = pairs(n, data, text_prompt=not name.startswith('smolbook'))
     times = []
     if name.startswith('smolbook'):
         from smolbook.model import SmolLM

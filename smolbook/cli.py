@@ -441,7 +441,7 @@ def _prefs(a: argparse.Namespace):
     if not 0 <= a.val_frac < 1: raise ValueError(f"--val-frac must be in [0, 1), got {a.val_frac}")
     if a.lora < 0: raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
     rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]   # where: file:line
-    try: train_rows, val_rows = split_docs(rows, a.val_frac, a.seed, key=lambda r: r['prompt']) if a.val_frac else (rows, [])
+    try: train_rows, val_rows = split_docs(rows, a.val_frac, a.seed, key=lambda r: json.dumps(r['prompt'])) if a.val_frac else (rows, [])
     except ValueError as e: raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
     model, tok, src = _load(a)
     fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None

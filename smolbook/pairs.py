@@ -65,10 +65,10 @@ def make_pairs(model,                                    # a SmolLM, usually fin
     if bare is not None: raise ValueError(f"example {bare} ({examples[bare].src[:40]!r}) has no references to rank against")
     rows = []
     for e, cands in zip(examples, sample_candidates(model, fmt, examples, temperatures, n, seed, batch_size, progress)):
-        r = rank_candidates(e.refs, cands, with_reference)
-        if r: rows.append(dict(prompt=fmt.prompt_text(e.src, e.instruction), chosen=fmt.completion_text(r['chosen']),
-                               rejected=fmt.completion_text(r['rejected']), chosen_distance=r['chosen_distance'],
-                               rejected_distance=r['rejected_distance'], source=e.src))
+        if not (r := rank_candidates(e.refs, cands, with_reference)): continue
+        prompt = fmt.turns(e.src, e.instruction) if fmt.chat else fmt.prompt_text(e.src, e.instruction)   # messages, or text
+        rows.append(dict(prompt=prompt, chosen=fmt.completion_text(r['chosen']), rejected=fmt.completion_text(r['rejected']),
+                         chosen_distance=r['chosen_distance'], rejected_distance=r['rejected_distance'], source=e.src))
     if len(rows) < len(examples):
         warnings.warn(f"{len(examples) - len(rows)} of {len(examples)} examples gave no pair (their candidates tied, or were empty)")
     return rows
