@@ -12,7 +12,7 @@ from typing import Sequence
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from .data import Epochs, batch_rows
-from .hub import atomic_write, pad_id
+from .hub import atomic_write, chat_ids, pad_id, text_ids
 from .lora import LoRALinear, adapters_off
 from .pairs import check_pair
 from .losses import Terms, add_router_terms, unwrap
@@ -25,7 +25,11 @@ __all__ = ['LOSS_TYPES', 'PAIR_TENSORS', 'PREF_DEFAULTS', 'tokenize_pairs', 'pai
            'plot_preferences']
 
 # %% ../nbs/15_dpo.ipynb #3a01323b
-from .hub import chat_ids, text_ids
+def _chat_header(tok) -> str:
+    "What the chat template writes after a user turn for the model to answer (SmolLM2: '<|im_start|>assistant\\n'); '' without one."
+    if not getattr(tok, 'chat_template', None): return ''
+    turn = [{'role': 'user', 'content': 'x'}]
+    return tok.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)[len(tok.apply_chat_template(turn, tokenize=False)):]
 
 def tokenize_pairs(tok,                                   # a transformers tokenizer
                    rows: Sequence[dict],                  # {prompt, chosen, rejected}: a prompt text or chat messages, answer texts
@@ -35,10 +39,13 @@ def tokenize_pairs(tok,                                   # a transformers token
     """Token ids of preference pairs, one right-padded row per completion, labels only on the completion (and its EOS).
     Texts are literal (`text_ids`): only a chat prompt's template makes control tokens (`chat_ids`), and EOS is added."""
     if not len(rows): raise ValueError("no preference pairs")
-    seqs = []
+    seqs, header = [], _chat_header(tok).strip()
     for i, r in enumerate(rows):
         where = names[i] if names else f'pair {i}'
         check_pair(where, r)                                               # the checks `read_pairs` makes (14_pairs)
+        if header and isinstance(r['prompt'], str) and r['prompt'].rstrip().endswith(header):   # an older pairs file's prompt
+            raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with {header!r}), which would be read as plain "
+                             "text: give it as messages, [{'role': 'user', 'content': ...}], as smolbook pairs writes it")
         try: p = chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list) else text_ids(tok, r['prompt'])
         except ValueError as e: raise ValueError(f"{where}: {e}") from None
         c, j = (text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
