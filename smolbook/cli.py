@@ -5,6 +5,7 @@
 # %% ../nbs/90_cli.ipynb #53e8a76c
 from __future__ import annotations
 import argparse, errno, importlib.util, json, math, os, re, shlex, shutil, signal, socket, sys, threading, time, warnings
+from dataclasses import replace
 import torch
 from itertools import chain, islice
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Iterator
 from . import __version__
 from .data import split_docs, read_jsonl, read_utf8
 from .generate import generate, load_model, prompt_ids
+from .model import SmolLM
 from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .core import PRESETS
@@ -28,8 +30,8 @@ from .app import MAX_CHARS, build_app
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
 
 # %% auto #0
-__all__ = ['RUN_RECORD', 'WRITERS', 'INPUTS', 'RESUME_MAY_CHANGE', 'DTYPES', 'MODEL_HELP', 'PRECISIONS', 'DATA_HELP', 'parser',
-           'main']
+__all__ = ['ROUTER_COEFS', 'RUN_RECORD', 'WRITERS', 'INPUTS', 'RESUME_MAY_CHANGE', 'DTYPES', 'MODEL_HELP', 'PRECISIONS',
+           'DATA_HELP', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #06277796
 def _device_dtype(a: argparse.Namespace) -> tuple[torch.device, torch.dtype]:
@@ -39,10 +41,19 @@ def _device_dtype(a: argparse.Namespace) -> tuple[torch.device, torch.dtype]:
 
 def _load(a: argparse.Namespace, infer: bool = False):
     """load_model(--model) on `_device_dtype`'s device. To infer, its weights are cast to --precision; to train they stay
-    fp32 (master weights) and the training loop computes in --precision under autocast."""
+    fp32 (master weights), take the router flags, and the training loop computes in --precision under autocast."""
     model, tok, src = load_model(a.model)
     dev, dtype = _device_dtype(a)
-    return model.to(dev, dtype if infer else None), tok, src
+    return model.to(dev, dtype if infer else None) if infer else _router_coefs(a, model.to(dev)), tok, src
+
+ROUTER_COEFS = ('router_aux_loss_coef', 'router_z_loss_coef')
+
+def _router_coefs(a: argparse.Namespace, model):
+    "`model` with --router-aux-loss-coef and --router-z-loss-coef, where given, in its config (checked as `SmolConfig` checks them)."
+    given = {f: getattr(a, f) for f in ROUTER_COEFS if getattr(a, f, None) is not None}
+    replace(model.config, **given)                                     # the config's own checks, before anything changes
+    for f, v in given.items(): setattr(model.config, f, v)             # (saved with the model, as transformers' Mixtral saves them)
+    return model
 
 def _sampling(a: argparse.Namespace) -> float:
     "The temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0 (greedy)."
@@ -212,7 +223,10 @@ def _last_loss(rows: list[dict], a: argparse.Namespace) -> dict:
 def _pretrain(a: argparse.Namespace):
     try: sources = dict(kv.split('=', 1) for kv in a.sources.split(','))
     except ValueError: raise ValueError(f"--sources must be name=spec,name=spec; got {a.sources!r}") from None
-    _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.preset, init=a.model, tokenizer=a.tokenizer,
+    init = _router_coefs(a, SmolLM.from_pretrained(a.model)) if a.model else None
+    coefs = {f: getattr(a, f) for f in ROUTER_COEFS if getattr(a, f) is not None}
+    _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.preset, model_overrides=coefs, init=init,
+                       tokenizer=a.tokenizer or a.model,
                        vocab_size=a.vocab_size, block_size=a.block_size, max_docs=a.max_docs, resume=a.resume,
                        steps=a.steps, batch_size=a.batch_size, grad_accum=a.grad_accum, lr=a.lr, min_lr=a.min_lr,
                        warmup=a.warmup, eval_every=a.eval_every, sample_every=a.sample_every, ckpt_every=a.ckpt_every,
@@ -490,6 +504,13 @@ def _training_flags(c: argparse.ArgumentParser, specs, resume_help: str):
     _precision_flag(c, 'training: autocast in it (fp16 with loss scaling); auto: what the hardware computes natively')
     c.add_argument('--resume', action='store_true', help=resume_help + ", with the settings OUT/run.json records (flags left out "
                    "take them; only the run's length and its checkpoint and evaluation intervals may change)")
+    _router_flags(c)
+
+def _router_flags(c: argparse.ArgumentParser):
+    "--router-aux-loss-coef and --router-z-loss-coef: the router losses' weights on a mixture of experts (0 turns one off)."
+    for flag, what in (('aux', 'α of the load-balancing loss'), ('z', 'β of the router z-loss')):
+        c.add_argument(f'--router-{flag}-loss-coef', type=float, help=f"a mixture of experts: weight {what} (default: the model's "
+                       "config.json, saved with it; 0: off; the router losses are on by default in every trainer)")
 
 def _precision_flag(c: argparse.ArgumentParser, help: str = "the model's weights; auto: the GPU's half precision, or on a CPU fp32 unless it computes bf16 natively"):
     c.add_argument('--precision', default='auto', choices=PRECISIONS, help=help)
@@ -620,6 +641,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--block-size', type=int, default=128, help='tokens per training row')
     s.add_argument('--seed', type=int, default=0, help='seed of the documents, split and data order')
     s.add_argument('--precision', default='auto', choices=PRECISIONS, help='auto: what the hardware computes natively')
+    _router_flags(s)
     x = _command(sub, 'export', _export, 'write a model in half precision or as GGUF for llama.cpp',
                  'Write a model for transformers in fp32, bf16 or fp16 (--out), and/or as one GGUF file that llama.cpp runs '
                  '(--gguf), with its tokenizer and chat template (nbs/18_export.ipynb). Values out of fp16\'s range are refused.')
