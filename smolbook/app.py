@@ -4,14 +4,13 @@
 
 # %% ../nbs/19_app.ipynb #b8142cc3
 from __future__ import annotations
-import difflib, os, re, shutil, socket
+import difflib, os, re
 import torch
 from .generate import generate, load_model, prompt_ids
 from .gec import GECFormat, correct, gec_format
 
 # %% auto #0
-__all__ = ['DIFF_COLORS', 'MAX_CHARS', 'CHROMIUM_FLAGS', 'split_sentences', 'word_diff', 'correct_text', 'build_app',
-           'chromium_path', 'free_port']
+__all__ = ['DIFF_COLORS', 'MAX_CHARS', 'split_sentences', 'word_diff', 'correct_text', 'build_app']
 
 # %% ../nbs/19_app.ipynb #60c4080f
 def split_sentences(text: str) -> list[str]:
@@ -101,17 +100,3 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
             gen = gr.Textbox(label='Output', lines=8, interactive=False)
             run.click(write, [prompt, n_new, temp, top_k, top_p, seed, chat], gen, api_name='generate')
     return app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
-
-# %% ../nbs/19_app.ipynb #2b272938
-CHROMIUM_FLAGS = ('--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-                  '--no-first-run', '--disable-dev-shm-usage')
-
-def chromium_path() -> str:
-    "The system Chromium's executable; FileNotFoundError saying how to install it."
-    exe = shutil.which('chromium') or shutil.which('chromium-browser')
-    if exe is None: raise FileNotFoundError("no chromium on PATH: install it (Debian: apt-get install -y chromium)")
-    return exe
-
-def free_port() -> int:
-    "A TCP port on localhost that nothing listens on now."
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]

@@ -677,7 +677,7 @@ def main(argv: list[str] | None = None):
     a = p.parse_args(argv)
     if a.command is None: p.print_help(); p.exit(0)
     cmd = p._subparsers._group_actions[0].choices[a.command]
-    warnings.formatwarning = lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n"
+    fmt, warnings.formatwarning = warnings.formatwarning, lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n"   # put back after
     def stop(signum, frame): raise KeyboardInterrupt(signum)          # `kill`, `timeout`, a closed terminal: as Ctrl-C
     stops = [getattr(signal, s) for s in ('SIGTERM', 'SIGHUP') if hasattr(signal, s)] if threading.current_thread() is threading.main_thread() else []
     before = {s: signal.signal(s, stop) for s in stops}
@@ -697,5 +697,5 @@ def main(argv: list[str] | None = None):
         how = 'interrupted' if signum == signal.SIGINT else f'stopped by {signal.Signals(signum).name}'
         p.exit(128 + signum, f"smolbook {a.command}: {how}{hint}\n")
     finally:
-        _finish(made, ok)
+        _finish(made, ok); warnings.formatwarning = fmt
         for s, h in before.items(): signal.signal(s, h)

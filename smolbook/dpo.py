@@ -15,14 +15,13 @@ from .data import Epochs, batch_rows
 from .hub import atomic_write, chat_ids, pad_id, text_ids
 from .lora import LoRALinear, adapters_off
 from .pairs import check_pair
-from .losses import Terms, add_router_terms, unwrap
+from .losses import Terms, add_router_terms, evaluating, unwrap
 from .train import TrainConfig, batch_to, mixed_precision, train
 
 # %% auto #0
 __all__ = ['LOSS_TYPES', 'PAIR_TENSORS', 'PREF_DEFAULTS', 'tokenize_pairs', 'pair_logps', 'sigmoid_loss', 'robust_loss',
-           'hinge_loss', 'ipo_loss', 'log1mexp', 'odds_ratio', 'OddsRatioLoss', 'odds_ratio_loss', 'evaluating',
-           'PreferenceLoss', 'fingerprint', 'reference_logps', 'cached_reference_logps', 'preference_train',
-           'plot_preferences']
+           'hinge_loss', 'ipo_loss', 'log1mexp', 'odds_ratio', 'OddsRatioLoss', 'odds_ratio_loss', 'PreferenceLoss',
+           'fingerprint', 'reference_logps', 'cached_reference_logps', 'preference_train', 'plot_preferences']
 
 # %% ../nbs/15_dpo.ipynb #3a01323b
 def _chat_header(tok) -> str:
@@ -125,13 +124,6 @@ def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
     return OddsRatioLoss.apply(chosen, rejected)
 
 # %% ../nbs/15_dpo.ipynb #b591a3eb
-@contextmanager
-def evaluating(model: nn.Module):
-    "`model` in eval mode (no dropout, no router jitter) inside, its own mode after."
-    was = model.training; model.eval()
-    try: yield model
-    finally: model.train(was)
-
 LOSS_TYPES = {'dpo': ('sigmoid', 'robust', 'hinge', 'ipo'), 'cpo': ('sigmoid', 'hinge', 'ipo', 'simpo'), 'orpo': ('orpo',)}
 
 @dataclass
@@ -220,14 +212,13 @@ def reference_logps(model: nn.Module, data: dict[str, Tensor], batch_size: int =
                     progress: bool = True) -> dict[str, Tensor]:   # ref_chosen_logps, ref_rejected_logps [P] fp32
     "The reference's summed log-probs of every chosen and rejected answer (a LoRA model with its adapters off)."
     from tqdm.auto import tqdm
-    base = unwrap(model); was = base.training; base.eval()
+    base = unwrap(model)
     _, autocast, _ = mixed_precision(base.device, precision)
     lora = any(isinstance(m, LoRALinear) for m in base.modules())
     P, out = len(data['chosen_ids']), []
-    with adapters_off(base) if lora else nullcontext(), autocast:
+    with adapters_off(base) if lora else nullcontext(), evaluating(base), autocast:
         for i in tqdm(range(0, P, batch_size), disable=not progress, desc='reference log-probs'):
             out.append(pair_logps(base, batch_to(batch_rows(data, slice(i, i + batch_size)), base.device))[0].float().cpu())
-    base.train(was)
     lp = torch.cat(out, 1)
     return dict(ref_chosen_logps=lp[0], ref_rejected_logps=lp[1])
 

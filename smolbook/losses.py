@@ -4,12 +4,13 @@
 
 # %% ../nbs/03b_losses.ipynb #8ff6418b
 from __future__ import annotations
+from contextlib import contextmanager
 from typing import NamedTuple
 import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['chunked_cross_entropy', 'token_logps', 'Terms', 'add_router_terms', 'unwrap', 'lm_terms', 'lm_loss']
+__all__ = ['chunked_cross_entropy', 'token_logps', 'Terms', 'add_router_terms', 'unwrap', 'evaluating', 'lm_terms', 'lm_loss']
 
 # %% ../nbs/03b_losses.ipynb #fbe1241e
 def _head_pass(h: Tensor, w: Tensor, y: Tensor, chunk: int, cd: torch.dtype,
@@ -111,6 +112,13 @@ def unwrap(model: nn.Module) -> nn.Module:
     "The model inside a `torch.compile` and/or DDP wrapper."
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
     return model
+
+@contextmanager
+def evaluating(model: nn.Module):
+    "`model` in eval mode (no dropout, no router jitter, no router terms) inside, in its own mode after, even on an error."
+    was = model.training; model.eval()
+    try: yield model
+    finally: model.train(was)
 
 # %% ../nbs/03b_losses.ipynb #801355b2
 def lm_terms(model: nn.Module, batch: Tensor, chunk: int = 256) -> tuple[dict, Terms, Tensor]:

@@ -10,7 +10,7 @@ from typing import Sequence
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from .data import python_corpus, pack, split_docs, Epochs
-from .losses import lm_terms, unwrap
+from .losses import evaluating, lm_terms, unwrap
 from .train import TrainConfig, train, evaluate
 
 # %% auto #0
@@ -92,17 +92,15 @@ class GuidedLoss:
 @torch.no_grad()
 def routing_matrix(model: nn.Module, blocks: dict[str, Tensor], batch_size: int = 16) -> Tensor:   # [L, D, E]
     "Per MoE layer, the share of each domain's held-out tokens whose top-1 expert is each expert."
-    was = model.training; model.eval()
     rows = []
     for ids in blocks.values():
         counts = 0
         for i in range(0, len(ids), batch_size):
             x = ids[i:i + batch_size, :-1].to(model.device)
-            _, router = model(x, hidden_only=True, output_router_logits=True)
+            with evaluating(model): _, router = model(x, hidden_only=True, output_router_logits=True)
             keep = (x != model.config.eos_token_id).reshape(-1)
             counts = counts + torch.stack([F.one_hot(z[keep].argmax(-1), z.shape[-1]).sum(0) for z in router]).float()
         rows.append(counts / counts.sum(-1, keepdim=True))
-    model.train(was)
     return torch.stack(rows, 1).cpu()
 
 def routing_accuracy(matrix: Tensor, experts: Sequence[int]) -> Tensor:   # [L, D]
@@ -187,9 +185,7 @@ def routing_html(model: nn.Module, tok, text: str, layer: int) -> str:
     "HTML of `text` with each token's background the colour of its top-1 expert at MoE layer `layer`."
     import html
     ids = text_ids(tok, text)
-    was = model.training; model.eval()
-    _, router = model(torch.tensor([ids], device=model.device), hidden_only=True, output_router_logits=True)
-    model.train(was)
+    with evaluating(model), torch.no_grad(): _, router = model(torch.tensor([ids], device=model.device), hidden_only=True, output_router_logits=True)
     top = router[layer].argmax(-1).tolist()
     spans = [f'<span style="background:{EXPERT_COLOURS[e % len(EXPERT_COLOURS)]}40" title="expert {e}">{html.escape(tok.decode([t]))}</span>'
              for t, e in zip(ids, top)]

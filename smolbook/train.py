@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np, torch
 from torch import nn, Tensor
 from .model import SmolLM
-from .losses import lm_loss, unwrap
+from .losses import evaluating, lm_loss, unwrap
 from .checkpoint import save_checkpoint, load_checkpoint
 from .data import batch_rows, read_jsonl
 from .generate import generate
@@ -146,16 +146,13 @@ def evaluate(model: SmolLM,
              data,                # validation blocks, or a dict of tensors with one row per example
              batch_size: int, n_batches: int, loss_fn=lm_loss, autocast=None) -> float:
     "Loss per unit over the first `n_batches` batches of `data`: the summed losses over the summed counts."
-    was = model.training; model.eval()
     n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
     batches = [batch_rows(data, slice(i, i + batch_size)) for i in range(0, min(n, batch_size * n_batches), batch_size)]
     totals, total, count = step_totals(loss_fn, batches), 0.0, 0.0
     for b in batches:
-        with autocast or nullcontext():
-            b = batch_to(b, model.device)
-            res = loss_fn(model, b, totals) if totals else loss_fn(model, b)
+        with evaluating(model), autocast or nullcontext():
+            res = loss_fn(model, batch_to(b, model.device), *[totals] if totals else [])
         total += float(res['loss']); count += float(res['count'])
-    model.train(was)
     if not count: raise ValueError("evaluate: the validation data has nothing to score (count 0)")
     return total if totals else total / count
 
@@ -269,48 +266,49 @@ def train(model: SmolLM,
     check_fits(training_memory(model, tokens, cfg.grad_checkpointing, prec), f"training with batch_size {cfg.batch_size} "
                f"({tokens:,} tokens a micro-batch)", "lower batch_size, shorten the rows, or raise grad_accum", model.device)
     if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
-    model.model.gradient_checkpointing = cfg.grad_checkpointing
+    ckpt, model.model.gradient_checkpointing = model.model.gradient_checkpointing, cfg.grad_checkpointing   # put back after
     fwd = torch.compile(model) if cfg.compile else model
     if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None,
                                                             find_unused_parameters=bool(model.config.num_local_experts))   # an expert no token chose
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
                             fused=model.device.type in ('cuda', 'cpu'))
-    torch.manual_seed(cfg.seed)
-    start = load_checkpoint(out / 'ckpt.pt', model, opt, scaler)['step'] if resume else 0
-    if start >= cfg.steps: model.eval(); return []                   # resumed at its end: nothing to run, the log untouched
-    log = Logger(out / 'log.jsonl' if out and rank == 0 else None, start if resume else None)
-    log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(), **{**asdict(cfg), 'precision': prec})
-    stage_of = getattr(data, 'stage', None)
-    model.train()
-    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (progress and rank == 0), desc='train')
-    t0, tokens = time.perf_counter(), 0
-    ppl = lambda pre, l: {} if hasattr(loss_fn, 'counts') else {pre + 'ppl': math.exp(min(l, 50))}   # one unit: a perplexity
-    try:
-        for step in bar:
-            last = step == cfg.steps - 1
-            if stage_of and (step == start or stage_of(step) != stage_of(step - 1)): log(event='stage', step=step, stage=stage_of(step))
-            lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
-            for g in opt.param_groups: g['lr'] = lr
-            try: res = train_step(fwd, opt, scaler, data.batch(step, cfg.batch_size), cfg, loss_fn, autocast, rank, world)
-            except FloatingPointError as e:
-                raise FloatingPointError(f"step {step}: {e}; stopped, the last checkpoint{' in ' + str(out) if out else ''} is intact") from None
-            tokens += res.pop('tokens'); res.pop('count')
-            if step % cfg.log_every == 0 or last:
-                dt = time.perf_counter() - t0
-                log(step=step, **res, **ppl('', res.get('lm_loss', res['loss'])), lr=lr, tok_per_s=tokens / dt if dt else 0.0,
-                    **(dict(loss_scale=scaler.get_scale()) if scaler.is_enabled() else {}))
-                t0, tokens = time.perf_counter(), 0
-                bar.set_postfix(loss=f"{res['loss']:.3f}", lr=f'{lr:.2e}')
-            if rank: continue                                         # evaluation, samples and checkpoints: rank 0
-            if val_data is not None and every(cfg.eval_every, step, last):
-                vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn, autocast)
-                log(event='eval', step=step, val_loss=vl, **ppl('val_', vl))
-            if tokenizer is not None and prompts and every(cfg.sample_every, step, last):
-                model.eval(); log_samples(model, tokenizer, prompts, step, log); model.train()
-            if out and every(cfg.ckpt_every, step, last): save_checkpoint(out / 'ckpt.pt', model, opt, step + 1, scaler)
-    finally:                                              # also when a NaN or an interrupt stops the run
-        model.eval()
-    return log.rows
+    with torch.random.fork_rng(devices=[model.device] if model.device.type == 'cuda' else []):   # the caller's RNG: left as it was
+        torch.manual_seed(cfg.seed)
+        try:
+            start = load_checkpoint(out / 'ckpt.pt', model, opt, scaler)['step'] if resume else 0
+            if start >= cfg.steps: return []                                 # resumed at its end: nothing to run, the log untouched
+            log = Logger(out / 'log.jsonl' if out and rank == 0 else None, start if resume else None)
+            log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(), **{**asdict(cfg), 'precision': prec})
+            stage_of = getattr(data, 'stage', None)
+            model.train()
+            bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (progress and rank == 0), desc='train')
+            t0, tokens = time.perf_counter(), 0
+            ppl = lambda pre, l: {} if hasattr(loss_fn, 'counts') else {pre + 'ppl': math.exp(min(l, 50))}   # one unit: a perplexity
+            for step in bar:
+                last = step == cfg.steps - 1
+                if stage_of and (step == start or stage_of(step) != stage_of(step - 1)): log(event='stage', step=step, stage=stage_of(step))
+                lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
+                for g in opt.param_groups: g['lr'] = lr
+                try: res = train_step(fwd, opt, scaler, data.batch(step, cfg.batch_size), cfg, loss_fn, autocast, rank, world)
+                except FloatingPointError as e:
+                    raise FloatingPointError(f"step {step}: {e}; stopped, the last checkpoint{' in ' + str(out) if out else ''} is intact") from None
+                tokens += res.pop('tokens'); res.pop('count')
+                if step % cfg.log_every == 0 or last:
+                    dt = time.perf_counter() - t0
+                    log(step=step, **res, **ppl('', res.get('lm_loss', res['loss'])), lr=lr, tok_per_s=tokens / dt if dt else 0.0,
+                        **(dict(loss_scale=scaler.get_scale()) if scaler.is_enabled() else {}))
+                    t0, tokens = time.perf_counter(), 0
+                    bar.set_postfix(loss=f"{res['loss']:.3f}", lr=f'{lr:.2e}')
+                if rank: continue                                         # evaluation, samples and checkpoints: rank 0
+                if val_data is not None and every(cfg.eval_every, step, last):
+                    vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn, autocast)
+                    log(event='eval', step=step, val_loss=vl, **ppl('val_', vl))
+                if tokenizer is not None and prompts and every(cfg.sample_every, step, last):
+                    with evaluating(model): log_samples(model, tokenizer, prompts, step, log)
+                if out and every(cfg.ckpt_every, step, last): save_checkpoint(out / 'ckpt.pt', model, opt, step + 1, scaler)
+        finally:                                              # also when a NaN or an interrupt stops the run
+            model.eval(); model.model.gradient_checkpointing = ckpt
+        return log.rows
 
 # %% ../nbs/08_train.ipynb #b5dd0733
 def read_log(path: str | Path) -> list[dict]:
