@@ -6,7 +6,7 @@
 from __future__ import annotations
 import difflib, os, re
 import torch
-from .generate import generate, load_model, prompt_ids
+from .generate import GenerationConfig, generate, load_model, prompt_ids
 from .gec import GECFormat, correct, gec_format
 
 # %% auto #0
@@ -75,8 +75,10 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
         ids = prompt_ids(tok, prompt, chat)
         n = min(int(max_new_tokens), ctx - ids.shape[1])
         if n < 1: refuse(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
-        new = generate(model, ids, max_new_tokens=n, temperature=float(temperature), top_k=int(top_k) or None,
-                       top_p=float(top_p) if top_p < 1 else None, seed=int(seed) if seed >= 0 else None, eos_token_id=tok.eos_token_id)[0]
+        try: g = GenerationConfig(max_new_tokens=n, temperature=float(temperature), top_k=int(top_k) or None, top_p=float(top_p) if top_p < 1 else None,
+                                  seed=int(seed) if seed >= 0 else None, eos_token_id=tok.eos_token_id)
+        except ValueError as e: refuse(str(e))
+        new = generate(model, ids, config=g)[0]
         return tok.decode(new, skip_special_tokens=True).strip()
 
     with gr.Blocks(title='smolbook') as app:

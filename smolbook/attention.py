@@ -18,7 +18,7 @@ def attention_mask(mask: Tensor | None,  # [B, S]: 0 = padding, 1 = token (or k 
                    S: int,               # keys: cached slots plus the T new ones
                    device=None) -> Tensor | None:  # [B, 1, T, S] bool, True = may attend; None = plain causal
     "Combined causal + padding (+ packing) mask for `T` queries over `S` keys."
-    if (mask is None or bool((mask == 1).all())) and T in (1, S): return None
+    if T in (1, S) and (mask is None or (T > 1 and bool((mask == 1).all()))): return None   # (a decode step: no sync)
     q = torch.arange(S - T, S, device=device)[:, None]   # [T, 1] slot of each query
     k = torch.arange(S, device=device)[None]             # [1, S]
     allowed = (k <= q)[None, None]                       # [1, 1, T, S]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 from . import __version__
 from .data import split_docs, read_jsonl, read_utf8
-from .generate import generate, load_model, prompt_ids
+from .generate import GenerationConfig, generate, load_model, prompt_ids
 from .model import SmolLM
 from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
@@ -55,30 +55,26 @@ def _router_coefs(a: argparse.Namespace, model):
     for f, v in given.items(): setattr(model.config, f, v)             # (saved with the model, as transformers' Mixtral saves them)
     return model
 
-def _sampling(a: argparse.Namespace) -> float:
-    "The temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0 (greedy)."
+def _generation(a: argparse.Namespace) -> GenerationConfig:
+    "The decoding flags as a `GenerationConfig`, which checks them; --temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0."
     t = a.temperature if a.temperature is not None else (1.0 if {a.top_k, a.top_p, a.seed} != {None} else 0.0)
-    if not (t >= 0 and math.isfinite(t)): raise ValueError(f"--temperature must be a finite number >= 0, got {t}")
-    if a.top_k is not None and a.top_k < 1: raise ValueError(f"--top-k must be >= 1, got {a.top_k}")
-    if a.top_p is not None and not 0 < a.top_p <= 1: raise ValueError(f"--top-p must be in (0, 1], got {a.top_p}")
-    if a.max_new_tokens < 1: raise ValueError(f"--max-new-tokens must be >= 1, got {a.max_new_tokens}")
+    g = GenerationConfig(max_new_tokens=a.max_new_tokens, temperature=t, top_k=a.top_k, top_p=a.top_p, seed=a.seed)
     unused = [f for f, v in (('--top-k', a.top_k), ('--top-p', a.top_p), ('--seed', a.seed)) if v is not None]
     if t == 0 and unused: warnings.warn(f"{', '.join(unused)}: used only when sampling, and --temperature 0 decodes greedily")
-    return t
+    return g
 
 def _generate(a: argparse.Namespace):
-    temperature = _sampling(a)
+    g = _generation(a)
     prompt = a.prompt if a.prompt is not None else _stdin()
     if not prompt.strip(): raise ValueError("the prompt is empty")
     t0 = time.perf_counter()
     model, tok, src = _load(a, infer=True)
     ids = prompt_ids(tok, prompt, chat=not a.raw)
     t1 = time.perf_counter()
-    new = generate(model, ids, max_new_tokens=a.max_new_tokens, temperature=temperature, top_k=a.top_k,
-                   top_p=a.top_p, eos_token_id=tok.eos_token_id, seed=a.seed)[0]
+    new = generate(model, ids, config=g, eos_token_id=tok.eos_token_id)[0]
     t2 = time.perf_counter()
     print(tok.decode(new, skip_special_tokens=True).strip())
-    mode = 'greedy' if temperature == 0 else f'sampled at temperature {temperature:g}'
+    mode = 'greedy' if g.temperature == 0 else f'sampled at temperature {g.temperature:g}'
     print(f"[{src}: loaded in {t1 - t0:.1f}s; {ids.shape[1]} prompt tokens, {len(new)} new ({mode}) at "
           f"{len(new) / (t2 - t1):.1f} tok/s]", file=sys.stderr)
 

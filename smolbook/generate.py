@@ -4,7 +4,8 @@
 
 # %% ../nbs/06_generate.ipynb #ca7e532f
 from __future__ import annotations
-import math
+import math, numbers
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 import torch
@@ -16,7 +17,8 @@ from .model import SmolLM
 from .packing import prepacked
 
 # %% auto #0
-__all__ = ['top_k_filter', 'top_p_filter', 'next_token', 'generate', 'beam_search', 'load_model', 'prompt_ids']
+__all__ = ['top_k_filter', 'top_p_filter', 'next_token', 'GenerationConfig', 'generate', 'beam_search', 'load_model',
+           'prompt_ids']
 
 # %% ../nbs/06_generate.ipynb #c860ec0c
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
@@ -41,68 +43,88 @@ def next_token(logits: Tensor, temperature: float = 0.0, top_k: int | None = Non
     if top_p is not None and top_p < 1: logits = top_p_filter(logits, top_p)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
 
-# %% ../nbs/06_generate.ipynb #956d7f6e
-def _number(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool)
+# %% ../nbs/06_generate.ipynb #d2bbc48f
+def _whole(x) -> bool: return isinstance(x, numbers.Integral) and not isinstance(x, bool)   # numpy's ints too
+def _number(x) -> bool: return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
+@dataclass
+class GenerationConfig:
+    "How `generate` decodes, checked when made (transformers' `GenerationConfig` names and defaults)."
+    max_new_tokens: int | Sequence[int] = 64     # per row when a sequence (needs eos_token_id: rows past theirs get it)
+    temperature: float = 0.0                     # 0 = greedy
+    top_k: int | None = None                     # keep the k most likely tokens
+    top_p: float | None = None                   # keep the most likely tokens up to probability p
+    eos_token_id: int | Sequence[int] | None = None  # a row stops after emitting one; None = never stop
+    seed: int | None = None                      # seed of a private generator (None: torch's global RNG)
+    num_beams: int = 1                           # > 1: beam search (`beam_search`), greedy only
+    length_penalty: float = 1.0                  # beam search: a hypothesis scores log-prob / length ** length_penalty
+    early_stopping: bool | str = False           # beam search: True, False or 'never', as in transformers
+
+    def __post_init__(self):
+        n = self.max_new_tokens.tolist() if isinstance(self.max_new_tokens, Tensor) else self.max_new_tokens
+        self.budgets = list(n) if isinstance(n, (list, tuple)) else [n]       # one, or one per row
+        if not self.budgets or not all(map(_whole, self.budgets)):
+            raise ValueError(f"max_new_tokens must be a whole number or one per row, got {self.max_new_tokens!r}")
+        if min(self.budgets) < 1: raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+        e = [] if self.eos_token_id is None else self.eos_token_id.tolist() if isinstance(self.eos_token_id, Tensor) else self.eos_token_id
+        self.eos = list(e) if isinstance(e, (list, tuple)) else [e]
+        if not all(map(_whole, self.eos)) or min(self.eos, default=0) < 0:
+            raise ValueError(f"eos_token_id must be a token id or a list of them, got {self.eos_token_id!r}")
+        self.budgets, self.eos = [int(b) for b in self.budgets], [int(x) for x in self.eos]
+        if isinstance(n, (list, tuple)) and not self.eos: raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget are padded with it")
+        self._check_sampling()
+
+    def _check_sampling(self):
+        t, k, p = self.temperature, self.top_k, self.top_p
+        if not (_number(t) and 0 <= t < math.inf): raise ValueError(f"temperature must be a finite number >= 0, got {t!r}")
+        if not (k is None or (_whole(k) and k >= 1)): raise ValueError(f"top_k must be a whole number >= 1, got {k!r}")
+        if not (p is None or (_number(p) and 0 < p <= 1)): raise ValueError(f"top_p must be in (0, 1], got {p!r}")
+        if not _whole(self.num_beams) or self.num_beams < 1: raise ValueError(f"num_beams must be a whole number >= 1, got {self.num_beams!r}")
+        if not _number(self.length_penalty) or not math.isfinite(self.length_penalty):
+            raise ValueError(f"length_penalty must be a finite number, got {self.length_penalty!r}")
+        if self.num_beams > 1 and t != 0: raise ValueError(f"beam search needs temperature 0 (it does not sample); got {t}")
+        if not (isinstance(self.early_stopping, bool) or self.early_stopping == 'never'):
+            raise ValueError(f"early_stopping must be True, False or 'never', got {self.early_stopping!r}")
+
+# %% ../nbs/06_generate.ipynb #956d7f6e
 @torch.inference_mode()
 def generate(model: SmolLM,
              input_ids: Tensor,                     # [B, T] prompt ids, left-padded
              attention_mask: Tensor | None = None,  # [B, T]: 1 = token, 0 = padding; None = no padding
-             max_new_tokens: int | Sequence[int] = 64,   # per row when a sequence (needs eos_token_id: rows past theirs are padded with it)
-             temperature: float = 0.0,              # 0 = greedy
-             top_k: int | None = None,              # keep the k most likely tokens
-             top_p: float | None = None,            # keep the most likely tokens up to probability p
-             eos_token_id: int | Sequence[int] | None = None,  # a row stops after emitting one; None = never stop
-             seed: int | None = None,               # seed of a private generator (None: torch's global RNG)
-             num_beams: int = 1,                    # > 1: beam search (`beam_search`), greedy only
-             length_penalty: float = 1.0,           # beam search: a hypothesis scores its log-prob / length ** length_penalty
-             early_stopping: bool | str = False,    # beam search: True, False or 'never', as in transformers
+             config: GenerationConfig | None = None,  # how to decode (default: greedy, 64 tokens)
+             **settings,                            # `GenerationConfig` fields, over `config`
             ) -> Tensor:                            # [B, n_new], n_new <= the largest budget; finished rows padded with the first eos id
-    "Continue each row of `input_ids` with up to `max_new_tokens` tokens (inside `prepacked(model)`). Defaults as transformers' `generate`."
-    cfg, dev = model.config, model.device
+    "Continue each row of `input_ids` (inside `prepacked(model)`); the ids are checked once, at the prompt. Defaults as transformers'."
+    g = replace(config, **settings) if config and settings else config or GenerationConfig(**settings)
     B, T = input_ids.shape
-    try: budget = torch.as_tensor(max_new_tokens, device=input_ids.device)   # [] or [B]
-    except (TypeError, ValueError, RuntimeError): budget = None
-    if budget is None or budget.dtype == torch.bool or budget.is_floating_point() or budget.dim() > 1 or (budget.dim() and len(budget) != B):
-        raise ValueError(f"max_new_tokens must be a whole number or one per row ({B}), got {max_new_tokens!r}")
-    try: eos = torch.as_tensor([] if eos_token_id is None else eos_token_id, dtype=torch.long).flatten()   # [n_eos]
-    except (TypeError, ValueError, RuntimeError): raise ValueError(f"eos_token_id must be a token id or a list of them, got {eos_token_id!r}") from None
-    if ((eos < 0) | (eos >= cfg.vocab_size)).any(): raise ValueError(f"eos_token_id {eos.tolist()} must lie in [0, {cfg.vocab_size})")
-    if budget.dim() and not len(eos): raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget are padded with it")
-    if budget.min() < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
-    L = int(budget.max())
-    if T + L > cfg.max_position_embeddings:
-        raise ValueError(f"prompt of {T} tokens + {L} new tokens exceeds the context of {cfg.max_position_embeddings}")
-    whole_k = top_k is None or (isinstance(top_k, int) and not isinstance(top_k, bool) and top_k >= 1)
-    if not (_number(temperature) and 0 <= temperature < float('inf')) or not whole_k or (top_p is not None and not (_number(top_p) and 0 < top_p <= 1)):
-        raise ValueError(f"need temperature >= 0, top_k a whole number >= 1, 0 < top_p <= 1; got {temperature!r}, {top_k!r}, {top_p!r}")
-    ids = input_ids.to(dev)
-    mask = torch.ones_like(ids) if attention_mask is None else torch.as_tensor(attention_mask, device=dev)
-    eos = eos.to(dev)
-    if isinstance(num_beams, bool) or not isinstance(num_beams, int) or num_beams < 1: raise ValueError(f"num_beams must be a whole number >= 1, got {num_beams!r}")
-    if not _number(length_penalty) or not math.isfinite(length_penalty): raise ValueError(f"length_penalty must be a finite number, got {length_penalty!r}")
+    ids, mask, budget, eos = _prepared(model, input_ids, attention_mask, g)
+    if g.num_beams > 1: return beam_search(model, ids, mask, eos, budget.expand(B), g.num_beams, g.length_penalty, g.early_stopping)
+    gen = torch.Generator(ids.device).manual_seed(g.seed) if g.seed is not None else None
+    cache = KVCache(model.config, B, T + max(g.budgets), ids.device, model.lm_head.weight.dtype)
+    done, out = torch.zeros(B, dtype=torch.bool, device=ids.device), []
+    with prepacked(model):                                        # a caller's open scope is reused
+        logits = model(ids, mask, cache, last_only=True)[:, -1]  # [B, V]: the prompt, checked
+        for i in range(max(g.budgets)):
+            tok = next_token(logits, g.temperature, g.top_k, g.top_p, gen)   # [B]
+            if len(eos): tok = torch.where(done, eos[0], tok); done |= torch.isin(tok, eos) | (budget == i + 1)
+            out.append(tok)
+            if i == max(g.budgets) - 1 or bool(done.all()): break   # one sync a step, as transformers' loop
+            mask = torch.cat([mask, mask.new_ones(B, 1)], 1)     # [B, S + 1]
+            logits = model.lm_head(model.model(tok[:, None], mask, cache))[:, -1]   # a step: no checks, no sync
+    return torch.stack(out, 1)
+
+def _prepared(model: SmolLM, ids: Tensor, mask: Tensor | None, g: GenerationConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    "`ids`, `mask`, the budgets [] or [B] and the eos ids on the model's device, after the checks that need the model and the batch."
+    cfg, dev, (B, T) = model.config, model.device, ids.shape
+    if len(g.budgets) > 1 and len(g.budgets) != B: raise ValueError(f"max_new_tokens: one per row ({B}), got {len(g.budgets)}")
+    if max(g.eos, default=0) >= cfg.vocab_size: raise ValueError(f"eos_token_id {g.eos} must lie in [0, {cfg.vocab_size})")
+    if T + max(g.budgets) > cfg.max_position_embeddings:
+        raise ValueError(f"prompt of {T} tokens + {max(g.budgets)} new tokens exceeds the context of {cfg.max_position_embeddings}")
+    mask = torch.ones_like(ids, device=dev) if mask is None else torch.as_tensor(mask, device=dev)
     if T and not mask.any(-1).all(): raise ValueError(f"attention_mask rows {mask.any(-1).logical_not().nonzero()[:, 0].tolist()} have no token")
     if (mask[:, 1:] < mask[:, :-1]).any(): raise ValueError("attention_mask must be left-padded: a row's zeros all come before its tokens")
-    if num_beams != 1:
-        if temperature != 0: raise ValueError(f"beam search needs temperature 0 (it does not sample); got {temperature}")
-        if not (isinstance(early_stopping, bool) or early_stopping == 'never'): raise ValueError(f"early_stopping must be True, False or 'never', got {early_stopping!r}")
-        return beam_search(model, ids, mask, eos, budget.to(dev).expand(B), num_beams, length_penalty, early_stopping)
-    gen = torch.Generator(dev).manual_seed(seed) if seed is not None else None
-    cache = KVCache(cfg, B, T + L, dev, model.lm_head.weight.dtype)
-    budget, done = budget.to(dev), torch.zeros(B, dtype=torch.bool, device=dev)
-    out = []
-    with prepacked(model):                                        # a caller's open scope is reused
-        logits = model(ids, mask, cache, last_only=True)[:, -1]  # [B, V]
-        for i in range(L):
-            tok = next_token(logits, temperature, top_k, top_p, gen)  # [B]
-            if len(eos):
-                tok = torch.where(done, eos[0], tok)
-                done |= torch.isin(tok, eos) | (budget == i + 1)
-            out.append(tok)
-            if i == L - 1 or bool(done.all()): break
-            mask = torch.cat([mask, mask.new_ones(B, 1)], 1)     # [B, S + 1]
-            logits = model(tok[:, None], mask, cache, last_only=True)[:, -1]
-    return torch.stack(out, 1)
+    budget = torch.tensor(g.budgets if len(g.budgets) > 1 else g.budgets[0], device=dev)
+    return ids.to(dev), mask, budget, torch.tensor(g.eos, dtype=torch.long, device=dev)
 
 # %% ../nbs/06_generate.ipynb #3131650d
 @torch.inference_mode()
@@ -151,7 +173,7 @@ def beam_search(model: SmolLM,
             if not open_.any(): break
             cache.reorder((beam.gather(1, keep) + N * torch.arange(B, device=dev)[:, None]).flatten())
             mask = torch.cat([mask, mask.new_ones(B * N, 1)], 1)
-            logits = model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache, last_only=True)[:, -1]
+            logits = model.lm_head(model.model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache))[:, -1]   # no checks
     return fin_seq[:, 0, :int(fin_len[:, 0].max())]
 
 # %% ../nbs/06_generate.ipynb #5525190d
