@@ -7,12 +7,12 @@ from __future__ import annotations
 import json, re, warnings
 from contextlib import nullcontext
 from itertools import islice
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 import torch
 from .data import read_jsonl, read_utf8, hub_dataset
-from .generate import generate
+from .generate import GenerationConfig, generate
 from .hub import atomic_write, pad_id, missing_path, need_file, text_ids, chat_ids
 from .train import check_fits
 from .packing import prepacked
@@ -246,7 +246,7 @@ def looks_tokenized(texts: Sequence[str]) -> bool:
     "True when most texts have spaces before punctuation or clitics (JFLEG style)."
     return sum(bool(_TOKENIZED.search(t)) for t in texts) > len(texts) / 2
 
-# %% ../nbs/11_gec.ipynb #b5a88da2
+# %% ../nbs/11_gec.ipynb #35f9fe68
 def _whole(**kw):
     "Raise ValueError unless each value is None or a whole number >= 1."
     for k, v in kw.items():
@@ -260,29 +260,81 @@ def _check_decoding(model, batches: list[tuple[int, int]], num_beams: int):
     check_fits(rows * num_beams * (T * per_token + 4 * cfg.vocab_size), f"decoding {rows} sources at once with num_beams {num_beams} "
                f"({T} tokens each)", "lower batch_size or num_beams", next(model.parameters()).device)
 
-def _batches(order: list[int], length: dict, budget: dict, batch_size: int, context: int) -> list[list[int]]:
-    "`order` (shortest prompt first) cut into batches of at most `batch_size`, each short enough that every row gets its own budget."
-    out = []
-    for i in order:
-        if out and len(out[-1]) < batch_size and length[i] + max(budget[k] for k in out[-1] + [i]) <= context: out[-1].append(i)
-        else: out.append([i])
+# %% ../nbs/11_gec.ipynb #d490d3d0
+@dataclass
+class _Source:
+    "One source on its way through `correct`: its place in the output, example, name, prompt ids, budget and answer."
+    at: int
+    ex: GECExample
+    name: str
+    tokenized: bool                 # its answer is re-tokenised PTB-style
+    prompt: list[int] = field(default_factory=list)
+    budget: int = 0                 # new tokens it may take
+    answer: str = ''
+
+    def quote(self) -> str: return f"{self.ex.src[:40]!r}{'...' if len(self.ex.src) > 40 else ''}"
+
+def _plan(fmt: GECFormat, todo: list[_Source], context: int, max_new_tokens: int | None, batch_size: int) -> list[list[_Source]]:
+    "Each source's prompt and budget (ValueError for one whose prompt fills the context), in batches that fit it."
+    for s in todo:
+        s.prompt, n = fmt.prompt(s.ex), len(fmt.encode(s.ex.src))
+        if len(s.prompt) >= context:
+            rest = context - (len(s.prompt) - n)                          # tokens left for a source and its answer
+            piece = rest - max_new_tokens if max_new_tokens else int((rest - 16) / 2.5)
+            advice = (f"split it into pieces of at most {piece} tokens, so that each piece's answer fits too" if piece >= 1 else
+                      "the prompt alone leaves no room: use fewer or shorter shots")
+            raise ValueError(f"{s.name} ({s.quote()}) takes {len(s.prompt)} tokens with its prompt, and the model's context is {context}: {advice}")
+        s.budget = max_new_tokens or int(1.5 * n) + 16
+    if cut := [s for s in todo if s.budget > context - len(s.prompt)]:
+        warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of {context} tokens leaves less "
+                      f"than their budget (first: {cut[0].name}, {cut[0].quote()})")
+    for s in cut: s.budget = context - len(s.prompt)
+    batches = []
+    for s in sorted(todo, key=lambda s: len(s.prompt)):
+        b = batches[-1] if batches else []
+        if b and len(b) < batch_size and len(s.prompt) + max(x.budget for x in b + [s]) <= context: b.append(s)
+        else: batches.append([s])
+    return batches
+
+# %% ../nbs/11_gec.ipynb #318afcb1
+def _decode(model, fmt: GECFormat, batches: list[list[_Source]], g: GenerationConfig, bar) -> list[list[int]]:
+    "The new ids of every source, batch by batch (left-padded); batch b samples with seed + b; `bar` counts the sources."
+    pad, out = pad_id(fmt.tok), []
+    for b, batch in enumerate(batches):
+        T = max(len(s.prompt) for s in batch)
+        ids = torch.tensor([[pad] * (T - len(s.prompt)) + s.prompt for s in batch])
+        mask = torch.tensor([[0] * (T - len(s.prompt)) + [1] * len(s.prompt) for s in batch])
+        new = generate(model, ids, mask, g, max_new_tokens=[s.budget for s in batch], eos_token_id=fmt.stop_ids,
+                       seed=None if g.seed is None else g.seed + b)
+        out += new.tolist()
+        if bar is not None: bar.update(len(batch))
     return out
 
+def _finish(fmt: GECFormat, sources: list[_Source], rows: list[list[int]]):
+    "Each source's answer from its row; an empty answer, or one that restates the prompt, keeps the source (with a warning)."
+    kept = {'were empty': [], 'restated the prompt instead of correcting': []}
+    for s, row in zip(sources, rows):
+        ans = fmt.answer(row)
+        if not ans: kept['were empty'].append(s); ans = s.ex.src
+        elif fmt.restates(s.ex.src, ans, s.ex.instruction): kept['restated the prompt instead of correcting'].append(s); ans = s.ex.src
+        s.answer = tokenize_like_ptb(ans) if s.tokenized else ans
+    for why, ss in kept.items():
+        first = min(ss, key=lambda s: s.at) if ss else None
+        if ss: warnings.warn(f"{len(ss)} of {len(sources)} answers {why} (first: {first.name}, {first.ex.src[:40]!r}); their sources are kept")
+
+# %% ../nbs/11_gec.ipynb #138b9285
 @torch.inference_mode()
 def correct(model,                        # a SmolLM
             fmt: GECFormat,
             sources: Sequence[str | GECExample],
             batch_size: int = 16,
             max_new_tokens: int | None = None,   # per source; default: 1.5 x its tokens + 16 (less where the context ends first, with a warning)
-            tokenized: bool | None = None,       # re-tokenise answers PTB-style; None: when the sources look tokenised
-            temperature: float = 0.0,            # 0: greedy; above 0: sample (see `generate`)
-            top_k: int | None = None,            # sample from the k most likely tokens
-            top_p: float | None = None,          # sample from the most likely tokens up to probability p
-            seed: int | None = None,             # batch b samples with seed + b (None: torch's global RNG)
-            num_beams: int = 1,                  # > 1: beam search (greedy only)
+            tokenized: bool | Sequence[bool] | None = None,  # re-tokenise answers PTB-style (per source, or all); None: when the sources look tokenised
+            config: GenerationConfig | None = None,  # how to decode (default: greedy); batch b samples with seed + b
             rounds: int = 1,                     # iterative correction: correct the changed answers again, up to this many passes
-            progress=True,                       # a bar counting sentences as their batches finish; or a tqdm bar to advance
-            names: Sequence[str] | None = None) -> list[str]:   # how errors and warnings name each source (default: 'source i')
+            progress=True,                       # a bar counting sentences as their batches finish (the first pass); or a tqdm bar to advance
+            names: Sequence[str] | None = None,  # how errors and warnings name each source (default: 'source i')
+            **settings) -> list[str]:            # `GenerationConfig` fields over `config`: temperature, top_k, top_p, seed, num_beams
     """Corrections of `sources` in order: greedy, sampled or by beam search; the weights are packed once for all batches
     (`prepacked`). Each source has its own token budget, so its answer does not depend on the sources batched with it. A
     blank source comes back as it is, without asking the model. An answer that is empty or restates the prompt's
@@ -292,52 +344,24 @@ def correct(model,                        # a SmolLM
     from tqdm.auto import tqdm
     if isinstance(sources, str): raise TypeError("sources is one string: pass a list of sentences, correct(model, fmt, [text])")
     _whole(batch_size=batch_size, max_new_tokens=max_new_tokens, rounds=rounds)
+    g = replace(config, **settings) if config and settings else config or GenerationConfig(**settings)
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     names = list(names) if names is not None else [f'source {i}' for i in range(len(exs))]
     if len(names) != len(exs): raise ValueError(f"names has {len(names)} entries for {len(exs)} sources")
-    quote = lambda i: repr(exs[i].src[:40]) + ('...' if len(exs[i].src) > 40 else '')
     todo = [i for i, e in enumerate(exs) if e.src.strip()]
-    if tokenized is None: tokenized = looks_tokenized([exs[i].src for i in todo])
-    prompts, context = {i: fmt.prompt(exs[i]) for i in todo}, model.config.max_position_embeddings
-    own = {i: max_new_tokens or int(1.5 * len(fmt.encode(exs[i].src))) + 16 for i in todo}
-    too_long = next((i for i in todo if len(prompts[i]) >= context), None)
-    if too_long is not None:
-        rest = context - (len(prompts[too_long]) - len(fmt.encode(exs[too_long].src)))   # tokens left for a source and its answer
-        piece = rest - max_new_tokens if max_new_tokens else int((rest - 16) / 2.5)
-        advice = (f"split it into pieces of at most {piece} tokens, so that each piece's answer fits too" if piece >= 1 else
-                  "the prompt alone leaves no room: use fewer or shorter shots")
-        raise ValueError(f"{names[too_long]} ({quote(too_long)}) takes {len(prompts[too_long])} tokens with its prompt, "
-                         f"and the model's context is {context}: {advice}")
-    budget = {i: min(own[i], context - len(prompts[i])) for i in todo}
-    if cut := [i for i in todo if budget[i] < own[i]]:
-        warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of {context} tokens leaves less "
-                      f"than their budget (first: {names[cut[0]]}, {quote(cut[0])})")
-    batches = _batches(sorted(todo, key=lambda i: len(prompts[i])), {i: len(p) for i, p in prompts.items()}, budget, batch_size, context)
-    _check_decoding(model, [(len(idx), max(len(prompts[i]) + budget[i] for i in idx)) for idx in batches], num_beams)
-    out, kept = [e.src for e in exs], {'were empty': [], 'restated the prompt instead of correcting': []}
-    pad = pad_id(fmt.tok)
+    flags = tokenized if isinstance(tokenized, (list, tuple)) else [looks_tokenized([exs[i].src for i in todo]) if tokenized is None else tokenized] * len(exs)
+    todo, out = [_Source(i, exs[i], names[i], flags[i]) for i in todo], [e.src for e in exs]
     given = hasattr(progress, 'update')
     bar = progress if given else tqdm(total=len(todo), disable=not progress, desc='correct', unit=' sentences')
     with prepacked(model), nullcontext() if given else bar:
-        for b, idx in enumerate(batches):
-            T = max(len(prompts[i]) for i in idx)
-            ids = torch.tensor([[pad] * (T - len(prompts[i])) + prompts[i] for i in idx])
-            mask = torch.tensor([[0] * (T - len(prompts[i])) + [1] * len(prompts[i]) for i in idx])
-            new = generate(model, ids, mask, max_new_tokens=[budget[i] for i in idx], temperature=temperature, top_k=top_k, top_p=top_p,
-                           eos_token_id=fmt.stop_ids, seed=None if seed is None else seed + b, num_beams=num_beams)
-            for i, row in zip(idx, new.tolist()):
-                ans = fmt.answer(row)
-                if not ans: kept['were empty'].append(i); ans = exs[i].src
-                elif fmt.restates(exs[i].src, ans, exs[i].instruction): kept['restated the prompt instead of correcting'].append(i); ans = exs[i].src
-                out[i] = tokenize_like_ptb(ans) if tokenized else ans
-            bar.update(len(idx))
-    for why, idx in kept.items():
-        if idx: warnings.warn(f"{len(idx)} of {len(todo)} answers {why} (first: {names[min(idx)]}, {exs[min(idx)].src[:40]!r}); their sources are kept")
-    changed = [i for i, e in enumerate(exs) if out[i] != e.src]
-    if rounds > 1 and changed:
-        again = correct(model, fmt, [GECExample(out[i], [], exs[i].instruction) for i in changed], batch_size, max_new_tokens, tokenized,
-                        temperature, top_k, top_p, seed, num_beams, rounds - 1, False if given else progress, [names[i] for i in changed])
-        for i, a in zip(changed, again): out[i] = a
+        for r in range(rounds):
+            batches = _plan(fmt, todo, model.config.max_position_embeddings, max_new_tokens, batch_size)
+            _check_decoding(model, [(len(b), max(len(s.prompt) + s.budget for s in b)) for b in batches], g.num_beams)
+            order = [s for b in batches for s in b]
+            _finish(fmt, order, _decode(model, fmt, batches, g, bar if r == 0 else None))
+            for s in todo: out[s.at] = s.answer
+            todo = [replace(s, ex=GECExample(s.answer, [], s.ex.instruction)) for s in todo if s.answer != s.ex.src]
+            if not todo: break
     return out
 
 # %% ../nbs/11_gec.ipynb #a8a6a4f8
@@ -354,13 +378,11 @@ def correct_stream(model, fmt: GECFormat,
     it, tokenized, start = (l.rstrip('\r\n') for l in lines), kw.pop('tokenized', None), 0
     with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct', smoothing=0.1) as bar:
         for part in iter(lambda: list(islice(it, chunk)), []):
-            out = [''] * len(part)                                             # blank lines stay blank
-            for ptb in (False, True):
-                todo = [i for i, l in enumerate(part) if l.strip() and ptb == (looks_tokenized([l]) if tokenized is None else tokenized)]
-                if not todo: continue
-                fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=bar, tokenized=ptb,
-                                names=[f'line {start + i + 1}' for i in todo], **kw)
-                for i, f in zip(todo, fixed): out[i] = f
+            out, todo = [''] * len(part), [i for i, l in enumerate(part) if l.strip()]   # blank lines stay blank
+            flags = [looks_tokenized([part[i]]) if tokenized is None else tokenized for i in todo]   # each line as it looks
+            fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=bar, tokenized=flags,
+                            names=[f'line {start + i + 1}' for i in todo], **kw)         # the chunk: one set of batches
+            for i, f in zip(todo, fixed): out[i] = f
             yield from out
             bar.update(sum(not l.strip() for l in part))                   # blank lines: counted when their chunk is written
             start += len(part)
