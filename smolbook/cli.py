@@ -16,7 +16,7 @@ from .generate import GenerationConfig, generate, load_model, prompt_ids
 from .model import SmolLM
 from .hub import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
-from .core import PRESETS
+from .core import PRESETS, SmolConfig, preset
 from .train import TrainConfig, default_device, native_precision, plot_log, seed_everything
 from .gec import GECFormat, GGUF_KEY, read_gec, correct_stream, gec_format
 from .sft import sft
@@ -44,16 +44,19 @@ def _load(a: argparse.Namespace, infer: bool = False):
     fp32 (master weights), take the router flags, and the training loop computes in --precision under autocast."""
     model, tok, src = load_model(a.model)
     dev, dtype = _device_dtype(a)
-    return model.to(dev, dtype if infer else None) if infer else _router_coefs(a, model.to(dev)), tok, src
+    if not infer: _router_coefs(a, model.config)
+    return model.to(dev, dtype if infer else None), tok, src
 
 ROUTER_COEFS = ('router_aux_loss_coef', 'router_z_loss_coef')
 
-def _router_coefs(a: argparse.Namespace, model):
-    "`model` with --router-aux-loss-coef and --router-z-loss-coef, where given, in its config (checked as `SmolConfig` checks them)."
+def _router_coefs(a: argparse.Namespace, cfg: SmolConfig) -> dict:
+    "--router-aux-loss-coef and --router-z-loss-coef, where given, set in `cfg` (checked as `SmolConfig` checks them); returns them."
     given = {f: getattr(a, f) for f in ROUTER_COEFS if getattr(a, f, None) is not None}
-    replace(model.config, **given)                                     # the config's own checks, before anything changes
-    for f, v in given.items(): setattr(model.config, f, v)             # (saved with the model, as transformers' Mixtral saves them)
-    return model
+    replace(cfg, **given)                                              # the config's own checks, before anything changes
+    if given and not cfg.num_local_experts:
+        warnings.warn(f"{', '.join('--' + f.replace('_', '-') for f in given)}: the model is dense (no router), so there is nothing to weigh")
+    for f, v in given.items(): setattr(cfg, f, v)                      # (saved with the model, as transformers' Mixtral saves them)
+    return given
 
 def _generation(a: argparse.Namespace) -> GenerationConfig:
     "The decoding flags as a `GenerationConfig`, which checks them; --temperature: as given, else 1.0 when --top-k, --top-p or --seed ask for sampling, else 0."
@@ -219,8 +222,8 @@ def _last_loss(rows: list[dict], a: argparse.Namespace) -> dict:
 def _pretrain(a: argparse.Namespace):
     try: sources = dict(kv.split('=', 1) for kv in a.sources.split(','))
     except ValueError: raise ValueError(f"--sources must be name=spec,name=spec; got {a.sources!r}") from None
-    init = _router_coefs(a, SmolLM.from_pretrained(a.model)) if a.model else None
-    coefs = {f: getattr(a, f) for f in ROUTER_COEFS if getattr(a, f) is not None}
+    init = SmolLM.from_pretrained(a.model) if a.model else None
+    coefs = _router_coefs(a, init.config if init else preset(a.preset))
     _, rows = pretrain(a.out, sources=sources, stages=a.stages, model=a.preset, model_overrides=coefs, init=init,
                        tokenizer=a.tokenizer or a.model,
                        vocab_size=a.vocab_size, block_size=a.block_size, max_docs=a.max_docs, resume=a.resume,
@@ -314,11 +317,13 @@ def _specialize(a: argparse.Namespace):
     summary = dict(model=src, domains=rep['domains'], experts=rep['experts'], layers=rep['layers'], routing_accuracy=acc,
                    loss={st: rep[st]['loss'] for st in ('before', 'after')})
     atomic_write(out / 'specialize.json', lambda p: p.write_text(json.dumps(summary, indent=2)))
+    rows = [dict(r, stage=st) for st, log in (('routers', rep['router_log']), ('full', rep['full_log'])) for r in log]
+    atomic_write(out / 'log.jsonl', lambda p: p.write_text(''.join(json.dumps(r) + '\n' for r in rows)))   # losses, router terms, loads
     worst = min(acc['after'][l][j] for l in rep['layers'] for j in range(len(rep['domains'])))
     print(f"specialized {src}: held-out routing accuracy (share of a domain's tokens whose first expert is its own; "
           f"chance {1 / model.config.num_local_experts:.2f}) at least {worst:.2f} at the guided layers {rep['layers']}; "
           + ', '.join(f"{d} loss {rep['before']['loss'][d]:.3f} -> {rep['after']['loss'][d]:.3f}" for d in rep['domains'])
-          + f"; model, routing.png and specialize.json in {a.out}")
+          + f"; model, routing.png, specialize.json and log.jsonl in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #9f69af6a
 def _sft(a: argparse.Namespace):
@@ -524,7 +529,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--top-k', type=int, help='sample among the k most likely tokens')
     g.add_argument('--top-p', type=float, help='sample among the most likely tokens up to probability p')
     g.add_argument('--seed', type=int, help='makes sampling reproducible')
-    g.add_argument('--raw', action='store_true', help='feed the prompt as is, without the chat template')
+    g.add_argument('--raw', action='store_true', help='feed the prompt as plain text, without the chat template (text such as <|im_end|> in it stays text)')
     _precision_flag(g)
     t = _command(sub, 'pretrain', _pretrain, 'pretrain a SmolLM from scratch, or continue one, on a curriculum',
                  'Pretrain a SmolLM from scratch (--preset), or continue a checkpoint (--model; the recipe of nbs/09_pretrain.ipynb). '
@@ -685,7 +690,7 @@ def main(argv: list[str] | None = None):
         a.run(a); ok = True
     except BrokenPipeError:                           # the reader stopped early (`| head`): stop quietly, as `cat` would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); p.exit(141)
-    except (ValueError, OSError) as e: _finish(made, False); made = []; p.exit(2, f"smolbook {a.command}: error: {_in_flags(str(e), cmd)}\n")
+    except (ValueError, OSError, FloatingPointError) as e: _finish(made, False); made = []; p.exit(2, f"smolbook {a.command}: error: {_in_flags(str(e), cmd)}\n")
     except KeyboardInterrupt as e:
         hint = _resume_hint(a, cmd)                   # of this run's folder, before an old one is put back
         _finish(made, False); made = []

@@ -4,6 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #4fa36526
 from __future__ import annotations
+import math
 from dataclasses import dataclass, asdict, fields
 
 # %% auto #0
@@ -48,7 +49,7 @@ class SmolConfig:
         if E < 0: raise ValueError(f"num_local_experts must be >= 0 (0 = dense), got {E}")
         if E and not 1 <= k <= E: raise ValueError(f"num_experts_per_tok={k} must be between 1 and num_local_experts={E}")
         for f in ('router_aux_loss_coef', 'router_z_loss_coef'):
-            if not getattr(self, f) >= 0: raise ValueError(f"{f} must be >= 0, got {getattr(self, f)}")
+            if not 0 <= getattr(self, f) < math.inf: raise ValueError(f"{f} must be a finite number >= 0, got {getattr(self, f)}")
         if not 0 <= self.router_jitter_noise < 1: raise ValueError(f"router_jitter_noise must be in [0, 1), got {self.router_jitter_noise}")
 
     @property
@@ -112,6 +113,7 @@ def from_hf(d: dict) -> SmolConfig:
     if moe and d.get('sliding_window') is not None: raise ValueError(f"unsupported sliding_window={d['sliding_window']} (smolbook attends to all)")
     for k in ('rope_parameters', 'rope_scaling'):                    # transformers merges rope_scaling over rope_parameters
         rope = d.get(k) or {}
+        if not isinstance(rope, dict): raise ValueError(f"{k} must be a JSON object, got {rope!r}")
         if rope.get('rope_type', rope.get('type', 'default')) != 'default':
             raise ValueError(f"unsupported RoPE scaling {rope} ({k}): smolbook computes plain RoPE and does not ignore a scaling")
     rope = d.get('rope_parameters') or d.get('rope_scaling') or {}
@@ -121,6 +123,8 @@ def from_hf(d: dict) -> SmolConfig:
              and not (d[f.name] is None and f.name.endswith('token_id'))}  # a null token id means "not given"
     kw = {**(MIXTRAL_DEFAULTS if moe else LLAMA_DEFAULTS), **given}
     if kw.get('num_key_value_heads') is None: kw['num_key_value_heads'] = kw['num_attention_heads']
+    thetas = {float(t) for t in (d.get('rope_theta'), rope.get('rope_theta')) if isinstance(t, (int, float)) and not isinstance(t, bool)}
+    if len(thetas) > 1: raise ValueError(f"rope_theta {d['rope_theta']} and rope_parameters' rope_theta {rope['rope_theta']} differ: which RoPE base is meant?")
     theta = d['rope_theta'] if d.get('rope_theta') is not None else rope.get('rope_theta', kw['rope_theta'])
     kw['rope_theta'] = float(theta) if isinstance(theta, (int, float)) and not isinstance(theta, bool) else theta
     if isinstance(kw['eos_token_id'], list): kw['eos_token_id'] = kw['eos_token_id'][0]

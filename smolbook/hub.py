@@ -178,11 +178,15 @@ def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     if meta.get('general.architecture') != 'llama':
         raise ValueError(f"{path}: architecture {meta.get('general.architecture')!r}, smolbook reads 'llama'")
     g = lambda k, d=None: meta.get(f'llama.{k}', d)
-    kind, linear = g('rope.scaling.type', 'none'), g('rope.scale_linear', 1.0)      # llama.cpp's newer and older keys
+    factor = g('rope.scaling.factor', 0.0)                                          # llama.cpp reads a factor alone as linear
+    kind, linear = g('rope.scaling.type', 'linear' if factor not in (0.0, 1.0) else 'none'), g('rope.scale_linear', 1.0)
     if kind != 'none' or linear not in (0.0, 1.0):
         raise ValueError(f"{path}: RoPE scaling declared (llama.rope.scaling.type {kind!r}, factor {g('rope.scaling.factor')}; "
                          f"llama.rope.scale_linear {linear}): smolbook computes plain RoPE and does not ignore a scaling")
     names = {t.name for t in r.tensors}
+    head_dim = g('embedding_length') // g('attention.head_count')
+    if g('rope.dimension_count', head_dim) != head_dim:
+        raise ValueError(f"{path}: llama.rope.dimension_count {g('rope.dimension_count')} rotates part of each head of {head_dim}; smolbook rotates all of it")
     cfg = SmolConfig(vocab_size=g('vocab_size') or len(r.fields['tokenizer.ggml.tokens'].data),
                      hidden_size=g('embedding_length'), intermediate_size=g('feed_forward_length'),
                      num_hidden_layers=g('block_count'), num_attention_heads=g('attention.head_count'), num_key_value_heads=g('attention.head_count_kv'),
@@ -351,17 +355,21 @@ def chat_ids(tok,                                # a transformers tokenizer with
     are control tokens, each content is text (`text_ids`), so no message can close its turn or open another. For
     ordinary texts the ids are `tok.apply_chat_template(messages, tokenize=True)`'s. ValueError for a tokenizer without
     a chat template, a content that is not a string, and a template that does not put each content once, unchanged."""
-    if not getattr(tok, 'chat_template', None): raise ValueError("the tokenizer has no chat template: encode plain text with text_ids")
+    if not getattr(tok, 'chat_template', None): raise ValueError("the tokenizer has no chat template to put messages in: give the prompt as plain text")
     for i, m in enumerate(messages):
         if not isinstance(m.get('content'), str): raise ValueError(f"message {i}: content must be a string, got {m.get('content')!r}")
+        if not (isinstance(m.get('role'), str) and re.fullmatch(r'[A-Za-z_][\w.-]*', m['role'])):   # the template writes it as its own text
+            raise ValueError(f"message {i}: role must be a name such as 'user' (letters, digits, _ . -), got {m.get('role')!r}")
     marks = [f'\n Text{i}\ue000 \n' for i in range(len(messages))]   # a private-use character; trimming or a change of case shows
     shown = tok.apply_chat_template([{**m, 'content': k} for m, k in zip(messages, marks)], tokenize=False,
                                     add_generation_prompt=add_generation_prompt)
+    trims = [shown.count(k) == 0 and shown.count(k.strip()) == 1 for k in marks]   # a template that strips its contents
+    marks = [k.strip() if t else k for k, t in zip(marks, trims)]
     for i, k in enumerate(marks):
         if shown.count(k) != 1: raise ValueError(f"message {i}: the chat template puts its content {shown.count(k)} times, "
-                                                 "not once as it is: its ids cannot keep the text apart from the template")
+                                                 "not once as it is (or stripped): its ids cannot keep the text apart from the template")
     parts = re.split(f"({'|'.join(map(re.escape, marks))})", shown)   # template, content, template, ..., template
-    parts[1::2] = [messages[marks.index(k)]['content'] for k in parts[1::2]]
+    parts[1::2] = [(lambda i: messages[i]['content'].strip() if trims[i] else messages[i]['content'])(marks.index(k)) for k in parts[1::2]]
     added = tok.get_added_vocab()                                     # the tokens the template writes as text: '<|im_start|>' -> 1
     split = re.compile(f"({'|'.join(map(re.escape, sorted(added, key=len, reverse=True))) or '(?!)'})")
     ids, text = [], ''

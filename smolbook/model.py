@@ -127,6 +127,12 @@ class SmolLM(nn.Module):
     @torch.compiler.disable                   # data-dependent shapes; the decoder before it compiles
     def _terms(self, h: Tensor, router: tuple, y: Tensor, mask: Tensor | None, per_token: bool, chunk: int) -> Terms:
         "The targets' log-probs through the chunked head, only at the positions that have one; an MoE's router terms in training."
+        B, T, V = *h.shape[:2], self.config.vocab_size
+        for name, t in (('targets', y), ('router_mask', mask)):
+            if t is not None and tuple(t.shape) != (B, T): raise ValueError(f"{name} must be [B, T] = {(B, T)} like input_ids, got {tuple(t.shape)}")
+        if not isinstance(chunk, int) or chunk < 1: raise ValueError(f"chunk must be a whole number >= 1, got {chunk!r}")
+        if (bad := ((y < 0) & (y != -100)) | (y >= V)).any():
+            raise ValueError(f"targets must be token ids in [0, {V}) or -100 (no target), got {y[bad][0].item()}")
         keep, mask = y != -100, torch.ones_like(y, dtype=torch.bool) if mask is None else mask   # default: every token
         hk, yk, w = h[keep], y[keep], self.lm_head.weight
         if per_token: logps, nll = h.new_zeros(y.shape, dtype=torch.float32).masked_scatter(keep, token_logps(hk, w, yk, chunk)), None

@@ -291,7 +291,8 @@ def train(model: SmolLM,
                 for g in opt.param_groups: g['lr'] = lr
                 try: res = train_step(fwd, opt, scaler, data.batch(step, cfg.batch_size), cfg, loss_fn, autocast, rank, world)
                 except FloatingPointError as e:
-                    raise FloatingPointError(f"step {step}: {e}; stopped, the last checkpoint{' in ' + str(out) if out else ''} is intact") from None
+                    kept = f"the last checkpoint, {out / 'ckpt.pt'}, is intact" if out and (out / 'ckpt.pt').exists() else "no checkpoint was written"
+                    raise FloatingPointError(f"step {step}: {e}; stopped, {kept}") from None
                 tokens += res.pop('tokens'); res.pop('count')
                 if step % cfg.log_every == 0 or last:
                     dt = time.perf_counter() - t0
