@@ -109,12 +109,12 @@ def generate(model: SmolLM,
             if len(eos): tok = torch.where(done, eos[0], tok); done |= torch.isin(tok, eos) | (budget == i + 1)
             out.append(tok)
             if i == max(g.budgets) - 1 or bool(done.all()): break   # one sync a step, as transformers' loop
-            mask = torch.cat([mask, mask.new_ones(B, 1)], 1)     # [B, S + 1]
+            if mask is not None: mask = torch.cat([mask, mask.new_ones(B, 1)], 1)   # [B, S + 1]
             logits = model.lm_head(model.model(tok[:, None], mask, cache))[:, -1]   # a step: no checks, no sync
     return torch.stack(out, 1)
 
 def _prepared(model: SmolLM, ids: Tensor, mask: Tensor | None, g: GenerationConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    "`ids`, `mask`, the budgets [] or [B] and the eos ids on the model's device, after the checks that need the model and the batch."
+    "`ids`, `mask` (None without padding), the budgets [] or [B] and the eos ids on the model's device, after the checks that need the model and the batch."
     cfg, dev, (B, T) = model.config, model.device, ids.shape
     if len(g.budgets) > 1 and len(g.budgets) != B: raise ValueError(f"max_new_tokens: one per row ({B}), got {len(g.budgets)}")
     if max(g.eos, default=0) >= cfg.vocab_size: raise ValueError(f"eos_token_id {g.eos} must lie in [0, {cfg.vocab_size})")
@@ -124,13 +124,14 @@ def _prepared(model: SmolLM, ids: Tensor, mask: Tensor | None, g: GenerationConf
     if T and not mask.any(-1).all(): raise ValueError(f"attention_mask rows {mask.any(-1).logical_not().nonzero()[:, 0].tolist()} have no token")
     if (mask[:, 1:] < mask[:, :-1]).any(): raise ValueError("attention_mask must be left-padded: a row's zeros all come before its tokens")
     budget = torch.tensor(g.budgets if len(g.budgets) > 1 else g.budgets[0], device=dev)
+    mask = None if bool(mask.all()) else mask                          # no padding: the fast causal path, no mask to grow
     return ids.to(dev), mask, budget, torch.tensor(g.eos, dtype=torch.long, device=dev)
 
 # %% ../nbs/06_generate.ipynb #3131650d
 @torch.inference_mode()
 def beam_search(model: SmolLM,
                 ids: Tensor,                 # [B, T] prompt ids, left-padded, on the model's device
-                mask: Tensor,                # [B, T] attention mask
+                mask: Tensor | None,         # [B, T] attention mask; None: no padding
                 eos: Tensor,                 # [n_eos] ids that end a hypothesis (may be empty)
                 max_new_tokens: Tensor,      # [B] tokens each row may add
                 num_beams: int,              # N hypotheses kept per row
@@ -142,7 +143,7 @@ def beam_search(model: SmolLM,
     K, pad, L = max(2, 1 + len(eos)) * N, int(eos[0]) if len(eos) else 0, int(max_new_tokens.max())
     first_n = torch.arange(K, device=dev) < N                             # [K]: only the best N candidates may finish
     cache = KVCache(cfg, B * N, T + L, dev, model.lm_head.weight.dtype)
-    mask = mask.repeat_interleave(N, 0)                                   # [B*N, T]
+    mask = mask.repeat_interleave(N, 0) if mask is not None else None     # [B*N, T]
     run_seq, run_score = ids.new_empty(B, N, 0), torch.zeros(B, N, device=dev)
     run_score[:, 1:] = float('-inf')                                      # N copies of one prompt: start from the first
     fin_seq, fin_len = ids.new_full((B, N, L), pad), ids.new_zeros(B, N)  # finished hypotheses, best first
@@ -172,7 +173,7 @@ def beam_search(model: SmolLM,
             open_ &= ~(full & ((early_stopping is True) | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
             if not open_.any(): break
             cache.reorder((beam.gather(1, keep) + N * torch.arange(B, device=dev)[:, None]).flatten())
-            mask = torch.cat([mask, mask.new_ones(B * N, 1)], 1)
+            if mask is not None: mask = torch.cat([mask, mask.new_ones(B * N, 1)], 1)
             logits = model.lm_head(model.model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache))[:, -1]   # no checks
     return fin_seq[:, 0, :int(fin_len[:, 0].max())]
 
