@@ -14,7 +14,7 @@ from .hub import is_hub_id, missing_path, need_file, text_ids
 
 # %% auto #0
 __all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_utf8', 'read_jsonl', 'hub_dataset', 'read_corpus',
-           'train_tokenizer', 'pack', 'split_docs', 'Stage', 'Curriculum', 'batch_rows', 'Epochs']
+           'check_pair', 'train_tokenizer', 'pack', 'split_docs', 'Stage', 'Curriculum', 'batch_rows', 'Epochs']
 
 # %% ../nbs/07_data.ipynb #f9c87158
 STDLIB_MODULES = ('argparse', 'calendar', 'collections', 'csv', 'dataclasses', 'datetime', 'decimal', 'enum', 'fractions',
@@ -85,6 +85,26 @@ def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them,
     for d in docs():
         if limit is not None and n >= limit: return
         n += 1; yield d
+
+# %% ../nbs/07_data.ipynb #4a0104f1
+def check_pair(where: str, row: dict) -> dict:
+    "`row` if it is a usable preference pair, else a ValueError that starts with `where`."
+    for k in ('prompt', 'chosen', 'rejected'):
+        if k not in row: raise ValueError(f"{where}: missing field {k!r}")
+    p = row['prompt']
+    if isinstance(p, list):                                   # chat messages (TRL's conversational prompt)
+        if not p: raise ValueError(f"{where}: field 'prompt' is an empty list of messages")
+        for i, m in enumerate(p):
+            if not isinstance(m, dict) or not all(isinstance(m.get(f), str) for f in ('role', 'content')):
+                raise ValueError(f"{where}: field 'prompt' message {i} must have a string 'role' and 'content', got {m!r}")
+    elif not isinstance(p, str) or not p.strip():
+        raise ValueError(f"{where}: field 'prompt' must be a non-empty string or a list of messages, got {p!r}")
+    for k in ('chosen', 'rejected'):
+        if not isinstance(row[k], str) or not row[k].strip():
+            raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
+    if row['chosen'].strip() == row['rejected'].strip():
+        raise ValueError(f"{where}: chosen and rejected are the same text: nothing to prefer")
+    return row
 
 # %% ../nbs/07_data.ipynb #3687a295
 SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>']  # ids 0, 1, 2, as in SmolLM2

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Sequence
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from .data import Epochs, batch_rows
+from .data import Epochs, batch_rows, check_pair
 from .hub import atomic_write, chat_ids, pad_id, text_ids
 from .lora import LoRALinear, adapters_off
-from .pairs import check_pair
 from .losses import Terms, add_router_terms, evaluating, unwrap
 from .train import TrainConfig, batch_to, mixed_precision, train
 
@@ -41,7 +40,7 @@ def tokenize_pairs(tok,                                   # a transformers token
     seqs, header = [], _chat_header(tok).strip()
     for i, r in enumerate(rows):
         where = names[i] if names else f'pair {i}'
-        check_pair(where, r)                                               # the checks `read_pairs` makes (14_pairs)
+        check_pair(where, r)                                               # the checks `read_pairs` makes (07_data)
         if header and isinstance(r['prompt'], str) and r['prompt'].rstrip().endswith(header):   # an older pairs file's prompt
             raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with {header!r}), which would be read as plain "
                              "text: give it as messages, [{'role': 'user', 'content': ...}], as smolbook pairs writes it")

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Sequence
 import Levenshtein
 import numpy as np
-from .data import read_jsonl
+from .data import check_pair, read_jsonl
 from .gec import GECExample, GECFormat, correct
 from .hub import atomic_write
 
 # %% auto #0
-__all__ = ['rank_candidates', 'sample_candidates', 'make_pairs', 'check_pair', 'write_pairs', 'read_pairs', 'plot_margins']
+__all__ = ['rank_candidates', 'sample_candidates', 'make_pairs', 'write_pairs', 'read_pairs', 'plot_margins']
 
 # %% ../nbs/14_pairs.ipynb #4b3c76c4
 def rank_candidates(refs: Sequence[str],           # the corrections of one sentence (at least one)
@@ -74,25 +74,6 @@ def make_pairs(model,                                    # a SmolLM, usually fin
     return rows
 
 # %% ../nbs/14_pairs.ipynb #2d2cc55c
-def check_pair(where: str, row: dict) -> dict:
-    "`row` if it is a usable preference pair, else a ValueError that starts with `where`."
-    for k in ('prompt', 'chosen', 'rejected'):
-        if k not in row: raise ValueError(f"{where}: missing field {k!r}")
-    p = row['prompt']
-    if isinstance(p, list):                                   # chat messages (TRL's conversational prompt)
-        if not p: raise ValueError(f"{where}: field 'prompt' is an empty list of messages")
-        for i, m in enumerate(p):
-            if not isinstance(m, dict) or not all(isinstance(m.get(f), str) for f in ('role', 'content')):
-                raise ValueError(f"{where}: field 'prompt' message {i} must have a string 'role' and 'content', got {m!r}")
-    elif not isinstance(p, str) or not p.strip():
-        raise ValueError(f"{where}: field 'prompt' must be a non-empty string or a list of messages, got {p!r}")
-    for k in ('chosen', 'rejected'):
-        if not isinstance(row[k], str) or not row[k].strip():
-            raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
-    if row['chosen'].strip() == row['rejected'].strip():
-        raise ValueError(f"{where}: chosen and rejected are the same text: nothing to prefer")
-    return row
-
 def write_pairs(rows: Sequence[dict], path: str | Path) -> Path:
     "Write preference rows as JSON lines, atomically, after checking every row."
     for i, r in enumerate(rows, 1): check_pair(f'row {i}', r)
