@@ -38,35 +38,56 @@ _SAMPLE = [  # (instruction, learner text, correction)
     ('Fix grammar', 'There is many people in the room.', 'There are many people in the room.'),
     ('Fix grammar', 'My brother is more taller than me.', 'My brother is taller than me.'),
     ('Fix grammatical errors in this sentence', 'I am agree with you.', 'I agree with you.'),
-    ('Fix grammatical errors in this sentence', 'She can sings very well.', 'She can sing very well.'),
-    ('Fix grammatical errors in this sentence', 'We was happy to see them.', 'We were happy to see them.'),
-    ('Fix grammatical errors in this sentence', 'I look forward to meet you.', 'I look forward to meeting you.'),
-    ('Fix grammatical errors in this sentence', 'The childrens are playing outside.', 'The children are playing outside.'),
-    ('Remove all grammatical errors from this text', 'He explained me the problem.', 'He explained the problem to me.'),
-    ('Remove all grammatical errors from this text', 'I didn\'t saw anything.', 'I didn\'t see anything.'),
-    ('Remove all grammatical errors from this text', 'She is married with a doctor.', 'She is married to a doctor.'),
-    ('Remove all grammatical errors from this text', 'It depends of the weather.', 'It depends on the weather.'),
-    ('Remove all grammatical errors from this text', 'I have a informations for you.', 'I have some information for you.'),
-    ('Improve the grammaticality', 'He has less friends than his sister.', 'He has fewer friends than his sister.'),
-    ('Improve the grammaticality', 'Everyone have their own opinion.', 'Everyone has their own opinion.'),
-    ('Improve the grammaticality', 'I am living here since 2010.', 'I have been living here since 2010.'),
-    ('Improve the grammaticality', 'If I would know, I would tell you.', 'If I knew, I would tell you.'),
-    ('Improve the grammaticality', 'She suggested me to take a break.', 'She suggested that I take a break.'),
+    ('Fix grammatical errors in this sentence',
+     'She can sings very well.', 'She can sing very well.'),
+    ('Fix grammatical errors in this sentence',
+     'We was happy to see them.', 'We were happy to see them.'),
+    ('Fix grammatical errors in this sentence',
+     'I look forward to meet you.', 'I look forward to meeting you.'),
+    ('Fix grammatical errors in this sentence',
+     'The childrens are playing outside.', 'The children are playing outside.'),
+    ('Remove all grammatical errors from this text',
+     'He explained me the problem.', 'He explained the problem to me.'),
+    ('Remove all grammatical errors from this text',
+     'I didn\'t saw anything.', 'I didn\'t see anything.'),
+    ('Remove all grammatical errors from this text',
+     'She is married with a doctor.', 'She is married to a doctor.'),
+    ('Remove all grammatical errors from this text',
+     'It depends of the weather.', 'It depends on the weather.'),
+    ('Remove all grammatical errors from this text',
+     'I have a informations for you.', 'I have some information for you.'),
+    ('Improve the grammaticality',
+     'He has less friends than his sister.', 'He has fewer friends than his sister.'),
+    ('Improve the grammaticality',
+     'Everyone have their own opinion.', 'Everyone has their own opinion.'),
+    ('Improve the grammaticality',
+     'I am living here since 2010.', 'I have been living here since 2010.'),
+    ('Improve the grammaticality',
+     'If I would know, I would tell you.', 'If I knew, I would tell you.'),
+    ('Improve the grammaticality',
+     'She suggested me to take a break.', 'She suggested that I take a break.'),
     ('Fix the grammar mistakes', 'The news are very bad today.', 'The news is very bad today.'),
     ('Fix the grammar mistakes', 'I enjoy to read books.', 'I enjoy reading books.'),
-    ('Fix the grammar mistakes', 'He arrived to the airport late.', 'He arrived at the airport late.'),
-    ('Fix the grammar mistakes', 'This is the more interesting book I read.', 'This is the most interesting book I have read.'),
+    ('Fix the grammar mistakes',
+     'He arrived to the airport late.', 'He arrived at the airport late.'),
+    ('Fix the grammar mistakes',
+     'This is the more interesting book I read.', 'This is the most interesting book I have read.'),
     ('Fix the grammar mistakes', 'They discussed about the plan.', 'They discussed the plan.'),
-    ('Fix grammar', 'A apple a day keeps the doctor away.', 'An apple a day keeps the doctor away.'),
+    ('Fix grammar',
+     'A apple a day keeps the doctor away.', 'An apple a day keeps the doctor away.'),
     ('Fix grammar', 'She have two cats and a dog.', 'She has two cats and a dog.'),
     ('Fix grammar', 'We goes to the beach on sundays.', 'We go to the beach on Sundays.'),
-    ('Fix grammar', 'The weather is good, we can go out.', 'The weather is good, so we can go out.'),
+    ('Fix grammar',
+     'The weather is good, we can go out.', 'The weather is good, so we can go out.'),
     ('Fix grammar', 'He is the person which helped me.', 'He is the person who helped me.'),
     ('Fix grammar', 'I saw a interesting film yesterday.', 'I saw an interesting film yesterday.'),
-    ('Fix grammar', 'Their going to the park after lunch.', 'They\'re going to the park after lunch.'),
+    ('Fix grammar',
+     'Their going to the park after lunch.', 'They\'re going to the park after lunch.'),
 ]
-GEC_SAMPLE = [dict(_id=f'sample-{i}', task='gec', src=f'{ins}: {s}', tgt=t) for i, (ins, s, t) in enumerate(_SAMPLE)]
+GEC_SAMPLE = [dict(_id=f'sample-{i}', task='gec', src=f'{ins}: {s}', tgt=t)
+              for i, (ins, s, t) in enumerate(_SAMPLE)]
 
+# %% ../nbs/11_gec.ipynb #ba31ee9b
 def write_gec_sample(path: str | Path) -> Path:
     "Write `GEC_SAMPLE` as a CoEdIT-schema jsonl file (for demos and tests)."
     path = Path(path)
@@ -75,62 +96,81 @@ def write_gec_sample(path: str | Path) -> Path:
 
 # %% ../nbs/11_gec.ipynb #eb4cb227
 def _coedit_rows(src: str | Path, split: str):
-    "(where, row) pairs of a CoEdIT-schema file or hub dataset, or of the packaged sample ('sample'); `where` names the file and line."
+    """(where, row) pairs of a CoEdIT-schema file or hub dataset, or of the packaged sample
+    ('sample'); `where` names the file and line."""
     p = Path(src)
-    if str(src) == 'sample': yield from ((f'sample row {n}', r) for n, r in enumerate(GEC_SAMPLE, 1))
+    if str(src) == 'sample':
+        yield from ((f'sample row {n}', r) for n, r in enumerate(GEC_SAMPLE, 1))
     elif p.suffix in ('.jsonl', '.json'): yield from read_jsonl(p)
     elif p.suffix == '.parquet':
         import pyarrow.parquet as pq
-        for n, row in enumerate(pq.read_table(need_file(p)).to_pylist(), 1): yield f'{p}: row {n}', row
-    elif p.exists(): raise ValueError(f"{p}: expected a .jsonl or .parquet file or a hub dataset id")
+        for n, row in enumerate(pq.read_table(need_file(p)).to_pylist(), 1):
+            yield f'{p}: row {n}', row
+    elif p.exists():
+        raise ValueError(f"{p}: expected a .jsonl or .parquet file or a hub dataset id")
     else:
-        for n, row in enumerate(hub_dataset(str(src), split=split), 1): yield f'{src}[{split}] row {n}', row
+        for n, row in enumerate(hub_dataset(str(src), split=split), 1):
+            yield f'{src}[{split}] row {n}', row
 
-def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .jsonl / .parquet file of its schema
+# %% ../nbs/11_gec.ipynb #68b147ec
+def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .jsonl/.parquet file
                 split: str = 'train',     # hub split
                 task: str | None = 'gec', # keep rows of this task (None: all)
                ) -> list[GECExample]:
     "CoEdIT-schema rows as `GECExample`s, the instruction split from the text."
     out = []
     for where, row in _coedit_rows(src, split):
-        if not isinstance(row, dict): raise ValueError(f"{where}: expected an object with _id, task, src, tgt")
+        if not isinstance(row, dict):
+            raise ValueError(f"{where}: expected an object with _id, task, src, tgt")
         for k in ('_id', 'task', 'src', 'tgt'):
             if k not in row: raise ValueError(f"{where}: missing field {k!r}")
             if k != '_id' and (not isinstance(row[k], str) or not row[k].strip()):
                 raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
         if task is not None and row['task'] != task: continue
         instruction, sep, text = row['src'].partition(': ')
-        if not sep or not text.strip(): raise ValueError(f"{where}: src should read 'Instruction: text', got {row['src']!r}")
-        out.append(GECExample(text.strip(), [row['tgt'].strip()], instruction.strip(), str(row['_id'])))
+        if not sep or not text.strip():
+            raise ValueError(f"{where}: src should read 'Instruction: text', got {row['src']!r}")
+        out.append(GECExample(text.strip(), [row['tgt'].strip()], instruction.strip(),
+                              str(row['_id'])))
     return out
 
 # %% ../nbs/11_gec.ipynb #97cc3719
-def _lines(path: Path) -> list[str]: return [l.strip() for l in read_utf8(need_file(path)).splitlines()]
+def _lines(path: Path) -> list[str]:
+    return [l.strip() for l in read_utf8(need_file(path)).splitlines()]
 
-def read_jfleg(src: str | Path,                   # a directory holding X.src, X.ref0, ... (other *.src without refs ignored); or the source file
-               refs: Sequence[str | Path] = (),   # the reference files, when `src` is a file
+# %% ../nbs/11_gec.ipynb #95888c8e
+def read_jfleg(src: str | Path,                 # a folder of X.src, X.ref0, ..., or the source file
+               refs: Sequence[str | Path] = (), # the reference files, when `src` is a file
               ) -> list[GECExample]:
     "JFLEG-format parallel files as `GECExample`s with one correction per reference file."
     src = Path(src)
     if not src.exists(): raise missing_path(src)
     if src.is_dir():
-        srcs = [s for s in sorted(src.glob('*.src')) if any(src.glob(s.stem + '.ref*'))]   # JFLEG's folders also hold X.spellchecked.src
-        if len(srcs) != 1: raise ValueError(f"{src}: expected one *.src file with *.ref* files beside it, found {[p.name for p in srcs]}")
+        # *.src files without references are ignored: JFLEG's folders also hold X.spellchecked.src
+        srcs = [s for s in sorted(src.glob('*.src')) if any(src.glob(s.stem + '.ref*'))]
+        if len(srcs) != 1:
+            raise ValueError(f"{src}: expected one *.src file with *.ref* files beside it, "
+                             f"found {[p.name for p in srcs]}")
         src, refs = srcs[0], sorted(src.glob(srcs[0].stem + '.ref*'))
     if not refs: raise ValueError(f"{src}: no reference files")
     sents, ref_sets = _lines(src), [_lines(Path(r)) for r in refs]
     for n, s in enumerate(sents, 1):
         if not s: raise ValueError(f"{src}:{n}: empty source line")
     for r, rs in zip(refs, ref_sets):
-        if len(rs) != len(sents): raise ValueError(f"{r}: {len(rs)} lines, but {src} has {len(sents)}")
+        if len(rs) != len(sents):
+            raise ValueError(f"{r}: {len(rs)} lines, but {src} has {len(sents)}")
         for n, line in enumerate(rs, 1):
             if not line: raise ValueError(f"{r}:{n}: empty reference")
-    return [GECExample(s, [rs[i] for rs in ref_sets], id=f'{src.stem}-{i}') for i, s in enumerate(sents)]
+    return [GECExample(s, [rs[i] for rs in ref_sets], id=f'{src.stem}-{i}')
+            for i, s in enumerate(sents)]
 
+# %% ../nbs/11_gec.ipynb #8b13a81f
 def read_gec(src: str | Path, split: str = 'train') -> list[GECExample]:
-    "GEC examples from 'sample' (the packaged `GEC_SAMPLE`), a JFLEG-format directory, a CoEdIT-schema .jsonl/.parquet file, or a CoEdIT-like hub id."
+    """GEC examples from 'sample' (the packaged `GEC_SAMPLE`), a JFLEG-format directory, a
+    CoEdIT-schema .jsonl/.parquet file, or a CoEdIT-like hub id."""
     if str(src) == 'sample' and Path('sample').exists():
-        raise ValueError("'sample' names the packaged GEC sample, and a ./sample exists here too: write ./sample for that one")
+        raise ValueError("'sample' names the packaged GEC sample, and a ./sample exists here too: "
+                         "write ./sample for that one")
     examples = read_jfleg(src) if Path(src).is_dir() else read_coedit(src, split)
     if not examples: raise ValueError(f"{src}: no GEC examples (CoEdIT rows need task 'gec')")
     return examples
@@ -140,10 +180,14 @@ GGUF_KEY = 'smolbook.gec_format'   # the metadata key of a GGUF export's prompt 
 
 @dataclass
 class GECFormat:
-    "Turns GEC examples into token ids and generated ids back into answers, the same way everywhere."
+    """Turns GEC examples into token ids and generated ids back into answers, the same way
+    everywhere."""
     tok: object                    # a transformers tokenizer
-    chat: bool | None = None       # chat template (instruct models) or `"{instruction}: {src} ###>"`; None: chat if the tokenizer has one
-    shots: Sequence[tuple[str, str]] = ()   # few-shot (source, correction) examples put before every prompt
+    # chat template (instruct models) or `"{instruction}: {src} ###>"`;
+    # None: chat if the tokenizer has one
+    chat: bool | None = None
+    # few-shot (source, correction) examples put before every prompt
+    shots: Sequence[tuple[str, str]] = ()
     instruction: str = 'Fix grammar'         # used when an example does not bring its own
     stop_ids: list[int] = field(init=False, repr=False)
 
@@ -152,17 +196,23 @@ class GECFormat:
         if self.tok.eos_token_id is None: raise ValueError("the tokenizer has no EOS token")
         # every token that ends the answer: EOS and any token holding a newline
         texts = self.tok.batch_decode([[i] for i in range(len(self.tok))])
-        self.stop_ids = sorted({self.tok.eos_token_id} | {i for i, t in enumerate(texts) if '\n' in t})
+        self.stop_ids = sorted({self.tok.eos_token_id}
+                               | {i for i, t in enumerate(texts) if '\n' in t})
 
     def turns(self, src: str, instruction: str | None = None) -> list[dict]:
-        "The chat prompt as messages: each shot's user turn and answer, then the user turn of `src`."
+        """The chat prompt as messages: each shot's user turn and answer, then the user turn of
+        `src`."""
         ins = instruction or self.instruction
-        shots = [m for s, t in self.shots for m in ({'role': 'user', 'content': f'{ins}: {s}'}, {'role': 'assistant', 'content': t})]
+        shots = [m for s, t in self.shots for m in ({'role': 'user', 'content': f'{ins}: {s}'},
+                                                     {'role': 'assistant', 'content': t})]
         return shots + [{'role': 'user', 'content': f'{ins}: {src}'}]
 
     def prompt_text(self, src: str, instruction: str | None = None) -> str:
-        "The prompt as text, to read; `prompt` never tokenises it (a text in it that reads `<|im_end|>` must stay text)."
-        if self.chat: return self.tok.apply_chat_template(self.turns(src, instruction), tokenize=False, add_generation_prompt=True)
+        """The prompt as text, to read; `prompt` never tokenises it (a text in it that reads
+        `<|im_end|>` must stay text)."""
+        if self.chat:
+            return self.tok.apply_chat_template(self.turns(src, instruction), tokenize=False,
+                                                add_generation_prompt=True)
         ins = instruction or self.instruction
         return ''.join(f'{ins}: {s} ###> {t}\n' for s, t in self.shots) + f'{ins}: {src} ###>'
 
@@ -171,13 +221,16 @@ class GECFormat:
         return text_ids(self.tok, text)
 
     def prompt(self, ex: GECExample | str) -> list[int]:
-        """Token ids of the prompt for an example (or a bare source text): the chat template's own tokens are its only
-        control tokens (`chat_ids`); the completion format has none, so all of it is text."""
+        """Token ids of the prompt for an example (or a bare source text): the chat template's own
+        tokens are its only control tokens (`chat_ids`); the completion format has none, so all of
+        it is text."""
         src, ins = (ex, None) if isinstance(ex, str) else (ex.src, ex.instruction)
-        return chat_ids(self.tok, self.turns(src, ins)) if self.chat else self.encode(self.prompt_text(src, ins))
+        return (chat_ids(self.tok, self.turns(src, ins)) if self.chat
+                else self.encode(self.prompt_text(src, ins)))
 
     def completion_text(self, correction: str) -> str:
-        "The text that follows the prompt (before EOS): the correction, after a space in the completion format."
+        """The text that follows the prompt (before EOS): the correction, after a space in the
+        completion format."""
         return correction if self.chat else ' ' + correction
 
     def completion(self, correction: str) -> list[int]:
@@ -185,12 +238,15 @@ class GECFormat:
         return self.encode(self.completion_text(correction)) + [self.tok.eos_token_id]
 
     def pairs(self, examples: Sequence[GECExample]) -> list[tuple[list[int], list[int]]]:
-        "(prompt ids, completion ids) for every correction of every example: what fine-tuning learns."
+        """(prompt ids, completion ids) for every correction of every example: what fine-tuning
+        learns."""
         return [(p, self.completion(r)) for e in examples for p in [self.prompt(e)] for r in e.refs]
 
     def record(self) -> str:
-        "The format as JSON: what `save` writes beside a model, and a GGUF export carries in its metadata (`GGUF_KEY`)."
-        return json.dumps(dict(chat=self.chat, instruction=self.instruction, shots=[list(s) for s in self.shots]), indent=2)
+        """The format as JSON: what `save` writes beside a model, and a GGUF export carries in its
+        metadata (`GGUF_KEY`)."""
+        return json.dumps(dict(chat=self.chat, instruction=self.instruction,
+                               shots=[list(s) for s in self.shots]), indent=2)
 
     def save(self, out_dir: str | Path) -> Path:
         "Record the format in `out_dir/gec_format.json`, beside a model trained with it."
@@ -200,7 +256,8 @@ class GECFormat:
 
     @classmethod
     def load(cls, src: str | Path, tok) -> GECFormat | None:
-        "The format recorded beside a model (`src/gec_format.json`) or in a GGUF file's metadata (`GGUF_KEY`); None when there is no record."
+        """The format recorded beside a model (`src/gec_format.json`) or in a GGUF file's metadata
+        (`GGUF_KEY`); None when there is no record."""
         src = Path(src)
         if src.suffix == '.gguf' and src.is_file():
             import gguf
@@ -212,12 +269,16 @@ class GECFormat:
             if not path.is_file(): return None
             text = read_utf8(path)
         try: rec = json.loads(text)
-        except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: not valid JSON ({e})") from None
         if not isinstance(rec, dict) or not isinstance(rec.get('chat'), bool):
             raise ValueError(f"{path}: expected an object with a boolean 'chat'")
         shots = rec.get('shots', [])
-        if not isinstance(shots, list) or not all(isinstance(s, list) and len(s) == 2 and all(isinstance(t, str) for t in s) for s in shots):
-            raise ValueError(f"{path}: 'shots' must be a list of [source, correction] pairs of strings")
+        if not isinstance(shots, list) or not all(isinstance(s, list) and len(s) == 2
+                                                  and all(isinstance(t, str) for t in s)
+                                                  for s in shots):
+            raise ValueError(f"{path}: 'shots' must be a list of [source, correction] pairs of "
+                             "strings")
         return cls(tok, chat=rec['chat'], shots=[tuple(s) for s in shots],
                    instruction=rec.get('instruction', 'Fix grammar'))
 
@@ -228,7 +289,8 @@ class GECFormat:
         return self.tok.decode(ids, skip_special_tokens=True).split('\n')[0].strip()
 
     def restates(self, src: str, answer: str, instruction: str | None = None) -> bool:
-        "Whether `answer` restates the prompt's instruction (`Fix grammar: ...`) where `src` does not: no correction."
+        """Whether `answer` restates the prompt's instruction (`Fix grammar: ...`) where `src` does
+        not: no correction."""
         head = f'{instruction or self.instruction}:'
         return answer.startswith(head) and not src.startswith(head)
 
@@ -242,6 +304,7 @@ def tokenize_like_ptb(text: str) -> str:
     text = _CLITIC.sub(r' \1', text)
     return ' '.join(_PUNCT.sub(r' \1 ', text).split())
 
+# %% ../nbs/11_gec.ipynb #7d94c314
 def looks_tokenized(texts: Sequence[str]) -> bool:
     "True when most texts have spaces before punctuation or clitics (JFLEG style)."
     return sum(bool(_TOKENIZED.search(t)) for t in texts) > len(texts) / 2
@@ -250,20 +313,26 @@ def looks_tokenized(texts: Sequence[str]) -> bool:
 def _whole(**kw):
     "Raise ValueError unless each value is None or a whole number >= 1."
     for k, v in kw.items():
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): raise ValueError(f"{k} must be a whole number >= 1, got {v!r}")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"{k} must be a whole number >= 1, got {v!r}")
 
+# %% ../nbs/11_gec.ipynb #53042899
 def _check_decoding(model, batches: list[tuple[int, int]], num_beams: int):
-    "Refuse, before decoding, a batch (rows, tokens) whose KV cache and last logits cannot fit: `check_fits` with a lower bound."
+    """Refuse, before decoding, a batch (rows, tokens) whose KV cache and last logits cannot fit:
+    `check_fits` with a lower bound."""
     cfg = model.config
-    per_token = 2 * cfg.num_hidden_layers * cfg.num_key_value_heads * cfg.head_dim * next(model.parameters()).element_size()
+    per_token = (2 * cfg.num_hidden_layers * cfg.num_key_value_heads * cfg.head_dim
+                 * next(model.parameters()).element_size())
     rows, T = max(batches, key=lambda b: b[0] * b[1], default=(0, 0))
-    check_fits(rows * num_beams * (T * per_token + 4 * cfg.vocab_size), f"decoding {rows} sources at once with num_beams {num_beams} "
-               f"({T} tokens each)", "lower batch_size or num_beams", next(model.parameters()).device)
+    check_fits(rows * num_beams * (T * per_token + 4 * cfg.vocab_size),
+               f"decoding {rows} sources at once with num_beams {num_beams} ({T} tokens each)",
+               "lower batch_size or num_beams", next(model.parameters()).device)
 
 # %% ../nbs/11_gec.ipynb #d490d3d0
 @dataclass
 class _Source:
-    "One source on its way through `correct`: its place in the output, example, name, prompt ids, budget and answer."
+    """One source on its way through `correct`: its place in the output, example, name, prompt ids,
+    budget and answer."""
     at: int
     ex: GECExample
     name: str
@@ -274,53 +343,66 @@ class _Source:
 
     def quote(self) -> str: return f"{self.ex.src[:40]!r}{'...' if len(self.ex.src) > 40 else ''}"
 
-def _plan(fmt: GECFormat, todo: list[_Source], context: int, max_new_tokens: int | None, batch_size: int) -> list[list[_Source]]:
-    "Each source's prompt and budget (ValueError for one whose prompt fills the context), in batches that fit it."
+# %% ../nbs/11_gec.ipynb #86f48395
+def _plan(fmt: GECFormat, todo: list[_Source], context: int, max_new_tokens: int | None,
+          batch_size: int) -> list[list[_Source]]:
+    """Each source's prompt and budget (ValueError for one whose prompt fills the context), in
+    batches that fit it."""
     for s in todo:
         s.prompt, n = fmt.prompt(s.ex), len(fmt.encode(s.ex.src))
         if len(s.prompt) >= context:
-            rest = context - (len(s.prompt) - n)                          # tokens left for a source and its answer
+            rest = context - (len(s.prompt) - n)   # tokens left for a source and its answer
             piece = rest - max_new_tokens if max_new_tokens else int((rest - 16) / 2.5)
-            advice = (f"split it into pieces of at most {piece} tokens, so that each piece's answer fits too" if piece >= 1 else
+            advice = (f"split it into pieces of at most {piece} tokens, so that each piece's "
+                      "answer fits too" if piece >= 1 else
                       "the prompt alone leaves no room: use fewer or shorter shots")
-            raise ValueError(f"{s.name} ({s.quote()}) takes {len(s.prompt)} tokens with its prompt, and the model's context is {context}: {advice}")
+            raise ValueError(f"{s.name} ({s.quote()}) takes {len(s.prompt)} tokens with its "
+                             f"prompt, and the model's context is {context}: {advice}")
         s.budget = max_new_tokens or int(1.5 * n) + 16
     if cut := [s for s in todo if s.budget > context - len(s.prompt)]:
-        warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of {context} tokens leaves less "
-                      f"than their budget (first: {cut[0].name}, {cut[0].quote()})")
+        warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of "
+                      f"{context} tokens leaves less than their budget (first: {cut[0].name}, "
+                      f"{cut[0].quote()})")
     for s in cut: s.budget = context - len(s.prompt)
     batches = []
     for s in sorted(todo, key=lambda s: len(s.prompt)):
         b = batches[-1] if batches else []
-        if b and len(b) < batch_size and len(s.prompt) + max(x.budget for x in b + [s]) <= context: b.append(s)
+        if b and len(b) < batch_size and len(s.prompt) + max(x.budget for x in b + [s]) <= context:
+            b.append(s)
         else: batches.append([s])
     return batches
 
 # %% ../nbs/11_gec.ipynb #318afcb1
-def _decode(model, fmt: GECFormat, batches: list[list[_Source]], g: GenerationConfig, bar) -> list[list[int]]:
-    "The new ids of every source, batch by batch (left-padded); batch b samples with seed + b; `bar` counts the sources."
+def _decode(model, fmt: GECFormat, batches: list[list[_Source]], g: GenerationConfig,
+            bar) -> list[list[int]]:
+    """The new ids of every source, batch by batch (left-padded); batch b samples with seed + b;
+    `bar` counts the sources."""
     pad, out = pad_id(fmt.tok), []
     for b, batch in enumerate(batches):
         T = max(len(s.prompt) for s in batch)
         ids = torch.tensor([[pad] * (T - len(s.prompt)) + s.prompt for s in batch])
         mask = torch.tensor([[0] * (T - len(s.prompt)) + [1] * len(s.prompt) for s in batch])
-        new = generate(model, ids, mask, g, max_new_tokens=[s.budget for s in batch], eos_token_id=fmt.stop_ids,
-                       seed=None if g.seed is None else g.seed + b)
+        new = generate(model, ids, mask, g, max_new_tokens=[s.budget for s in batch],
+                       eos_token_id=fmt.stop_ids, seed=None if g.seed is None else g.seed + b)
         out += new.tolist()
         if bar is not None: bar.update(len(batch))
     return out
 
+# %% ../nbs/11_gec.ipynb #db3be59f
 def _finish(fmt: GECFormat, sources: list[_Source], rows: list[list[int]]):
-    "Each source's answer from its row; an empty answer, or one that restates the prompt, keeps the source (with a warning)."
+    """Each source's answer from its row; an empty answer, or one that restates the prompt, keeps
+    the source (with a warning)."""
     kept = {'were empty': [], 'restated the prompt instead of correcting': []}
     for s, row in zip(sources, rows):
         ans = fmt.answer(row)
         if not ans: kept['were empty'].append(s); ans = s.ex.src
-        elif fmt.restates(s.ex.src, ans, s.ex.instruction): kept['restated the prompt instead of correcting'].append(s); ans = s.ex.src
+        elif fmt.restates(s.ex.src, ans, s.ex.instruction):
+            kept['restated the prompt instead of correcting'].append(s); ans = s.ex.src
         s.answer = tokenize_like_ptb(ans) if s.tokenized else ans
     for why, ss in kept.items():
         first = min(ss, key=lambda s: s.at) if ss else None
-        if ss: warnings.warn(f"{len(ss)} of {len(sources)} answers {why} (first: {first.name}, {first.ex.src[:40]!r}); their sources are kept")
+        if ss: warnings.warn(f"{len(ss)} of {len(sources)} answers {why} (first: {first.name}, "
+                             f"{first.ex.src[:40]!r}); their sources are kept")
 
 # %% ../nbs/11_gec.ipynb #138b9285
 @torch.inference_mode()
@@ -328,71 +410,109 @@ def correct(model,                        # a SmolLM
             fmt: GECFormat,
             sources: Sequence[str | GECExample],
             batch_size: int = 16,
-            max_new_tokens: int | None = None,   # per source; default: 1.5 x its tokens + 16 (less where the context ends first, with a warning)
-            tokenized: bool | Sequence[bool] | None = None,  # re-tokenise answers PTB-style (per source, or all); None: when the sources look tokenised
-            config: GenerationConfig | None = None,  # how to decode (default: greedy); batch b samples with seed + b
-            rounds: int = 1,                     # iterative correction: correct the changed answers again, up to this many passes
-            progress=True,                       # a bar counting sentences as their batches finish (the first pass); or a tqdm bar to advance
-            names: Sequence[str] | None = None,  # how errors and warnings name each source (default: 'source i')
-            **settings) -> list[str]:            # `GenerationConfig` fields over `config`: temperature, top_k, top_p, seed, num_beams
-    """Corrections of `sources` in order: greedy, sampled or by beam search; the weights are packed once for all batches
-    (`prepacked`). Each source has its own token budget, so its answer does not depend on the sources batched with it. A
-    blank source comes back as it is, without asking the model. An answer that is empty or restates the prompt's
-    instruction is no correction: its source is kept, with a warning. With `rounds` > 1, answers that changed are
-    corrected again until none changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency
-    boost learning and inference'). Raises ValueError on a source whose prompt does not fit the model's context."""
+            # per source; default: 1.5 x its tokens + 16
+            # (less where the context ends first, with a warning)
+            max_new_tokens: int | None = None,
+            # re-tokenise answers PTB-style (per source, or all);
+            # None: when the sources look tokenised
+            tokenized: bool | Sequence[bool] | None = None,
+            # how to decode (default: greedy); batch b samples with seed + b
+            config: GenerationConfig | None = None,
+            # iterative correction: correct the changed answers again, up to this many passes
+            rounds: int = 1,
+            # a bar counting sentences as their batches finish (the first pass);
+            # or a tqdm bar to advance
+            progress=True,
+            # how errors and warnings name each source (default: 'source i')
+            names: Sequence[str] | None = None,
+            # `GenerationConfig` fields over `config`: temperature, top_k, top_p, seed, num_beams
+            **settings) -> list[str]:
+    """Corrections of `sources` in order: greedy, sampled or by beam search; the weights are packed
+    once for all batches (`prepacked`). Each source has its own token budget, so its answer does not
+    depend on the sources batched with it. A blank source comes back as it is, without asking the
+    model. An answer that is empty or restates the prompt's instruction is no correction: its source
+    is kept, with a warning. With `rounds` > 1, answers that changed are corrected again until none
+    changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency boost
+    learning and inference'). Raises ValueError on a source whose prompt does not fit the model's
+    context."""
     from tqdm.auto import tqdm
-    if isinstance(sources, str): raise TypeError("sources is one string: pass a list of sentences, correct(model, fmt, [text])")
+    if isinstance(sources, str):
+        raise TypeError("sources is one string: pass a list of sentences, "
+                        "correct(model, fmt, [text])")
     _whole(batch_size=batch_size, max_new_tokens=max_new_tokens, rounds=rounds)
-    g = replace(config, **settings) if config and settings else config or GenerationConfig(**settings)
+    g = (replace(config, **settings) if config and settings
+         else config or GenerationConfig(**settings))
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
     names = list(names) if names is not None else [f'source {i}' for i in range(len(exs))]
-    if len(names) != len(exs): raise ValueError(f"names has {len(names)} entries for {len(exs)} sources")
+    if len(names) != len(exs):
+        raise ValueError(f"names has {len(names)} entries for {len(exs)} sources")
     todo = [i for i, e in enumerate(exs) if e.src.strip()]
-    flags = tokenized if isinstance(tokenized, (list, tuple)) else [looks_tokenized([exs[i].src for i in todo]) if tokenized is None else tokenized] * len(exs)
+    flags = tokenized if isinstance(tokenized, (list, tuple)) else [
+        looks_tokenized([exs[i].src for i in todo]) if tokenized is None else tokenized] * len(exs)
     todo, out = [_Source(i, exs[i], names[i], flags[i]) for i in todo], [e.src for e in exs]
     given = hasattr(progress, 'update')
-    bar = progress if given else tqdm(total=len(todo), disable=not progress, desc='correct', unit=' sentences')
+    bar = progress if given else tqdm(total=len(todo), disable=not progress, desc='correct',
+                                      unit=' sentences')
     with prepacked(model), nullcontext() if given else bar:
         for r in range(rounds):
-            batches = _plan(fmt, todo, model.config.max_position_embeddings, max_new_tokens, batch_size)
-            _check_decoding(model, [(len(b), max(len(s.prompt) + s.budget for s in b)) for b in batches], g.num_beams)
+            batches = _plan(fmt, todo, model.config.max_position_embeddings, max_new_tokens,
+                            batch_size)
+            _check_decoding(model, [(len(b), max(len(s.prompt) + s.budget for s in b))
+                                    for b in batches], g.num_beams)
             order = [s for b in batches for s in b]
             _finish(fmt, order, _decode(model, fmt, batches, g, bar if r == 0 else None))
             for s in todo: out[s.at] = s.answer
-            todo = [replace(s, ex=GECExample(s.answer, [], s.ex.instruction)) for s in todo if s.answer != s.ex.src]
+            todo = [replace(s, ex=GECExample(s.answer, [], s.ex.instruction)) for s in todo
+                    if s.answer != s.ex.src]
             if not todo: break
     return out
 
 # %% ../nbs/11_gec.ipynb #a8a6a4f8
 def correct_stream(model, fmt: GECFormat,
-                   lines: Iterable[str],          # one sentence per line (a file object works); blank lines stay blank
+                   # one sentence per line (a file object works); blank lines stay blank
+                   lines: Iterable[str],
                    chunk: int = 1024,             # lines held at once
-                   progress: bool = True,         # a bar counting lines as their batches finish, on stderr
-                   **kw) -> Iterator[str]:        # `correct`'s options: batch_size, num_beams, tokenized, ...
-    """Corrections of `lines`, one per line in order, read and yielded `chunk` lines at a time (memory bounded). Each line
-    is re-tokenised PTB-style when it looks tokenised itself (unless `tokenized` is given); errors name the line number."""
+                   # a bar counting lines as their batches finish, on stderr
+                   progress: bool = True,
+                   # `correct`'s options: batch_size, num_beams, tokenized, ...
+                   **kw) -> Iterator[str]:
+    """Corrections of `lines`, one per line in order, read and yielded `chunk` lines at a time
+    (memory bounded). Each line is re-tokenised PTB-style when it looks tokenised itself (unless
+    `tokenized` is given); errors name the line number."""
     from tqdm.auto import tqdm
-    if isinstance(lines, str): raise TypeError("lines is one string: pass a list of lines or a file object")
+    if isinstance(lines, str):
+        raise TypeError("lines is one string: pass a list of lines or a file object")
     _whole(chunk=chunk)
     it, tokenized, start = (l.rstrip('\r\n') for l in lines), kw.pop('tokenized', None), 0
-    with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct', smoothing=0.1) as bar:
+    with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct',
+                                smoothing=0.1) as bar:
         for part in iter(lambda: list(islice(it, chunk)), []):
-            out, todo = [''] * len(part), [i for i, l in enumerate(part) if l.strip()]   # blank lines stay blank
-            flags = [looks_tokenized([part[i]]) if tokenized is None else tokenized for i in todo]   # each line as it looks
-            fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=bar, tokenized=flags,
-                            names=[f'line {start + i + 1}' for i in todo], **kw)         # the chunk: one set of batches
+            # blank lines stay blank
+            out, todo = [''] * len(part), [i for i, l in enumerate(part) if l.strip()]
+            # each line as it looks
+            flags = [looks_tokenized([part[i]]) if tokenized is None else tokenized for i in todo]
+            # the chunk: one set of batches
+            fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=bar,
+                            tokenized=flags, names=[f'line {start + i + 1}' for i in todo], **kw)
             for i, f in zip(todo, fixed): out[i] = f
             yield from out
-            bar.update(sum(not l.strip() for l in part))                   # blank lines: counted when their chunk is written
+            # blank lines: counted when their chunk is written
+            bar.update(sum(not l.strip() for l in part))
             start += len(part)
 
 # %% ../nbs/11_gec.ipynb #4bc0c820
-DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]   # for models not fine-tuned
+# for models not fine-tuned
+DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]
 
-def gec_format(tok, model_dir: str | Path | None = None,   # where a fine-tuned model records gec_format.json
-               shots: Sequence[tuple[str, str]] = ()) -> tuple[GECFormat, bool]:   # (source, correction) examples
-    "The prompt format recorded beside a fine-tuned model (its shots replaced by `shots` if given), else a few-shot prompt (`shots`, default `DEFAULT_SHOTS`); and whether it was fine-tuned."
+def gec_format(tok,
+               # where a fine-tuned model records gec_format.json
+               model_dir: str | Path | None = None,
+               shots: Sequence[tuple[str, str]] = (),   # (source, correction) examples
+              ) -> tuple[GECFormat, bool]:
+    """The prompt format recorded beside a fine-tuned model (its shots replaced by `shots` if
+    given), else a few-shot prompt (`shots`, default `DEFAULT_SHOTS`); and whether it was
+    fine-tuned."""
     fmt = GECFormat.load(model_dir, tok) if model_dir else None
-    if fmt is not None: return GECFormat(tok, fmt.chat, list(shots) or fmt.shots, fmt.instruction), True
+    if fmt is not None:
+        return GECFormat(tok, fmt.chat, list(shots) or fmt.shots, fmt.instruction), True
     return GECFormat(tok, shots=list(shots) or DEFAULT_SHOTS), False
