@@ -21,7 +21,7 @@ from transformers import LlamaForCausalLM
 from smolbook.core import preset
 from smolbook.gec import GECFormat, correct_stream, gec_format, looks_tokenized, read_jfleg, tokenize_like_ptb
 from smolbook.generate import load_model
-from smolbook.hub import pad_id
+from smolbook.tokens import pad_id
 from smolbook.model import SmolLM
 import jfleg
 

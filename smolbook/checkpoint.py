@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from torch import nn
-from .hub import atomic_write, copy_state
+from .files import atomic_write
+from .state import copy_state
 
 # %% auto #0
 __all__ = ['save_checkpoint', 'load_checkpoint']

@@ -14,7 +14,7 @@ from . import __version__
 from .data import split_docs, read_jsonl, read_utf8
 from .generate import GenerationConfig, generate, load_model, prompt_ids
 from .model import SmolLM
-from .hub import atomic_write
+from .files import atomic_write
 from .pretrain import pretrain, load_docs, DEFAULT_SOURCES, DEFAULT_STAGES
 from .core import PRESETS, SmolConfig, preset
 from .train import TrainConfig, default_device, native_precision, plot_log, seed_everything

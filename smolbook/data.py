@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import torch
 from torch import Tensor
-from .hub import is_hub_id, missing_path, need_file, text_ids
+from .files import is_hub_id, missing_path, need_file
+from .tokens import text_ids
 
 # %% auto #0
 __all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_utf8', 'read_jsonl', 'hub_dataset', 'read_corpus',

@@ -12,7 +12,8 @@ from typing import Sequence
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from .data import Epochs, batch_rows, check_pair
-from .hub import atomic_write, chat_ids, pad_id, text_ids
+from .files import atomic_write
+from .tokens import chat_ids, pad_id, text_ids
 from .lora import LoRALinear, adapters_off
 from .losses import Terms, add_router_terms, evaluating, unwrap
 from .train import TrainConfig, batch_to, mixed_precision, train

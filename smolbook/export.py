@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor, nn
-from .hub import GGUF_NAMES, atomic_write, cast_state, plain_state, tied
+from .files import atomic_write
+from .hub import GGUF_NAMES
+from .state import cast_state, plain_state, tied
 
 # %% auto #0
 __all__ = ['GGUF_TYPES', 'permute_rope', 'gguf_name', 'gguf_pre', 'add_tokenizer', 'save_gguf']

@@ -13,7 +13,8 @@ from typing import Iterable, Iterator, Sequence
 import torch
 from .data import read_jsonl, read_utf8, hub_dataset
 from .generate import GenerationConfig, generate
-from .hub import atomic_write, pad_id, missing_path, need_file, text_ids, chat_ids
+from .files import atomic_write, missing_path, need_file
+from .tokens import chat_ids, pad_id, text_ids
 from .train import check_fits
 from .packing import prepacked
 

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .attention import KVCache
-from .hub import chat_ids, text_ids
+from .tokens import chat_ids, text_ids
 from .model import SmolLM
 from .packing import prepacked
 

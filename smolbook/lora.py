@@ -10,7 +10,9 @@ from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from safetensors.torch import save_file
-from .hub import atomic_write, copy_state, read_json, read_safetensors
+from .files import atomic_write, read_json
+from .hub import read_safetensors
+from .state import copy_state
 
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'adapters_off', 'lora_state', 'save_adapters',

@@ -14,7 +14,6 @@ from .rope import rope_cache
 from .attention import Attention, KVCache, attention_mask, positions
 from .moe import MLP, SparseMoE, router_terms
 from .losses import Terms, chunked_cross_entropy, token_logps
-from .hub import read_checkpoint, load_weights, save_model
 
 # %% auto #0
 __all__ = ['Block', 'Decoder', 'SmolLM']
@@ -156,14 +155,3 @@ class SmolLM(nn.Module):
 
     @property
     def device(self) -> torch.device: return self.lm_head.weight.device
-
-    @classmethod
-    def from_pretrained(cls, src: str | Path, dtype: torch.dtype | None = None, device=None) -> SmolLM:
-        "Load a hub id, a local transformers directory or a `.gguf` file (see `smolbook.hub`); float32 on the CPU by default."
-        cfg, sd, path = read_checkpoint(src)
-        return load_weights(cls.empty(cfg, device), sd, str(path)).to(dtype or torch.float32).eval()
-
-    def save_pretrained(self, out_dir: str | Path, dtype: torch.dtype | None = None, merge: bool = False,
-                        tokenizer=None) -> Path:
-        "Write `config.json` and `model.safetensors` (and `tokenizer`'s files) that transformers loads unchanged: Llama, or Mixtral with experts."
-        return save_model(self, out_dir, dtype=dtype, merge=merge, tokenizer=tokenizer)

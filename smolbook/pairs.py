@@ -11,7 +11,7 @@ import Levenshtein
 import numpy as np
 from .data import check_pair, read_jsonl
 from .gec import GECExample, GECFormat, correct
-from .hub import atomic_write
+from .files import atomic_write
 
 # %% auto #0
 __all__ = ['rank_candidates', 'sample_candidates', 'make_pairs', 'write_pairs', 'read_pairs', 'plot_margins']

@@ -162,7 +162,7 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
     return report
 
 # %% ../nbs/17_specialize.ipynb #0f8b31bc
-from .hub import text_ids
+from .tokens import text_ids
 
 EXPERT_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7']
 

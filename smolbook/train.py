@@ -27,17 +27,21 @@ __all__ = ['native_precision', 'lr_at', 'TrainConfig', 'default_device', 'seed_e
 def native_precision(device: torch.device | str) -> str:
     "'bf16', 'fp16' or 'fp32': the fastest precision `device` computes natively."
     device = torch.device(device)
-    if device.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported(including_emulation=False) else 'fp16'
-    if device.type == 'cpu' and torch.backends.cpu.get_cpu_capability() == 'AVX512' and (   # ATen's kernels not capped below
+    if device.type == 'cuda':
+        return 'bf16' if torch.cuda.is_bf16_supported(including_emulation=False) else 'fp16'
+    # ATen's kernels not capped below AVX-512, and bf16 in hardware
+    if device.type == 'cpu' and torch.backends.cpu.get_cpu_capability() == 'AVX512' and (
         torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()): return 'bf16'
     return 'fp32'
 
 # %% ../nbs/08_train.ipynb #66722aa1
-def lr_at(step: int, lr: float, warmup: int, steps: int, schedule: str = 'cosine', min_lr: float = 0.0) -> float:
+def lr_at(step: int, lr: float, warmup: int, steps: int, schedule: str = 'cosine',
+          min_lr: float = 0.0) -> float:
     "Learning rate at `step` (0-based) of `steps`."
     if step < warmup: return lr * (step + 1) / warmup
     if schedule == 'constant': return lr
-    if schedule != 'cosine': raise ValueError(f"unknown schedule {schedule!r}: 'cosine' or 'constant'")
+    if schedule != 'cosine':
+        raise ValueError(f"unknown schedule {schedule!r}: 'cosine' or 'constant'")
     t = (step - warmup) / max(1, steps - warmup)
     return min_lr + (lr - min_lr) * 0.5 * (1 + math.cos(math.pi * t))
 
@@ -60,7 +64,7 @@ class TrainConfig:
     compile: bool = False           # torch.compile the model
     eval_every: int = 100           # validation every n steps (0: off)
     eval_batches: int = 8
-    sample_every: int = 0           # log a greedy sample every n steps (needs tokenizer and prompts)
+    sample_every: int = 0           # log a greedy sample every n steps (needs tokenizer, prompts)
     ckpt_every: int = 0             # write out_dir/ckpt.pt every n steps and at the end (0: never)
     log_every: int = 10
     out_dir: str | None = None      # log.jsonl and ckpt.pt go here
@@ -69,37 +73,52 @@ class TrainConfig:
     def __post_init__(self):
         if isinstance(self.out_dir, Path): self.out_dir = str(self.out_dir)   # logged as JSON
         for f in ('steps', 'batch_size', 'grad_accum', 'eval_batches', 'log_every'):
-            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1): raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
+            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1):
+                raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
         for f in ('warmup', 'eval_every', 'sample_every', 'ckpt_every', 'seed'):
-            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 0): raise ValueError(f"{f} must be 0 or more, got {getattr(self, f)}")
+            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 0):
+                raise ValueError(f"{f} must be 0 or more, got {getattr(self, f)}")
         for f in ('lr', 'min_lr', 'weight_decay', 'grad_clip'):
             v = getattr(self, f)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0 and (v > 0 or f != 'lr')):
-                raise ValueError(f"{f} must be a finite number {'> 0' if f == 'lr' else '>= 0'}, got {v}")
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
+                    and (v > 0 or f != 'lr')):
+                raise ValueError(f"{f} must be a finite number "
+                                 f"{'> 0' if f == 'lr' else '>= 0'}, got {v}")
         if self.batch_size % self.grad_accum:
-            raise ValueError(f"batch_size {self.batch_size} is not divisible by grad_accum {self.grad_accum}")
-        if self.schedule not in ('cosine', 'constant'): raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
-        if self.precision not in ('auto', 'fp32', 'bf16', 'fp16'): raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got {self.precision!r}")
+            raise ValueError(f"batch_size {self.batch_size} is not divisible by grad_accum "
+                             f"{self.grad_accum}")
+        if self.schedule not in ('cosine', 'constant'):
+            raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+        if self.precision not in ('auto', 'fp32', 'bf16', 'fp16'):
+            raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got {self.precision!r}")
 
 # %% ../nbs/08_train.ipynb #361d13e1
 def default_device() -> torch.device:
     "The GPU when there is one, else the CPU."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
+# %% ../nbs/08_train.ipynb #7ad1d8ac
 def seed_everything(seed: int) -> None:
     "Seed Python, NumPy and torch (every device) so that runs repeat."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
+# %% ../nbs/08_train.ipynb #91cb5a49
 def split_batch(batch, n: int) -> list:
     "`n` equal micro-batches of a tensor or a dict of tensors (along the first dimension)."
-    if isinstance(batch, dict): return [dict(zip(batch, vals)) for vals in zip(*(split_batch(v, n) for v in batch.values()))]
-    if len(batch) % n: raise ValueError(f"batch of {len(batch)} does not split into {n} equal micro-batches")
+    if isinstance(batch, dict):
+        return [dict(zip(batch, vals))
+                for vals in zip(*(split_batch(v, n) for v in batch.values()))]
+    if len(batch) % n:
+        raise ValueError(f"batch of {len(batch)} does not split into {n} equal micro-batches")
     return list(batch.chunk(n))
 
+# %% ../nbs/08_train.ipynb #a5aa17b0
 def batch_to(batch, device):
     "A tensor or a dict of tensors on `device`."
-    return {k: v.to(device) for k, v in batch.items()} if isinstance(batch, dict) else batch.to(device)
+    return ({k: v.to(device) for k, v in batch.items()} if isinstance(batch, dict)
+            else batch.to(device))
 
+# %% ../nbs/08_train.ipynb #ac74a614
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     "AdamW groups: decay on matrices, none on vectors (norm gains); frozen parameters left out."
     ps = [p for p in model.parameters() if p.requires_grad]
@@ -108,46 +127,62 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
 
 # %% ../nbs/08_train.ipynb #cc617828
 def memory_available(device: torch.device | str = 'cpu') -> int:
-    "Bytes that can still be allocated on `device`: the GPU's free memory, else the system's available memory (Linux's MemAvailable)."
+    """Bytes that can still be allocated on `device`: the GPU's free memory, else the system's
+    available memory (Linux's MemAvailable)."""
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
     try:
-        with open('/proc/meminfo') as f: return next(int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:'))
-    except (OSError, StopIteration): return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+        with open('/proc/meminfo') as f:
+            return next(int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration):
+        return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
 
+# %% ../nbs/08_train.ipynb #b7ab6a1d
 def gb(n: float) -> str: return f"{n / 2**30:,.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
 
-def check_fits(need: int,                        # bytes, a lower bound
-               what: str,                        # what needs them, naming the settings that decide it
-               advice: str,                      # which settings to change
+# %% ../nbs/08_train.ipynb #b1ec5041
+def check_fits(need: int,                   # bytes, a lower bound
+               what: str,                   # what needs them, naming the settings that decide it
+               advice: str,                 # which settings to change
                device: torch.device | str = 'cpu'):
     "ValueError, before the work starts, when `need` bytes exceed the memory `device` has free."
     have = memory_available(device)
-    if need > have: raise ValueError(f"{what} needs at least {gb(need)} of memory, and the {torch.device(device).type} has {gb(have)} free: {advice}")
+    if need > have: raise ValueError(f"{what} needs at least {gb(need)} of memory, and the "
+                                     f"{torch.device(device).type} has {gb(have)} free: {advice}")
 
-def training_memory(model: nn.Module, tokens: int, grad_checkpointing: bool = False, precision: str = 'fp32') -> int:
-    "A lower bound of the bytes a training step adds to a loaded model: 12 per trainable parameter, and the activations of `tokens`."
+# %% ../nbs/08_train.ipynb #b979ac4f
+def training_memory(model: nn.Module, tokens: int, grad_checkpointing: bool = False,
+                    precision: str = 'fp32') -> int:
+    """A lower bound of the bytes a training step adds to a loaded model: 12 per trainable
+    parameter, and the activations of `tokens`."""
     cfg = unwrap(model).config
     P = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    per_token = cfg.num_hidden_layers * (cfg.hidden_size if grad_checkpointing else 2 * cfg.hidden_size + 2 * cfg.intermediate_size)
+    per_token = cfg.num_hidden_layers * (cfg.hidden_size if grad_checkpointing
+                                         else 2 * cfg.hidden_size + 2 * cfg.intermediate_size)
     return 12 * P + tokens * per_token * (4 if precision == 'fp32' else 2)
 
 # %% ../nbs/08_train.ipynb #6ac84e8f
-def mixed_precision(device: torch.device, precision: str = 'auto') -> tuple[str, torch.autocast, torch.amp.GradScaler]:
-    "The precision `precision` resolves to on `device`, its autocast context and its gradient scaler (on for fp16)."
+def mixed_precision(device: torch.device,
+                    precision: str = 'auto') -> tuple[str, torch.autocast, torch.amp.GradScaler]:
+    """The precision `precision` resolves to on `device`, its autocast context and its gradient
+    scaler (on for fp16)."""
     prec = native_precision(device) if precision == 'auto' else precision
-    if prec not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got {precision!r}")
+    if prec not in ('fp32', 'bf16', 'fp16'):
+        raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got {precision!r}")
     dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': None}[prec]
     return (prec, torch.autocast(device.type, dtype=dtype, enabled=dtype is not None),
             torch.amp.GradScaler(device.type, enabled=prec == 'fp16'))
 
+# %% ../nbs/08_train.ipynb #d13dcdb3
 @torch.no_grad()
 def evaluate(model: SmolLM,
              data,                # validation blocks, or a dict of tensors with one row per example
              batch_size: int, n_batches: int, loss_fn=lm_loss, autocast=None) -> float:
-    "Loss per unit over the first `n_batches` batches of `data`: the summed losses over the summed counts."
+    """Loss per unit over the first `n_batches` batches of `data`: the summed losses over the
+    summed counts."""
     n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
-    batches = [batch_rows(data, slice(i, i + batch_size)) for i in range(0, min(n, batch_size * n_batches), batch_size)]
+    batches = [batch_rows(data, slice(i, i + batch_size))
+               for i in range(0, min(n, batch_size * n_batches), batch_size)]
     totals, total, count = step_totals(loss_fn, batches), 0.0, 0.0
     for b in batches:
         with evaluating(model), autocast or nullcontext():
@@ -164,6 +199,7 @@ def init_distributed(device: torch.device) -> tuple[int, int]:
         dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
+# %% ../nbs/08_train.ipynb #ecc189a3
 def sum_over_ranks(xs: list[float], world: int, device=None) -> list[float]:
     "Element-wise sums of the numbers `xs` over the processes."
     if world == 1: return list(xs)
@@ -172,11 +208,14 @@ def sum_over_ranks(xs: list[float], world: int, device=None) -> list[float]:
 
 # %% ../nbs/08_train.ipynb #23dc0289
 class Logger:
-    "Appends one JSON object per line to `path` (when given) and keeps them in `rows`; a fresh run starts the file anew."
+    """Appends one JSON object per line to `path` (when given) and keeps them in `rows`; a fresh run
+    starts the file anew."""
     def __init__(self, path: Path | None, resume_at: int | None = None):
         self.path, self.rows = path, []
-        if path and path.exists():      # resumed: steps after the checkpoint are run (and logged) again; fresh: nothing kept
-            keep = [r for r in read_log(path) if r.get('step', 0) < resume_at] if resume_at is not None else []
+        # resumed: steps after the checkpoint are run (and logged) again; fresh: nothing kept
+        if path and path.exists():
+            keep = ([r for r in read_log(path) if r.get('step', 0) < resume_at]
+                    if resume_at is not None else [])
             path.write_text(''.join(json.dumps(r) + '\n' for r in keep))
     def __call__(self, **row):
         self.rows.append(row)
@@ -185,129 +224,170 @@ class Logger:
 
 # %% ../nbs/08_train.ipynb #d8548860
 def step_totals(loss_fn: Callable, micro: list, world: int = 1, device=None) -> dict | None:
-    "`loss_fn.counts` summed over the micro-batches and processes of a step; None for a loss without `counts`."
+    """`loss_fn.counts` summed over the micro-batches and processes of a step; None for a loss
+    without `counts`."""
     if not hasattr(loss_fn, 'counts'): return None
     per = [loss_fn.counts(mb) for mb in micro]
-    return dict(zip(per[0], sum_over_ranks([sum(float(c[k]) for c in per) for k in per[0]], world, device)))
+    return dict(zip(per[0], sum_over_ranks([sum(float(c[k]) for c in per) for k in per[0]],
+                                           world, device)))
 
+# %% ../nbs/08_train.ipynb #6bc33053
 def train_step(fwd: nn.Module,                   # the model, or its DDP/compile wrapper
                opt: torch.optim.Optimizer,
                scaler: torch.amp.GradScaler,
-               batch,                            # the step's global batch (a tensor or a dict of tensors)
+               # the step's global batch (a tensor or a dict of tensors)
+               batch,
                cfg: TrainConfig,
                loss_fn: Callable = lm_loss,
                autocast=None, rank: int = 0, world: int = 1) -> dict:
-    "One optimizer step: the step's mean `loss` per unit, `count`, `tokens`, `grad_norm`, and the means of logged sums."
+    """One optimizer step: the step's mean `loss` per unit, `count`, `tokens`, `grad_norm`, and the
+    means of logged sums."""
     model, sums, n0 = unwrap(fwd), {}, None
-    micro = split_batch(split_batch(batch, world)[rank], cfg.grad_accum)   # this process's share, in micro-batches
+    # this process's share, in micro-batches
+    micro = split_batch(split_batch(batch, world)[rank], cfg.grad_accum)
     totals = step_totals(loss_fn, micro, world, model.device)
     for i, mb in enumerate(micro):
-        sync = world == 1 or i == len(micro) - 1        # DDP reduces gradients on the last micro-batch only
+        # DDP reduces gradients on the last micro-batch only
+        sync = world == 1 or i == len(micro) - 1
         with nullcontext() if sync else fwd.no_sync():
             with autocast or nullcontext():
                 mb = batch_to(mb, model.device)
                 res = loss_fn(fwd, mb, totals) if totals else loss_fn(fwd, mb)
-            count, bad = sum_over_ranks([float(res['count']), float(not res['loss'].isfinite())], world, res['loss'].device)
+            count, bad = sum_over_ranks([float(res['count']), float(not res['loss'].isfinite())],
+                                        world, res['loss'].device)
             if bad: raise FloatingPointError(f"loss is {res['loss'].item()}")
             n0 = 1.0 if totals else n0 or max(count, 1.0)   # the same on every process
             scaler.scale(res['loss'] / n0).backward()
-        for k, v in res.items(): sums[k] = sums.get(k, 0.0) + float(v.detach() if isinstance(v, Tensor) else v)
+        for k, v in res.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach() if isinstance(v, Tensor) else v)
     total = dict(zip(sums, sum_over_ranks(list(sums.values()), world, res['loss'].device)))
     n = total.pop('count')
     if not n: raise ValueError("the step's batch has nothing to learn from (count 0)")
-    norm = 1.0 if totals else n                          # with totals the loss already is the step's mean
+    norm = 1.0 if totals else n     # with totals the loss already is the step's mean
     scaler.unscale_(opt)
     for p in model.parameters():
         if p.grad is not None: p.grad.mul_(world * n0 / norm)
-    gnorm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
-    if not scaler.is_enabled() and not gnorm.isfinite():     # (the fp16 scaler skips such a step itself, and lowers its scale)
-        opt.zero_grad(set_to_none=True)                     # the norm is of the reduced gradients: the same on every rank
+    gnorm = nn.utils.clip_grad_norm_(model.parameters(),
+                                     cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
+    # (the fp16 scaler skips such a step itself, and lowers its scale)
+    if not scaler.is_enabled() and not gnorm.isfinite():
+        # the norm is of the reduced gradients: the same on every rank
+        opt.zero_grad(set_to_none=True)
         raise FloatingPointError(f"the gradient norm is {gnorm.item()}: the step was not applied")
     scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
-    return dict(loss=total.pop('loss') / norm, count=n, tokens=total.pop('tokens', n), grad_norm=gnorm.item(),
-                **{k: v / n for k, v in total.items()})
+    return dict(loss=total.pop('loss') / norm, count=n, tokens=total.pop('tokens', n),
+                grad_norm=gnorm.item(), **{k: v / n for k, v in total.items()})
 
 # %% ../nbs/08_train.ipynb #838db9fe
-from .hub import text_ids
+from .tokens import text_ids
 
 def every(n: int, step: int, last: bool) -> bool:
-    "Whether a job scheduled every `n` steps (0: never) runs after `step`; it always runs after the last."
+    """Whether a job scheduled every `n` steps (0: never) runs after `step`; it always runs after
+    the last."""
     return n > 0 and ((step + 1) % n == 0 or last)
 
+# %% ../nbs/08_train.ipynb #f501b44d
 def log_samples(model: SmolLM, tokenizer, prompts, step: int, log: Logger):
     "Log a greedy continuation of each prompt (a text: `text_ids`)."
     for p in prompts:
         ids = torch.tensor([text_ids(tokenizer, p)], device=model.device)
         new = generate(model, ids, max_new_tokens=32, eos_token_id=tokenizer.eos_token_id)[0]
-        log(event='sample', step=step, prompt=p, text=tokenizer.decode(new, skip_special_tokens=True))
+        log(event='sample', step=step, prompt=p,
+            text=tokenizer.decode(new, skip_special_tokens=True))
 
 # %% ../nbs/08_train.ipynb #82eee2c7
 @torch.enable_grad()                     # whatever the caller's grad mode
 def train(model: SmolLM,
-          data,                          # .batch(step, batch_size) -> the step's global batch (e.g. a Curriculum)
+          # .batch(step, batch_size) -> the step's global batch (e.g. a Curriculum)
+          data,
           cfg: TrainConfig,
-          loss_fn: Callable = lm_loss,   # (model, micro_batch) -> dict(loss=sum, count=units, other sums to log)
-          val_data=None,                 # validation data for `evaluate` with `loss_fn` (blocks or a dict batch)
+          # (model, micro_batch) -> dict(loss=sum, count=units, other sums to log)
+          loss_fn: Callable = lm_loss,
+          # validation data for `evaluate` with `loss_fn` (blocks or a dict batch)
+          val_data=None,
           tokenizer=None, prompts: tuple[str, ...] = (),  # for samples during training
           resume: bool = False,          # continue from out_dir/ckpt.pt
-          progress: bool = True) -> list[dict]:  # the logged rows (none for a run resumed at its last step)
-    "Train `model` on `data` for `cfg.steps` optimizer steps (under `torchrun`: data-parallel over the processes)."
+          progress: bool = True,
+          ) -> list[dict]:  # the logged rows (none for a run resumed at its last step)
+    """Train `model` on `data` for `cfg.steps` optimizer steps (under `torchrun`: data-parallel over
+    the processes)."""
     from tqdm.auto import tqdm
     rank, world = init_distributed(model.device)
     if cfg.batch_size % (cfg.grad_accum * world):
-        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum {cfg.grad_accum} x {world} processes")
+        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum "
+                         f"{cfg.grad_accum} x {world} processes")
     if cfg.warmup >= cfg.steps and cfg.warmup > 1:
-        warnings.warn(f"warmup ({cfg.warmup} steps) is as long as the run ({cfg.steps} steps): the learning rate never reaches {cfg.lr}")
+        warnings.warn(f"warmup ({cfg.warmup} steps) is as long as the run ({cfg.steps} steps): "
+                      f"the learning rate never reaches {cfg.lr}")
     out = Path(cfg.out_dir) if cfg.out_dir else None
     if resume and not out: raise ValueError("resume needs cfg.out_dir")
     prec, autocast, scaler = mixed_precision(model.device, cfg.precision)
-    first = split_batch(split_batch(data.batch(0, cfg.batch_size), world)[rank], cfg.grad_accum)[0]   # a micro-batch's shape
-    tokens = max(v.numel() for v in (first.values() if isinstance(first, dict) else [first]) if v.dim() == 2)
-    check_fits(training_memory(model, tokens, cfg.grad_checkpointing, prec), f"training with batch_size {cfg.batch_size} "
-               f"({tokens:,} tokens a micro-batch)", "lower batch_size, shorten the rows, or raise grad_accum", model.device)
+    # a micro-batch's shape
+    first = split_batch(split_batch(data.batch(0, cfg.batch_size), world)[rank],
+                        cfg.grad_accum)[0]
+    tokens = max(v.numel() for v in (first.values() if isinstance(first, dict) else [first])
+                 if v.dim() == 2)
+    check_fits(training_memory(model, tokens, cfg.grad_checkpointing, prec),
+               f"training with batch_size {cfg.batch_size} ({tokens:,} tokens a micro-batch)",
+               "lower batch_size, shorten the rows, or raise grad_accum", model.device)
     if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
-    ckpt, model.model.gradient_checkpointing = model.model.gradient_checkpointing, cfg.grad_checkpointing   # put back after
+    ckpt, model.model.gradient_checkpointing = (model.model.gradient_checkpointing,
+                                                cfg.grad_checkpointing)   # put back after
     fwd = torch.compile(model) if cfg.compile else model
-    if world > 1: fwd = nn.parallel.DistributedDataParallel(fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None,
-                                                            find_unused_parameters=bool(model.config.num_local_experts))   # an expert no token chose
+    if world > 1:                            # find_unused_parameters: an expert no token chose
+        fwd = nn.parallel.DistributedDataParallel(
+            fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None,
+            find_unused_parameters=bool(model.config.num_local_experts))
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
                             fused=model.device.type in ('cuda', 'cpu'))
-    with torch.random.fork_rng(devices=[model.device] if model.device.type == 'cuda' else []):   # the caller's RNG: left as it was
+    # the caller's RNG: left as it was
+    with torch.random.fork_rng(devices=[model.device] if model.device.type == 'cuda' else []):
         torch.manual_seed(cfg.seed)
         try:
             start = load_checkpoint(out / 'ckpt.pt', model, opt, scaler)['step'] if resume else 0
-            if start >= cfg.steps: return []                                 # resumed at its end: nothing to run, the log untouched
-            log = Logger(out / 'log.jsonl' if out and rank == 0 else None, start if resume else None)
-            log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(), **{**asdict(cfg), 'precision': prec})
+            # resumed at its end: nothing to run, the log untouched
+            if start >= cfg.steps: return []
+            log = Logger(out / 'log.jsonl' if out and rank == 0 else None,
+                         start if resume else None)
+            log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(),
+                **{**asdict(cfg), 'precision': prec})
             stage_of = getattr(data, 'stage', None)
             model.train()
-            bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, disable=not (progress and rank == 0), desc='train')
+            bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps,
+                       disable=not (progress and rank == 0), desc='train')
             t0, tokens = time.perf_counter(), 0
-            ppl = lambda pre, l: {} if hasattr(loss_fn, 'counts') else {pre + 'ppl': math.exp(min(l, 50))}   # one unit: a perplexity
+            ppl = lambda pre, l: ({} if hasattr(loss_fn, 'counts')      # one unit: a perplexity
+                                  else {pre + 'ppl': math.exp(min(l, 50))})
             for step in bar:
                 last = step == cfg.steps - 1
-                if stage_of and (step == start or stage_of(step) != stage_of(step - 1)): log(event='stage', step=step, stage=stage_of(step))
+                if stage_of and (step == start or stage_of(step) != stage_of(step - 1)):
+                    log(event='stage', step=step, stage=stage_of(step))
                 lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
                 for g in opt.param_groups: g['lr'] = lr
-                try: res = train_step(fwd, opt, scaler, data.batch(step, cfg.batch_size), cfg, loss_fn, autocast, rank, world)
+                try: res = train_step(fwd, opt, scaler, data.batch(step, cfg.batch_size), cfg,
+                                      loss_fn, autocast, rank, world)
                 except FloatingPointError as e:
-                    kept = f"the last checkpoint, {out / 'ckpt.pt'}, is intact" if out and (out / 'ckpt.pt').exists() else "no checkpoint was written"
+                    kept = (f"the last checkpoint, {out / 'ckpt.pt'}, is intact"
+                            if out and (out / 'ckpt.pt').exists() else "no checkpoint was written")
                     raise FloatingPointError(f"step {step}: {e}; stopped, {kept}") from None
                 tokens += res.pop('tokens'); res.pop('count')
                 if step % cfg.log_every == 0 or last:
                     dt = time.perf_counter() - t0
-                    log(step=step, **res, **ppl('', res.get('lm_loss', res['loss'])), lr=lr, tok_per_s=tokens / dt if dt else 0.0,
+                    log(step=step, **res, **ppl('', res.get('lm_loss', res['loss'])), lr=lr,
+                        tok_per_s=tokens / dt if dt else 0.0,
                         **(dict(loss_scale=scaler.get_scale()) if scaler.is_enabled() else {}))
                     t0, tokens = time.perf_counter(), 0
                     bar.set_postfix(loss=f"{res['loss']:.3f}", lr=f'{lr:.2e}')
-                if rank: continue                                         # evaluation, samples and checkpoints: rank 0
+                if rank: continue              # evaluation, samples and checkpoints: rank 0
                 if val_data is not None and every(cfg.eval_every, step, last):
-                    vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn, autocast)
+                    vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn,
+                                  autocast)
                     log(event='eval', step=step, val_loss=vl, **ppl('val_', vl))
                 if tokenizer is not None and prompts and every(cfg.sample_every, step, last):
                     with evaluating(model): log_samples(model, tokenizer, prompts, step, log)
-                if out and every(cfg.ckpt_every, step, last): save_checkpoint(out / 'ckpt.pt', model, opt, step + 1, scaler)
-        finally:                                              # also when a NaN or an interrupt stops the run
+                if out and every(cfg.ckpt_every, step, last):
+                    save_checkpoint(out / 'ckpt.pt', model, opt, step + 1, scaler)
+        finally:                        # also when a NaN or an interrupt stops the run
             model.eval(); model.model.gradient_checkpointing = ckpt
         return log.rows
 
@@ -316,18 +396,23 @@ def read_log(path: str | Path) -> list[dict]:
     "The rows of a run's `log.jsonl`."
     return [row for _, row in read_jsonl(path)]
 
+# %% ../nbs/08_train.ipynb #afc6aace
 def plot_log(rows: list[dict] | str | Path, title: str = ''):
-    "Loss, validation perplexity and learning rate of a run (rows or a log.jsonl path); returns the figure."
+    """Loss, validation perplexity and learning rate of a run (rows or a log.jsonl path); returns
+    the figure."""
     import matplotlib.pyplot as plt
     rows = read_log(rows) if isinstance(rows, (str, Path)) else rows
     tr = [r for r in rows if 'loss' in r]; ev = [r for r in rows if r.get('event') == 'eval']
     fig, ax = plt.subplots(1, 3, figsize=(13, 3.4))
     ax[0].plot([r['step'] for r in tr], [r['loss'] for r in tr], label='train')
-    if ev: ax[0].plot([r['step'] for r in ev], [r['val_loss'] for r in ev], 'o-', label='validation')
+    if ev:
+        ax[0].plot([r['step'] for r in ev], [r['val_loss'] for r in ev], 'o-', label='validation')
     ax[0].set(xlabel='step', ylabel='loss', title=title or 'loss'); ax[0].legend()
-    if ev and 'val_ppl' in ev[0]: ax[1].plot([r['step'] for r in ev], [r['val_ppl'] for r in ev], 'o-', color='C1')
+    if ev and 'val_ppl' in ev[0]:
+        ax[1].plot([r['step'] for r in ev], [r['val_ppl'] for r in ev], 'o-', color='C1')
     ax[1].set(xlabel='step', ylabel='perplexity', yscale='log', title='validation perplexity')
-    ax[2].plot([r['step'] for r in tr], [r['lr'] for r in tr], color='C2'); ax[2].set(xlabel='step', title='learning rate')
+    ax[2].plot([r['step'] for r in tr], [r['lr'] for r in tr], color='C2')
+    ax[2].set(xlabel='step', title='learning rate')
     for r in rows:
         if r.get('event') == 'stage' and r['step'] > 0:
             for a in ax: a.axvline(r['step'], color='gray', ls=':', lw=1)

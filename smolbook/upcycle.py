@@ -9,7 +9,7 @@ from dataclasses import replace
 import torch
 from torch import nn
 from .model import SmolLM
-from .hub import load_weights, plain_state
+from .state import load_weights, plain_state
 from .train import check_fits
 
 # %% auto #0
