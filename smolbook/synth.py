@@ -8,14 +8,20 @@ import math, random
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 
-CATEGORIES = ('DET', 'PREP', 'VERB:FORM', 'VERB:TENSE', 'VERB:SVA', 'NOUN:NUM', 'SPELL', 'WO', 'PUNCT')
+CATEGORIES = ('DET', 'PREP', 'VERB:FORM', 'VERB:TENSE', 'VERB:SVA', 'NOUN:NUM', 'SPELL', 'WO',
+              'PUNCT')
 ARTICLES = ('a', 'an', 'the')
-PREPOSITIONS = ('in', 'on', 'at', 'for', 'of', 'with', 'from', 'by', 'about', 'into')   # not 'to': often an infinitive's
-AGREEMENT = {'is': 'are', 'are': 'is', 'was': 'were', 'were': 'was', 'has': 'have', 'have': 'has', 'does': 'do', 'do': 'does'}
-TENSES = {'is': 'was', 'was': 'is', 'are': 'were', 'were': 'are', 'has': 'had', 'had': 'has', 'have': 'had', 'will': 'would', 'can': 'could', 'could': 'can'}
+# not 'to': often an infinitive's
+PREPOSITIONS = ('in', 'on', 'at', 'for', 'of', 'with', 'from', 'by', 'about', 'into')
+AGREEMENT = {'is': 'are', 'are': 'is', 'was': 'were', 'were': 'was', 'has': 'have', 'have': 'has',
+             'does': 'do', 'do': 'does'}
+TENSES = {'is': 'was', 'was': 'is', 'are': 'were', 'were': 'are', 'has': 'had', 'had': 'has',
+          'have': 'had', 'will': 'would', 'can': 'could', 'could': 'can'}
 MODALS = ('can', 'will', 'would', 'could', 'should', 'must', 'may', 'might')
-OBJECT_START = ('the', 'a', 'an', 'my', 'your', 'his', 'her', 'our', 'their', 'it', 'them', 'you', 'me', 'us', 'him', 'this', 'that')
-COUNTED_AFTER = ('the', 'these', 'those', 'many', 'some', 'my', 'your', 'his', 'her', 'our', 'their', 'two', 'three', 'several', 'few')
+OBJECT_START = ('the', 'a', 'an', 'my', 'your', 'his', 'her', 'our', 'their', 'it', 'them', 'you',
+                'me', 'us', 'him', 'this', 'that')
+COUNTED_AFTER = ('the', 'these', 'those', 'many', 'some', 'my', 'your', 'his', 'her', 'our',
+                 'their', 'two', 'three', 'several', 'few')
 
 # %% auto #0
 __all__ = ['CATEGORIES', 'ARTICLES', 'PREPOSITIONS', 'AGREEMENT', 'TENSES', 'MODALS', 'OBJECT_START', 'COUNTED_AFTER', 'RULES',
@@ -28,90 +34,122 @@ def _pick(w: list[str], rng: random.Random, ok: Callable[[int], bool]) -> int | 
     idx = [i for i in range(len(w)) if ok(i)]
     return rng.choice(idx) if idx else None
 
+# %% ../nbs/13a_synth.ipynb #b042bd61
 def _put(w: list[str], i: int, *new: str) -> list[str]:
     "`w` with token `i` replaced by `new` (none: deleted), keeping a capital first letter."
     new = [n[:1].upper() + n[1:] if j == 0 and w[i][:1].isupper() else n for j, n in enumerate(new)]
     return w[:i] + new + w[i + 1:]
 
+# %% ../nbs/13a_synth.ipynb #a7f31ad2
 def _word(w, i): return w[i].isalpha()
 def _low(w, i): return w[i].lower()
 
+# %% ../nbs/13a_synth.ipynb #13694417
 def det(w, rng):
-    "Drop an article or swap it for another; or, where there is none to change, put *the* or *a* before a word (DET)."
+    """Drop an article or swap it for another; or, where there is none to change, put *the* or *a*
+    before a word (DET)."""
     i = _pick(w, rng, lambda i: _low(w, i) in ARTICLES)
     if i is not None and rng.random() < 0.75:
-        return _put(w, i) if rng.random() < 0.5 else _put(w, i, rng.choice([a for a in ARTICLES if a != _low(w, i)]))
-    j = _pick(w, rng, lambda j: j > 0 and _word(w, j) and _low(w, j - 1) not in ARTICLES and _low(w, j) not in ARTICLES)
+        return (_put(w, i) if rng.random() < 0.5
+                else _put(w, i, rng.choice([a for a in ARTICLES if a != _low(w, i)])))
+    j = _pick(w, rng, lambda j: j > 0 and _word(w, j) and _low(w, j - 1) not in ARTICLES
+                                and _low(w, j) not in ARTICLES)
     return None if j is None else w[:j] + [rng.choice(('the', 'a'))] + w[j:]
 
+# %% ../nbs/13a_synth.ipynb #4145a06b
 def prep(w, rng):
     "Drop a preposition (30%) or swap it for another (PREP)."
     i = _pick(w, rng, lambda i: _low(w, i) in PREPOSITIONS)
     if i is None: return None
-    return _put(w, i) if rng.random() < 0.3 else _put(w, i, rng.choice([p for p in PREPOSITIONS if p != _low(w, i)]))
+    return (_put(w, i) if rng.random() < 0.3
+            else _put(w, i, rng.choice([p for p in PREPOSITIONS if p != _low(w, i)])))
 
+# %% ../nbs/13a_synth.ipynb #6449771b
 def verb_form(w, rng):
-    "A bare infinitive after a modal, or after *to* when an object follows (*to meet you*), becomes an *-ing* form."
-    verb = lambda i: (_low(w, i - 1) in MODALS or _low(w, i - 1) == 'to' and i + 1 < len(w) and _low(w, i + 1) in OBJECT_START) \
-        and _word(w, i) and w[i].islower() and len(w[i]) > 2 and not w[i].endswith('ing') and w[i] not in ('be', 'not')
+    """A bare infinitive after a modal, or after *to* when an object follows (*to meet you*),
+    becomes an *-ing* form."""
+    verb = lambda i: (_low(w, i - 1) in MODALS or _low(w, i - 1) == 'to' and i + 1 < len(w)
+                      and _low(w, i + 1) in OBJECT_START) \
+        and _word(w, i) and w[i].islower() and len(w[i]) > 2 and not w[i].endswith('ing') \
+        and w[i] not in ('be', 'not')
     i = _pick(w, rng, lambda i: i > 0 and verb(i))
     if i is None: return None
     v = w[i]
     return _put(w, i, (v[:-1] if v.endswith('e') and v[-2] not in 'aeiou' else v) + 'ing')
 
+# %% ../nbs/13a_synth.ipynb #f3b38001
 def verb_tense(w, rng):
     "Shift an auxiliary or modal to another tense: *is* → *was*, *will* → *would* (VERB:TENSE)."
     i = _pick(w, rng, lambda i: _low(w, i) in TENSES)
     return None if i is None else _put(w, i, TENSES[_low(w, i)])
 
+# %% ../nbs/13a_synth.ipynb #5c382ab4
 def verb_sva(w, rng):
-    "Break subject-verb agreement: *is* ↔ *are*, *has* ↔ *have*, ...; else drop a verb's *-s* after *he*/*she*/*it* (VERB:SVA)."
+    """Break subject-verb agreement: *is* ↔ *are*, *has* ↔ *have*, ...; else drop a verb's *-s*
+    after *he*/*she*/*it* (VERB:SVA)."""
     i = _pick(w, rng, lambda i: _low(w, i) in AGREEMENT)
     if i is not None: return _put(w, i, AGREEMENT[_low(w, i)])
-    i = _pick(w, rng, lambda i: i > 0 and _low(w, i - 1) in ('he', 'she', 'it') and _word(w, i) and w[i].endswith('s') and len(w[i]) > 3)
-    return None if i is None else _put(w, i, w[i][:-2] if w[i].endswith('es') and w[i][-3] in 'sxzh' else w[i][:-1])
+    i = _pick(w, rng, lambda i: i > 0 and _low(w, i - 1) in ('he', 'she', 'it') and _word(w, i)
+                                and w[i].endswith('s') and len(w[i]) > 3)
+    return None if i is None else _put(w, i, w[i][:-2] if w[i].endswith('es') and w[i][-3] in 'sxzh'
+                                              else w[i][:-1])
 
+# %% ../nbs/13a_synth.ipynb #a6729171
 def noun_num(w, rng):
     "Flip the number of a noun after a determiner or number: *my friends* → *my friend* (NOUN:NUM)."
-    i = _pick(w, rng, lambda i: i > 0 and _low(w, i - 1) in COUNTED_AFTER and _word(w, i) and len(w[i]) > 2)
+    i = _pick(w, rng, lambda i: i > 0 and _low(w, i - 1) in COUNTED_AFTER and _word(w, i)
+                                and len(w[i]) > 2)
     if i is None: return None
     n = w[i]
     return _put(w, i, n[:-1] if n.endswith('s') and not n.endswith('ss') else n + 's')
 
+# %% ../nbs/13a_synth.ipynb #823ec5ff
 def spell(w, rng):
-    "Misspell a word of four or more letters: drop a letter, swap two neighbours or double one (SPELL)."
+    """Misspell a word of four or more letters: drop a letter, swap two neighbours or double one
+    (SPELL)."""
     i = _pick(w, rng, lambda i: _word(w, i) and len(w[i]) > 3)
     if i is None: return None
     t, k = w[i], rng.randrange(1, len(w[i]) - 1)
     op = rng.randrange(3)
-    if op == 1 and t[k] == t[k + 1]: op = 0                 # swapping two equal letters would change nothing
-    return _put(w, i, t[:k] + t[k + 1:] if op == 0 else t[:k] + t[k + 1] + t[k] + t[k + 2:] if op == 1 else t[:k] + t[k] + t[k:])
+    # swapping two equal letters would change nothing
+    if op == 1 and t[k] == t[k + 1]: op = 0
+    return _put(w, i, t[:k] + t[k + 1:] if op == 0 else
+                      t[:k] + t[k + 1] + t[k] + t[k + 2:] if op == 1 else t[:k] + t[k] + t[k:])
 
+# %% ../nbs/13a_synth.ipynb #42e04bd7
 def word_order(w, rng):
     "Swap two neighbouring words (WO)."
-    i = _pick(w, rng, lambda i: 0 < i < len(w) - 1 and _word(w, i) and _word(w, i + 1) and _low(w, i) != _low(w, i + 1))
+    i = _pick(w, rng, lambda i: 0 < i < len(w) - 1 and _word(w, i) and _word(w, i + 1)
+                                and _low(w, i) != _low(w, i + 1))
     return None if i is None else w[:i] + [w[i + 1], w[i]] + w[i + 2:]
 
+# %% ../nbs/13a_synth.ipynb #144668b9
 def punct(w, rng):
-    "Drop a comma, semicolon, colon or the final full stop (60%); else put a comma between two words (PUNCT)."
+    """Drop a comma, semicolon, colon or the final full stop (60%); else put a comma between two
+    words (PUNCT)."""
     i = _pick(w, rng, lambda i: w[i] in (',', ';', ':') or (w[i] == '.' and i == len(w) - 1))
     if i is not None and rng.random() < 0.6: return _put(w, i)
     j = _pick(w, rng, lambda j: 0 < j < len(w) - 1 and _word(w, j) and _word(w, j + 1))
     return None if j is None else w[:j + 1] + [','] + w[j + 1:]
 
-RULES = dict(zip(CATEGORIES, (det, prep, verb_form, verb_tense, verb_sva, noun_num, spell, word_order, punct)))
+# %% ../nbs/13a_synth.ipynb #12e1eda5
+RULES = dict(zip(CATEGORIES, (det, prep, verb_form, verb_tense, verb_sva, noun_num, spell,
+                              word_order, punct)))
 
 # %% ../nbs/13a_synth.ipynb #4b0903b7
-def error_profile(pairs: Iterable[tuple[str, str]],   # (learner sentence, correction), whitespace-tokenised
+def error_profile(pairs: Iterable[tuple[str, str]],   # (learner sentence, correction), tokenised
                  ) -> dict:
-    "ERRANT edits of `CATEGORIES` per pair (`rate`) and each category's share (`shares`). Needs `smolbook[errant]`."
+    """ERRANT edits of `CATEGORIES` per pair (`rate`) and each category's share (`shares`). Needs
+    `smolbook[errant]`."""
     from smolbook.gec_eval import errant_annotator
     a, counts, n = errant_annotator(), Counter(), 0
     for src, ref in pairs:
         n += 1
-        counts.update(t for e in a.annotate(a.parse(src), a.parse(ref)) if (t := e.type.split(':', 1)[-1]) in CATEGORIES)
+        counts.update(t for e in a.annotate(a.parse(src), a.parse(ref))
+                      if (t := e.type.split(':', 1)[-1]) in CATEGORIES)
     total = sum(counts.values())
-    if not n or not total: raise ValueError("no pairs, or no edits of the ERRANT categories in them")
+    if not n or not total:
+        raise ValueError("no pairs, or no edits of the ERRANT categories in them")
     return dict(rate=total / n, shares={c: counts[c] / total for c in CATEGORIES})
 
 # %% ../nbs/13a_synth.ipynb #dd575e52
@@ -121,36 +159,53 @@ def _poisson(lam: float, rng: random.Random) -> int:
     while p > stop: k, p = k + 1, p * rng.random()
     return k
 
+# %% ../nbs/13a_synth.ipynb #d4df8938
 def check_profile(profile: dict):
-    "Raise ValueError unless `profile` is as `error_profile` returns: a `rate` in [0, 20] and `shares` of `CATEGORIES` (>= 0, not all 0)."
-    if not isinstance(profile, dict) or not {'rate', 'shares'} <= profile.keys(): raise ValueError("profile needs 'rate' and 'shares', as `error_profile` returns")
+    """Raise ValueError unless `profile` is as `error_profile` returns: a `rate` in [0, 20] and
+    `shares` of `CATEGORIES` (>= 0, not all 0)."""
+    if not isinstance(profile, dict) or not {'rate', 'shares'} <= profile.keys():
+        raise ValueError("profile needs 'rate' and 'shares', as `error_profile` returns")
     r, s = profile['rate'], profile['shares']
-    if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r <= 20: raise ValueError(f"profile['rate'] must be a number of errors per sentence in [0, 20], got {r!r}")
-    if not isinstance(s, dict) or set(s) - set(CATEGORIES) or not all(isinstance(v, (int, float)) and v >= 0 for v in s.values()) or not sum(s.values()) > 0:
-        raise ValueError(f"profile['shares'] must map some of {CATEGORIES} to weights >= 0, not all 0; got {s!r}")
+    if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r <= 20:
+        raise ValueError(f"profile['rate'] must be a number of errors per sentence in [0, 20], "
+                         f"got {r!r}")
+    if (not isinstance(s, dict) or set(s) - set(CATEGORIES)
+            or not all(isinstance(v, (int, float)) and v >= 0 for v in s.values())
+            or not sum(s.values()) > 0):
+        raise ValueError(f"profile['shares'] must map some of {CATEGORIES} to weights >= 0, "
+                         f"not all 0; got {s!r}")
 
+# %% ../nbs/13a_synth.ipynb #2a6b128a
 def corrupt(sentence: str,               # whitespace-tokenised
             profile: dict,               # from `error_profile`
             rng: random.Random) -> str:
-    "`sentence` with a Poisson(`profile['rate']`) number of errors, each of a category drawn from `profile['shares']`."
-    if not isinstance(rng, random.Random): raise TypeError(f"rng must be a random.Random, such as random.Random(0); got {type(rng).__name__}")
+    """`sentence` with a Poisson(`profile['rate']`) number of errors, each of a category drawn from
+    `profile['shares']`."""
+    if not isinstance(rng, random.Random):
+        raise TypeError("rng must be a random.Random, such as random.Random(0); "
+                        f"got {type(rng).__name__}")
     check_profile(profile)
     w, cats = sentence.split(), list(CATEGORIES)
     weights = [profile['shares'].get(c, 0.0) for c in cats]
     for _ in range(_poisson(profile['rate'], rng)):
-        for _try in range(10):                        # a category the sentence cannot take: draw another
+        # a category the sentence cannot take: draw another
+        for _try in range(10):
             broken = RULES[rng.choices(cats, weights)[0]](w, rng)
             if broken is not None: w = broken; break
     return ' '.join(w)
 
+# %% ../nbs/13a_synth.ipynb #bbfbe74e
 def synthetic_pairs(sentences: Sequence[str],   # correct, whitespace-tokenised sentences
                     profile: dict,
                     copies: int = 1,            # corrupted versions of each sentence
                     seed: int = 0) -> list:
-    "`GECExample`s (corrupted sentence, [the sentence]): `copies` per sentence, reproducible by `seed`."
+    """`GECExample`s (corrupted sentence, [the sentence]): `copies` per sentence, reproducible by
+    `seed`."""
     from smolbook.gec import GECExample
-    if isinstance(sentences, str): raise TypeError("sentences is one string: pass a list of sentences")
-    if (blank := next((i for i, s in enumerate(sentences) if not s.strip()), None)) is not None: raise ValueError(f"sentence {blank} is blank")
+    if isinstance(sentences, str):
+        raise TypeError("sentences is one string: pass a list of sentences")
+    if (blank := next((i for i, s in enumerate(sentences) if not s.strip()), None)) is not None:
+        raise ValueError(f"sentence {blank} is blank")
     check_profile(profile)
     rng = random.Random(seed)
     return [GECExample(corrupt(s, profile, rng), [s]) for s in sentences for _ in range(copies)]
