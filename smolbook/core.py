@@ -13,7 +13,8 @@ __all__ = ['PRESETS', 'LLAMA_DEFAULTS', 'MIXTRAL_DEFAULTS', 'MOE_FIELDS', 'SmolC
 # %% ../nbs/00_core.ipynb #c47a57a9
 @dataclass
 class SmolConfig:
-    "Shapes and constants of a Llama-style SmolLM; the field names are transformers' `LlamaConfig`'s."
+    """Shapes and constants of a Llama-style SmolLM; the field names are transformers'
+    `LlamaConfig`'s."""
     vocab_size: int = 49152              # tokens in the vocabulary
     hidden_size: int = 576               # model width C
     intermediate_size: int = 1536        # SwiGLU inner width
@@ -26,109 +27,155 @@ class SmolConfig:
     tie_word_embeddings: bool = True     # lm_head is the embedding matrix
     bos_token_id: int = 1
     eos_token_id: int = 2
-    num_local_experts: int = 0           # E: experts per MoE feed-forward; 0 = dense (transformers' Mixtral names from here)
+    # transformers' Mixtral names from here
+    num_local_experts: int = 0           # E: experts per MoE feed-forward; 0 = dense
     num_experts_per_tok: int = 2         # k: experts that run for each token
-    norm_topk_prob: bool = True          # renormalise the k router probabilities to sum to 1 (as Mixtral does)
-    router_aux_loss_coef: float = 0.01   # weight of the load-balancing loss (Switch Transformer's α = 0.01)
+    # renormalise the k router probabilities to sum to 1 (as Mixtral does)
+    norm_topk_prob: bool = True
+    # weight of the load-balancing loss (Switch Transformer's α = 0.01)
+    router_aux_loss_coef: float = 0.01
     router_z_loss_coef: float = 0.001    # weight of the router z-loss (ST-MoE's 0.001)
     router_jitter_noise: float = 0.0     # training: router input scaled by U(1 - ε, 1 + ε)
 
     def __post_init__(self):
         for f in fields(self):
-            v, kind = getattr(self, f.name), {'int': int, 'float': (int, float), 'bool': bool}[f.type]
+            v, kind = getattr(self, f.name), {'int': int, 'float': (int, float),
+                                              'bool': bool}[f.type]
             if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
                 raise ValueError(f"{f.name} must be {f.type}, got {v!r}")
-        for f in ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads',
-                  'num_key_value_heads', 'max_position_embeddings', 'rope_theta', 'rms_norm_eps'):
-            if not getattr(self, f) > 0: raise ValueError(f"{f} must be positive, got {getattr(self, f)}")
+        for f in ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers',
+                  'num_attention_heads', 'num_key_value_heads', 'max_position_embeddings',
+                  'rope_theta', 'rms_norm_eps'):
+            if not getattr(self, f) > 0:
+                raise ValueError(f"{f} must be positive, got {getattr(self, f)}")
         nh, nkv = self.num_attention_heads, self.num_key_value_heads
-        if self.hidden_size % nh: raise ValueError(f"hidden_size={self.hidden_size} is not divisible by num_attention_heads={nh}")
-        if nh % nkv: raise ValueError(f"num_attention_heads={nh} is not divisible by num_key_value_heads={nkv}")
+        if self.hidden_size % nh:
+            raise ValueError(f"hidden_size={self.hidden_size} is not divisible by "
+                             f"num_attention_heads={nh}")
+        if nh % nkv:
+            raise ValueError(f"num_attention_heads={nh} is not divisible by "
+                             f"num_key_value_heads={nkv}")
         if self.head_dim % 2: raise ValueError(f"head_dim={self.head_dim} must be even for RoPE")
         E, k = self.num_local_experts, self.num_experts_per_tok
         if E < 0: raise ValueError(f"num_local_experts must be >= 0 (0 = dense), got {E}")
-        if E and not 1 <= k <= E: raise ValueError(f"num_experts_per_tok={k} must be between 1 and num_local_experts={E}")
+        if E and not 1 <= k <= E:
+            raise ValueError(f"num_experts_per_tok={k} must be between 1 and num_local_experts={E}")
         for f in ('router_aux_loss_coef', 'router_z_loss_coef'):
-            if not 0 <= getattr(self, f) < math.inf: raise ValueError(f"{f} must be a finite number >= 0, got {getattr(self, f)}")
-        if not 0 <= self.router_jitter_noise < 1: raise ValueError(f"router_jitter_noise must be in [0, 1), got {self.router_jitter_noise}")
+            if not 0 <= getattr(self, f) < math.inf:
+                raise ValueError(f"{f} must be a finite number >= 0, got {getattr(self, f)}")
+        if not 0 <= self.router_jitter_noise < 1:
+            raise ValueError(f"router_jitter_noise must be in [0, 1), "
+                             f"got {self.router_jitter_noise}")
 
     @property
     def head_dim(self) -> int: return self.hidden_size // self.num_attention_heads
 
     @property
     def n_params(self) -> int:
-        "Parameters of the model this config builds (a tied head counted once): known before any memory is allocated."
-        C, I, L, V, E = self.hidden_size, self.intermediate_size, self.num_hidden_layers, self.vocab_size, self.num_local_experts
+        """Parameters of the model this config builds (a tied head counted once): known before any
+        memory is allocated."""
+        C, I, L, V, E = (self.hidden_size, self.intermediate_size, self.num_hidden_layers,
+                         self.vocab_size, self.num_local_experts)
         attn = 2 * C * C + 2 * C * self.num_key_value_heads * self.head_dim      # q, o; k, v
-        mlp = (E * 3 * C * I + E * C) if E else 3 * C * I                     # experts and router, or one SwiGLU
+        mlp = (E * 3 * C * I + E * C) if E else 3 * C * I   # experts and router, or one SwiGLU
         return V * C * (1 if self.tie_word_embeddings else 2) + L * (attn + mlp + 2 * C) + C
 
 # %% ../nbs/00_core.ipynb #ea5e4c68
 PRESETS = {
-    'smollm-135m': dict(max_position_embeddings=2048, rope_theta=10000.0, bos_token_id=0, eos_token_id=0),
-    'smollm2-135m': dict(max_position_embeddings=8192, rope_theta=100000.0, bos_token_id=1, eos_token_id=2),
-    'tiny': dict(vocab_size=256, hidden_size=64, intermediate_size=172, num_hidden_layers=2, num_attention_heads=4,
-                 num_key_value_heads=2, max_position_embeddings=128, rope_theta=10000.0),
-    'mini': dict(vocab_size=4096, hidden_size=256, intermediate_size=688, num_hidden_layers=4, num_attention_heads=4,
-                 num_key_value_heads=2, max_position_embeddings=256, rope_theta=10000.0),  # pretrains on a laptop CPU
+    'smollm-135m': dict(max_position_embeddings=2048, rope_theta=10000.0, bos_token_id=0,
+                        eos_token_id=0),
+    'smollm2-135m': dict(max_position_embeddings=8192, rope_theta=100000.0, bos_token_id=1,
+                         eos_token_id=2),
+    'tiny': dict(vocab_size=256, hidden_size=64, intermediate_size=172, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+                 rope_theta=10000.0),
+    # pretrains on a laptop CPU
+    'mini': dict(vocab_size=4096, hidden_size=256, intermediate_size=688, num_hidden_layers=4,
+                 num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                 rope_theta=10000.0),
 }
 
+# %% ../nbs/00_core.ipynb #cbdf746f
 def preset(name: str, **overrides) -> SmolConfig:
     "The `SmolConfig` called `name` in `PRESETS`, with `overrides` applied."
-    if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
     return SmolConfig(**{**PRESETS[name], **overrides})
 
 # %% ../nbs/00_core.ipynb #96365ce2
-LLAMA_DEFAULTS = dict(vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-                      num_attention_heads=32, max_position_embeddings=2048, rope_theta=10000.0, rms_norm_eps=1e-6,
-                      tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)  # transformers' LlamaConfig()
-MIXTRAL_DEFAULTS = {**LLAMA_DEFAULTS, 'intermediate_size': 14336, 'num_key_value_heads': 8, 'max_position_embeddings': 131072,
-                    'rope_theta': 1e6, 'rms_norm_eps': 1e-5, 'num_local_experts': 8, 'num_experts_per_tok': 2,
-                    'router_aux_loss_coef': 0.001, 'router_jitter_noise': 0.0}          # transformers' MixtralConfig()
-MOE_FIELDS = ('num_local_experts', 'num_experts_per_tok', 'norm_topk_prob', 'router_aux_loss_coef', 'router_z_loss_coef',
-              'router_jitter_noise')
+# transformers' LlamaConfig()
+LLAMA_DEFAULTS = dict(vocab_size=32000, hidden_size=4096, intermediate_size=11008,
+                      num_hidden_layers=32, num_attention_heads=32, max_position_embeddings=2048,
+                      rope_theta=10000.0, rms_norm_eps=1e-6, tie_word_embeddings=False,
+                      bos_token_id=1, eos_token_id=2)
+# transformers' MixtralConfig()
+MIXTRAL_DEFAULTS = {**LLAMA_DEFAULTS, 'intermediate_size': 14336, 'num_key_value_heads': 8,
+                    'max_position_embeddings': 131072, 'rope_theta': 1e6, 'rms_norm_eps': 1e-5,
+                    'num_local_experts': 8, 'num_experts_per_tok': 2,
+                    'router_aux_loss_coef': 0.001, 'router_jitter_noise': 0.0}
+
+# %% ../nbs/00_core.ipynb #f8c251d2
+MOE_FIELDS = ('num_local_experts', 'num_experts_per_tok', 'norm_topk_prob', 'router_aux_loss_coef',
+              'router_z_loss_coef', 'router_jitter_noise')
 
 def to_hf(cfg: SmolConfig) -> dict:
     "A Llama `config.json` dict for a dense `cfg`, a Mixtral one for a mixture of experts."
     d = asdict(cfg)
     if cfg.num_local_experts:
         if not cfg.norm_topk_prob:
-            raise ValueError("Mixtral renormalises the top-k router weights: a model with norm_topk_prob=False has no Mixtral config")
+            raise ValueError("Mixtral renormalises the top-k router weights: a model with "
+                             "norm_topk_prob=False has no Mixtral config")
         arch = dict(architectures=['MixtralForCausalLM'], model_type='mixtral', sliding_window=None)
     else:
-        for f in MOE_FIELDS: d.pop(f)                                    # a dense config.json stays a plain Llama one
-        arch = dict(architectures=['LlamaForCausalLM'], model_type='llama', attention_bias=False, mlp_bias=False)
+        for f in MOE_FIELDS: d.pop(f)            # a dense config.json stays a plain Llama one
+        arch = dict(architectures=['LlamaForCausalLM'], model_type='llama', attention_bias=False,
+                    mlp_bias=False)
     return dict(**arch, hidden_act='silu', head_dim=cfg.head_dim,
                 rope_parameters=dict(rope_type='default', rope_theta=cfg.rope_theta), **d)
 
 # %% ../nbs/00_core.ipynb #a480a1ec
 def from_hf(d: dict) -> SmolConfig:
-    "`SmolConfig` from a Llama or Mixtral `config.json` dict or transformers config; missing fields take that config's defaults."
+    """`SmolConfig` from a Llama or Mixtral `config.json` dict or transformers config; missing
+    fields take that config's defaults."""
     d = d.to_dict() if hasattr(d, 'to_dict') else d
-    if not isinstance(d, dict): raise ValueError(f"a config is a JSON object, got {type(d).__name__}")
+    if not isinstance(d, dict):
+        raise ValueError(f"a config is a JSON object, got {type(d).__name__}")
     arch = d.get('architectures') or []
     moe = d.get('model_type') == 'mixtral' or 'MixtralForCausalLM' in arch
     if not moe and d.get('model_type') != 'llama' and 'LlamaForCausalLM' not in arch:
-        raise ValueError(f"not a Llama or Mixtral checkpoint: model_type={d.get('model_type')!r}, architectures={arch}")
-    if moe and d.get('sliding_window') is not None: raise ValueError(f"unsupported sliding_window={d['sliding_window']} (smolbook attends to all)")
-    for k in ('rope_parameters', 'rope_scaling'):                    # transformers merges rope_scaling over rope_parameters
+        raise ValueError(f"not a Llama or Mixtral checkpoint: model_type={d.get('model_type')!r}, "
+                         f"architectures={arch}")
+    if moe and d.get('sliding_window') is not None:
+        raise ValueError(f"unsupported sliding_window={d['sliding_window']} "
+                         f"(smolbook attends to all)")
+    # transformers merges rope_scaling over rope_parameters
+    for k in ('rope_parameters', 'rope_scaling'):
         rope = d.get(k) or {}
         if not isinstance(rope, dict): raise ValueError(f"{k} must be a JSON object, got {rope!r}")
         if rope.get('rope_type', rope.get('type', 'default')) != 'default':
-            raise ValueError(f"unsupported RoPE scaling {rope} ({k}): smolbook computes plain RoPE and does not ignore a scaling")
+            raise ValueError(f"unsupported RoPE scaling {rope} ({k}): smolbook computes plain RoPE "
+                             f"and does not ignore a scaling")
     rope = d.get('rope_parameters') or d.get('rope_scaling') or {}
     for k, ok in (('hidden_act', 'silu'), ('attention_bias', False), ('mlp_bias', False)):
         if d.get(k, ok) != ok: raise ValueError(f"unsupported {k}={d[k]!r} (smolbook needs {ok!r})")
-    given = {f.name: d[f.name] for f in fields(SmolConfig) if f.name in d and (moe or f.name not in MOE_FIELDS)
-             and not (d[f.name] is None and f.name.endswith('token_id'))}  # a null token id means "not given"
+    # a null token id means "not given"
+    given = {f.name: d[f.name] for f in fields(SmolConfig)
+             if f.name in d and (moe or f.name not in MOE_FIELDS)
+             and not (d[f.name] is None and f.name.endswith('token_id'))}
     kw = {**(MIXTRAL_DEFAULTS if moe else LLAMA_DEFAULTS), **given}
     if kw.get('num_key_value_heads') is None: kw['num_key_value_heads'] = kw['num_attention_heads']
-    thetas = {float(t) for t in (d.get('rope_theta'), rope.get('rope_theta')) if isinstance(t, (int, float)) and not isinstance(t, bool)}
-    if len(thetas) > 1: raise ValueError(f"rope_theta {d['rope_theta']} and rope_parameters' rope_theta {rope['rope_theta']} differ: which RoPE base is meant?")
-    theta = d['rope_theta'] if d.get('rope_theta') is not None else rope.get('rope_theta', kw['rope_theta'])
-    kw['rope_theta'] = float(theta) if isinstance(theta, (int, float)) and not isinstance(theta, bool) else theta
+    thetas = {float(t) for t in (d.get('rope_theta'), rope.get('rope_theta'))
+              if isinstance(t, (int, float)) and not isinstance(t, bool)}
+    if len(thetas) > 1:
+        raise ValueError(f"rope_theta {d['rope_theta']} and rope_parameters' rope_theta "
+                         f"{rope['rope_theta']} differ: which RoPE base is meant?")
+    theta = (d['rope_theta'] if d.get('rope_theta') is not None
+             else rope.get('rope_theta', kw['rope_theta']))
+    kw['rope_theta'] = (float(theta) if isinstance(theta, (int, float))
+                        and not isinstance(theta, bool) else theta)
     if isinstance(kw['eos_token_id'], list): kw['eos_token_id'] = kw['eos_token_id'][0]
     cfg = SmolConfig(**kw)
     if d.get('head_dim') not in (None, cfg.head_dim):
-        raise ValueError(f"head_dim={d['head_dim']} differs from hidden_size/num_attention_heads={cfg.head_dim}")
+        raise ValueError(f"head_dim={d['head_dim']} differs from "
+                         f"hidden_size/num_attention_heads={cfg.head_dim}")
     return cfg
