@@ -19,35 +19,44 @@ __all__ = ['rank_candidates', 'sample_candidates', 'make_pairs', 'write_pairs', 
 # %% ../nbs/14_pairs.ipynb #4b3c76c4
 def rank_candidates(refs: Sequence[str],           # the corrections of one sentence (at least one)
                     candidates: Sequence[str],     # the model's answers
-                    with_reference: bool = False,  # chosen: the reference nearest the rejected candidate
-                   ) -> dict | None:               # chosen, rejected, chosen_distance, rejected_distance; None on a tie
-    "The candidate nearest a reference (chosen) and the farthest (rejected), by character edit distance."
+                    # chosen: the reference nearest the rejected candidate
+                    with_reference: bool = False,
+                    # chosen, rejected, chosen_distance, rejected_distance; None on a tie
+                   ) -> dict | None:
+    """The candidate nearest a reference (chosen) and the farthest (rejected), by character edit
+    distance."""
     if not refs: raise ValueError("rank_candidates needs at least one reference")
     dist = {c: min(Levenshtein.distance(c, r) for r in refs) for c in candidates if c.strip()}
     if not dist: return None
     rejected = max(dist, key=dist.get)
-    chosen = min(refs, key=lambda r: Levenshtein.distance(r, rejected)) if with_reference else min(dist, key=dist.get)
+    chosen = (min(refs, key=lambda r: Levenshtein.distance(r, rejected)) if with_reference
+              else min(dist, key=dist.get))
     d_chosen = 0 if with_reference else dist[chosen]
     if d_chosen == dist[rejected]: return None       # a tie prefers nothing (equal texts tie too)
-    return dict(chosen=chosen, rejected=rejected, chosen_distance=d_chosen, rejected_distance=dist[rejected])
+    return dict(chosen=chosen, rejected=rejected, chosen_distance=d_chosen,
+                rejected_distance=dist[rejected])
 
 # %% ../nbs/14_pairs.ipynb #e201c774
-def sample_candidates(model,                                    # a SmolLM
+def sample_candidates(model,                          # a SmolLM
                       fmt: GECFormat,
                       examples: Sequence[GECExample],
                       temperatures: Sequence[float] = (1.0, 0.5),  # one round of samples at each
-                      n: int = 4,                                # samples per temperature per example
-                      seed: int = 0,                             # the same seed gives the same candidates
+                      n: int = 4,                     # samples per temperature per example
+                      seed: int = 0,                  # the same seed gives the same candidates
                       batch_size: int = 16,
-                      progress: bool = True) -> list[list[str]]:  # per example: n answers per temperature, in order
+                      progress: bool = True,
+                      # per example: n answers per temperature, in order
+                     ) -> list[list[str]]:
     "Sampled corrections of every example, through `correct` (its batching, prompt and stops)."
-    if n < 1 or not temperatures: raise ValueError(f"need n >= 1 and a temperature, got n={n}, temperatures={temperatures}")
+    if n < 1 or not temperatures:
+        raise ValueError(f"need n >= 1 and a temperature, got n={n}, temperatures={temperatures}")
     from tqdm.auto import tqdm
     reps = [e for e in examples for _ in range(n)]
     per_round = -(-len(reps) // batch_size)                      # batches per temperature
-    with tqdm(total=len(reps) * len(temperatures), disable=not progress, desc='pairs: sampling', unit=' answers') as bar:
-        rounds = [correct(model, fmt, reps, batch_size, temperature=t, seed=seed + k * per_round, progress=bar)
-                  for k, t in enumerate(temperatures)]
+    with tqdm(total=len(reps) * len(temperatures), disable=not progress, desc='pairs: sampling',
+              unit=' answers') as bar:
+        rounds = [correct(model, fmt, reps, batch_size, temperature=t, seed=seed + k * per_round,
+                          progress=bar) for k, t in enumerate(temperatures)]
     return [[a for r in rounds for a in r[i * n:(i + 1) * n]] for i in range(len(examples))]
 
 # %% ../nbs/14_pairs.ipynb #7b18bf7d
@@ -59,18 +68,28 @@ def make_pairs(model,                                    # a SmolLM, usually fin
                seed: int = 0,
                with_reference: bool = False,             # chosen: a reference, not the best sample
                batch_size: int = 16,
-               progress: bool = True) -> list[dict]:     # prompt, chosen, rejected, chosen_distance, rejected_distance, source
-    "DPO rows from the model's own samples ranked by edit distance to the references; warns how many examples gave none."
+               progress: bool = True,
+               # prompt, chosen, rejected, chosen_distance, rejected_distance, source
+              ) -> list[dict]:
+    """DPO rows from the model's own samples ranked by edit distance to the references; warns how
+    many examples gave none."""
     bare = next((i for i, e in enumerate(examples) if not e.refs), None)
-    if bare is not None: raise ValueError(f"example {bare} ({examples[bare].src[:40]!r}) has no references to rank against")
+    if bare is not None:
+        raise ValueError(f"example {bare} ({examples[bare].src[:40]!r}) has no references to rank "
+                         "against")
     rows = []
-    for e, cands in zip(examples, sample_candidates(model, fmt, examples, temperatures, n, seed, batch_size, progress)):
+    for e, cands in zip(examples, sample_candidates(model, fmt, examples, temperatures, n, seed,
+                                                    batch_size, progress)):
         if not (r := rank_candidates(e.refs, cands, with_reference)): continue
-        prompt = fmt.turns(e.src, e.instruction) if fmt.chat else fmt.prompt_text(e.src, e.instruction)   # messages, or text
-        rows.append(dict(prompt=prompt, chosen=fmt.completion_text(r['chosen']), rejected=fmt.completion_text(r['rejected']),
-                         chosen_distance=r['chosen_distance'], rejected_distance=r['rejected_distance'], source=e.src))
+        prompt = (fmt.turns(e.src, e.instruction) if fmt.chat                 # messages, or text
+                  else fmt.prompt_text(e.src, e.instruction))
+        rows.append(dict(prompt=prompt, chosen=fmt.completion_text(r['chosen']),
+                         rejected=fmt.completion_text(r['rejected']),
+                         chosen_distance=r['chosen_distance'],
+                         rejected_distance=r['rejected_distance'], source=e.src))
     if len(rows) < len(examples):
-        warnings.warn(f"{len(examples) - len(rows)} of {len(examples)} examples gave no pair (their candidates tied, or were empty)")
+        warnings.warn(f"{len(examples) - len(rows)} of {len(examples)} examples gave no pair "
+                      "(their candidates tied, or were empty)")
     return rows
 
 # %% ../nbs/14_pairs.ipynb #2d2cc55c
@@ -78,9 +97,11 @@ def write_pairs(rows: Sequence[dict], path: str | Path) -> Path:
     "Write preference rows as JSON lines, atomically, after checking every row."
     for i, r in enumerate(rows, 1): check_pair(f'row {i}', r)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: p.write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows), encoding='utf-8'))
+    atomic_write(path, lambda p: p.write_text(
+        ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows), encoding='utf-8'))
     return path
 
+# %% ../nbs/14_pairs.ipynb #a7d45d63
 def read_pairs(path: str | Path) -> list[dict]:
     "The preference rows of a JSON-lines file, each checked (errors name the file and line)."
     rows = [check_pair(where, row) for where, row in read_jsonl(path)]
@@ -89,13 +110,15 @@ def read_pairs(path: str | Path) -> list[dict]:
 
 # %% ../nbs/14_pairs.ipynb #24399f73
 def plot_margins(rows: Sequence[dict]):
-    "Histogram of the distance margins (rejected − chosen distance) of preference rows; returns the figure."
+    """Histogram of the distance margins (rejected − chosen distance) of preference rows; returns
+    the figure."""
     import matplotlib.pyplot as plt
     if not rows: raise ValueError("no preference rows to plot")
     m = [r['rejected_distance'] - r['chosen_distance'] for r in rows]
-    w = -(-max(m) // 25)                                       # whole characters per bin, at most 25 bins
+    w = -(-max(m) // 25)                     # whole characters per bin, at most 25 bins
     fig, ax = plt.subplots(figsize=(6, 2.8))
     ax.hist(m, bins=np.arange(0.5, max(m) + w + 0.5, w), rwidth=0.9)
-    ax.set(xlabel='margin: rejected − chosen distance (characters)', ylabel='pairs', title=f'{len(m)} pairs')
+    ax.set(xlabel='margin: rejected − chosen distance (characters)', ylabel='pairs',
+           title=f'{len(m)} pairs')
     fig.tight_layout()
     return fig
