@@ -18,9 +18,10 @@ __all__ = ['STDLIB_MODULES', 'SPECIAL_TOKENS', 'python_corpus', 'read_utf8', 're
            'check_pair', 'train_tokenizer', 'pack', 'split_docs', 'Stage', 'Curriculum', 'batch_rows', 'Epochs']
 
 # %% ../nbs/07_data.ipynb #f9c87158
-STDLIB_MODULES = ('argparse', 'calendar', 'collections', 'csv', 'dataclasses', 'datetime', 'decimal', 'enum', 'fractions',
-                  'functools', 'heapq', 'json', 'logging', 'pathlib', 'random', 're', 'shutil', 'statistics', 'string',
-                  'tempfile', 'textwrap', 'threading', 'typing', 'unittest', 'zipfile')
+STDLIB_MODULES = ('argparse', 'calendar', 'collections', 'csv', 'dataclasses', 'datetime',
+                  'decimal', 'enum', 'fractions', 'functools', 'heapq', 'json', 'logging',
+                  'pathlib', 'random', 're', 'shutil', 'statistics', 'string', 'tempfile',
+                  'textwrap', 'threading', 'typing', 'unittest', 'zipfile')
 
 def python_corpus(kind: str = 'reference') -> list[str]:
     "Documents of real text that ship with CPython: `kind` is 'reference', 'docstrings' or 'code'."
@@ -31,38 +32,51 @@ def python_corpus(kind: str = 'reference') -> list[str]:
     if kind == 'code': return [inspect.getsource(m) for m in mods]
     if kind == 'docstrings':
         docs = {inspect.getdoc(o) for m in mods for o in [m, *vars(m).values()]
-                if (inspect.ismodule(o) or inspect.isclass(o) or inspect.isfunction(o)) and inspect.getdoc(o)}
+                if (inspect.ismodule(o) or inspect.isclass(o) or inspect.isfunction(o))
+                and inspect.getdoc(o)}
         return sorted(d for d in docs if len(d) >= 200)
     raise ValueError(f"unknown offline corpus {kind!r}: choose 'reference', 'docstrings' or 'code'")
 
 # %% ../nbs/07_data.ipynb #a04be873
 def read_utf8(path: Path) -> str:
-    "The text of a UTF-8 file (a leading byte-order mark dropped); an undecodable byte is an error naming the file and the offset."
+    """The text of a UTF-8 file (a leading byte-order mark dropped); an undecodable byte is an error
+    naming the file and the offset."""
     try: return path.read_bytes().decode('utf-8-sig')
-    except UnicodeDecodeError as e: raise ValueError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text "
+                         f"(byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
 
+# %% ../nbs/07_data.ipynb #6151f1fa
 def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict]]:
-    "(`file:line`, row) for every non-blank line of a JSONL file; bad UTF-8, bad JSON or a non-object row is an error naming the line."
+    """(`file:line`, row) for every non-blank line of a JSONL file; bad UTF-8, bad JSON or a
+    non-object row is an error naming the line."""
     path = need_file(path)
     for i, line in enumerate(read_utf8(path).splitlines(), 1):
         if not line.strip(): continue
         try: row = json.loads(line)
-        except json.JSONDecodeError as e: raise ValueError(f"{path}:{i}: not valid JSON ({e.msg})") from None
-        if not isinstance(row, dict): raise ValueError(f"{path}:{i}: expected a JSON object, got {type(row).__name__}")
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}:{i}: not valid JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}:{i}: expected a JSON object, got {type(row).__name__}")
         yield f'{path}:{i}', row
 
+# %% ../nbs/07_data.ipynb #7f8530bc
 def hub_dataset(src: str, name: str | None = None, split: str = 'train', streaming: bool = False):
-    "`datasets.load_dataset(src, name, split=split)`; a failure (offline, no such dataset) is one clear error naming `src`."
+    """`datasets.load_dataset(src, name, split=split)`; a failure (offline, no such dataset) is one
+    clear error naming `src`."""
     import datasets
     from huggingface_hub.utils import logging as hub_logging
     if not is_hub_id(src): raise missing_path(src)
-    level = hub_logging.get_verbosity(); hub_logging.set_verbosity_error()     # no retry chatter: one line if it fails
+    # no retry chatter: one line if it fails
+    level = hub_logging.get_verbosity(); hub_logging.set_verbosity_error()
     try: return datasets.load_dataset(src, name, split=split, streaming=streaming)
     except Exception as e:
-        raise FileNotFoundError(f"{src}: no such file or folder here, and loading it from the hub failed ({type(e).__name__}: "
+        raise FileNotFoundError(f"{src}: no such file or folder here, and loading it from the hub "
+                                f"failed ({type(e).__name__}: "
                                 f"{str(e).splitlines()[0][:200] if str(e) else ''})") from None
     finally: hub_logging.set_verbosity(level)
 
+# %% ../nbs/07_data.ipynb #356a1146
 def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them, or a hub dataset id
                 field: str = 'text',  # the text field of jsonl rows and hub datasets
                 name: str | None = None, split: str = 'train',  # hub dataset config and split
@@ -80,7 +94,8 @@ def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them,
         for f in files:
             if f.suffix == '.jsonl':
                 for where, row in read_jsonl(f):
-                    if not isinstance(row.get(field), str): raise ValueError(f"{where}: no text field {field!r}")
+                    if not isinstance(row.get(field), str):
+                        raise ValueError(f"{where}: no text field {field!r}")
                     yield row[field]
             else: yield from (d.strip() for d in read_utf8(f).split('\n\n') if d.strip())
     for d in docs():
@@ -93,13 +108,16 @@ def check_pair(where: str, row: dict) -> dict:
     for k in ('prompt', 'chosen', 'rejected'):
         if k not in row: raise ValueError(f"{where}: missing field {k!r}")
     p = row['prompt']
-    if isinstance(p, list):                                   # chat messages (TRL's conversational prompt)
+    if isinstance(p, list):                # chat messages (TRL's conversational prompt)
         if not p: raise ValueError(f"{where}: field 'prompt' is an empty list of messages")
         for i, m in enumerate(p):
-            if not isinstance(m, dict) or not all(isinstance(m.get(f), str) for f in ('role', 'content')):
-                raise ValueError(f"{where}: field 'prompt' message {i} must have a string 'role' and 'content', got {m!r}")
+            if not isinstance(m, dict) or not all(isinstance(m.get(f), str)
+                                                  for f in ('role', 'content')):
+                raise ValueError(f"{where}: field 'prompt' message {i} must have a string 'role' "
+                                 f"and 'content', got {m!r}")
     elif not isinstance(p, str) or not p.strip():
-        raise ValueError(f"{where}: field 'prompt' must be a non-empty string or a list of messages, got {p!r}")
+        raise ValueError(f"{where}: field 'prompt' must be a non-empty string or a list of "
+                         f"messages, got {p!r}")
     for k in ('chosen', 'rejected'):
         if not isinstance(row[k], str) or not row[k].strip():
             raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
@@ -111,38 +129,45 @@ def check_pair(where: str, row: dict) -> dict:
 SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>']  # ids 0, 1, 2, as in SmolLM2
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096, min_frequency: int = 2):
-    "A byte-level BPE trained on `texts`, as a transformers fast tokenizer (bos <|im_start|>, eos <|im_end|>)."
+    """A byte-level BPE trained on `texts`, as a transformers fast tokenizer (bos <|im_start|>,
+    eos <|im_end|>)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     tk = Tokenizer(models.BPE())
     tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tk.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False,
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                                  special_tokens=SPECIAL_TOKENS, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tk.train_from_iterator(texts, trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<|im_start|>', eos_token='<|im_end|>',
-                                   unk_token='<|endoftext|>', pad_token='<|im_end|>')
+    return PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<|im_start|>',
+                                   eos_token='<|im_end|>', unk_token='<|endoftext|>',
+                                   pad_token='<|im_end|>')
 
 # %% ../nbs/07_data.ipynb #bf243c33
 def pack(docs: Iterable[str], tok, block_size: int) -> Tensor:
-    "Token blocks [n_blocks, block_size + 1] of `docs`, each document (as text: `text_ids`) followed by EOS."
+    """Token blocks [n_blocks, block_size + 1] of `docs`, each document (as text: `text_ids`)
+    followed by EOS."""
     ids, n_docs = [], 0
     for d in docs:
         ids += text_ids(tok, d) + [tok.eos_token_id]; n_docs += 1
     if n_docs == 0: raise ValueError("the corpus is empty")
     n = len(ids) // (block_size + 1)
-    if n == 0: raise ValueError(f"the corpus has {len(ids)} tokens, fewer than one block of {block_size + 1}")
+    if n == 0: raise ValueError(f"the corpus has {len(ids)} tokens, fewer than one block of "
+                                f"{block_size + 1}")
     return torch.tensor(ids[:n * (block_size + 1)]).view(n, block_size + 1)
 
 # %% ../nbs/07_data.ipynb #acb450a1
 def split_docs(docs: list, val_frac: float = 0.05, seed: int = 0,
-               key: Callable | None = None,  # items with the same key land on the same side (default: the item)
-              ) -> tuple[list, list]:
+               # items with the same key land on the same side (default: the item)
+               key: Callable | None = None,
+               ) -> tuple[list, list]:
     "Train and validation items: a seeded `val_frac` of the distinct keys (at least one) held out."
     if not 0 < val_frac < 1: raise ValueError(f"val_frac must be in (0, 1), got {val_frac}")
     key = key or (lambda d: d)
     keys = list(dict.fromkeys(map(key, docs)))
-    if len(keys) < 2: raise ValueError(f"need at least 2 distinct documents to hold one out, got {len(keys)}")
+    if len(keys) < 2:
+        raise ValueError(f"need at least 2 distinct documents to hold one out, got {len(keys)}")
     idx = list(range(len(keys))); random.Random(seed).shuffle(idx)
     val = {keys[i] for i in idx[:max(1, round(len(keys) * val_frac))]}
     return [d for d in docs if key(d) not in val], [d for d in docs if key(d) in val]
@@ -156,17 +181,22 @@ class Stage:
     weights: dict[str, float]
 
     def __post_init__(self):
-        if not all(isinstance(w, (int, float)) and w >= 0 and math.isfinite(w) for w in self.weights.values()) or not sum(self.weights.values()) > 0:
-            raise ValueError(f"stage weights must be finite, non-negative and not all zero: {self.weights}")
+        if not all(isinstance(w, (int, float)) and w >= 0 and math.isfinite(w)
+                   for w in self.weights.values()) or not sum(self.weights.values()) > 0:
+            raise ValueError(f"stage weights must be finite, non-negative and not all zero: "
+                             f"{self.weights}")
 
+# %% ../nbs/07_data.ipynb #3376b20a
 class Curriculum:
     "Mixtures of token-block sources over training steps."
     def __init__(self, sources: dict[str, Tensor], stages: list[Stage], seed: int = 0):
         if not stages: raise ValueError("a curriculum needs at least one stage")
         for i, st in enumerate(stages):
             if st.start != (stages[i - 1].end if i else 0):
-                raise ValueError(f"stage {i} starts at step {st.start}, expected {stages[i - 1].end if i else 0} (no gaps or overlaps)")
-            if st.end <= st.start: raise ValueError(f"stage {i} is empty: steps [{st.start}, {st.end})")
+                raise ValueError(f"stage {i} starts at step {st.start}, expected "
+                                 f"{stages[i - 1].end if i else 0} (no gaps or overlaps)")
+            if st.end <= st.start:
+                raise ValueError(f"stage {i} is empty: steps [{st.start}, {st.end})")
             unknown = set(st.weights) - set(sources)
             if unknown: raise ValueError(f"stage {i} weights unknown sources {sorted(unknown)}")
         self.sources, self.stages, self.seed = sources, stages, seed
@@ -183,13 +213,18 @@ class Curriculum:
 
     def probs(self, step: int) -> Tensor:
         "Sampling probability of each source (in `names` order) at `step`."
-        w = torch.tensor([self.stages[self.stage(step)].weights.get(n, 0.0) for n in self.names], dtype=torch.float64)
+        w = torch.tensor([self.stages[self.stage(step)].weights.get(n, 0.0) for n in self.names],
+                         dtype=torch.float64)
         return w / w.sum()
 
     def _draw(self, step: int, batch_size: int) -> list[tuple[str, int]]:
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)   # a pure function of (seed, step)
-        src = torch.multinomial(self.probs(step), batch_size, replacement=True, generator=g).tolist()
-        return [(self.names[s], int(torch.randint(len(self.sources[self.names[s]]), (1,), generator=g))) for s in src]
+        # a pure function of (seed, step)
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        src = torch.multinomial(self.probs(step), batch_size, replacement=True,
+                                generator=g).tolist()
+        return [(self.names[s],
+                 int(torch.randint(len(self.sources[self.names[s]]), (1,), generator=g)))
+                for s in src]
 
     def sources_of(self, step: int, batch_size: int) -> list[str]:
         "The source of each row of `batch(step, batch_size)`."
@@ -204,8 +239,10 @@ def batch_rows(batch, idx):
     "Rows `idx` (an index, slice or index tensor) of a tensor or of every tensor in a dict."
     return {k: v[idx] for k, v in batch.items()} if isinstance(batch, dict) else batch[idx]
 
+# %% ../nbs/07_data.ipynb #4875d730
 class Epochs:
-    "Training data that is a fixed set of rows (a tensor or a dict of tensors): a new seeded order every epoch."
+    """Training data that is a fixed set of rows (a tensor or a dict of tensors): a new seeded order
+    every epoch."""
     def __init__(self, data, seed: int = 0):
         self.data, self.seed = data, seed
         self.n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
@@ -218,8 +255,10 @@ class Epochs:
         return max(1, math.ceil(epochs * self.n / batch_size))
 
     def batch(self, step: int, batch_size: int):
-        "Rows for `step`, a pure function of (seed, step): epoch e visits every row once, in its own order."
+        """Rows for `step`, a pure function of (seed, step): epoch e visits every row once, in its
+        own order."""
         pos = range(step * batch_size, (step + 1) * batch_size)
-        perms = {e: torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + e))
+        perms = {e: torch.randperm(
+                     self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + e))
                  for e in {p // self.n for p in pos}}
         return batch_rows(self.data, torch.stack([perms[p // self.n][p % self.n] for p in pos]))
