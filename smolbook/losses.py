@@ -15,32 +15,38 @@ __all__ = ['chunked_cross_entropy', 'token_logps', 'Terms', 'add_router_terms', 
 # %% ../nbs/03b_losses.ipynb #fbe1241e
 def _head_pass(h: Tensor, w: Tensor, y: Tensor, chunk: int, cd: torch.dtype,
                need: tuple[bool, bool] = (False, False), weight: Tensor | None = None):
-    "Targets' log-probs [N] under `h @ w.T`, `chunk` rows at a time, and as `need`ed the gradients of -Σ weight·logp to h and w."
+    """Targets' log-probs [N] under `h @ w.T`, `chunk` rows at a time, and as `need`ed the gradients
+    of -Σ weight·logp to h and w."""
     with torch.autocast(h.device.type, enabled=False):
         hd, wd = h.to(cd), w.to(cd)
         gh = torch.empty_like(hd) if need[0] else None
         gw = torch.zeros_like(w) if need[1] else None
         logp = h.new_zeros(len(y), dtype=torch.float32)
-        z = h.new_empty(min(chunk, len(y)), len(w), dtype=torch.float32)   # one chunk of logits, reused
-        zd = z if cd == torch.float32 else torch.empty_like(z, dtype=cd)  # the same in the products' dtype
+        # one chunk of logits, reused
+        z = h.new_empty(min(chunk, len(y)), len(w), dtype=torch.float32)
+        # the same in the products' dtype
+        zd = z if cd == torch.float32 else torch.empty_like(z, dtype=cd)
         for i in range(0, len(y), chunk):
             hc, yc = hd[i:i + chunk], y[i:i + chunk]
             zc, gc, ok, tgt = z[:len(yc)], zd[:len(yc)], yc != -100, yc.clamp(min=0)[:, None]
-            zc.copy_(torch.mm(hc, wd.T, out=gc))                         # [c, V] logits
+            zc.copy_(torch.mm(hc, wd.T, out=gc))            # [c, V] logits
             m = zc.amax(-1, keepdim=True)
-            picked = zc.gather(1, tgt)                                   # [c, 1] the targets' logits
-            s = zc.sub_(m).exp_().sum(-1, keepdim=True)                  # zc = exp(z - max), in place
-            logp[i:i + chunk] = (picked - m - s.log()).squeeze(1) * ok   # log-softmax of the targets
+            picked = zc.gather(1, tgt)                      # [c, 1] the targets' logits
+            s = zc.sub_(m).exp_().sum(-1, keepdim=True)     # zc = exp(z - max), in place
+            # log-softmax of the targets
+            logp[i:i + chunk] = (picked - m - s.log()).squeeze(1) * ok
             if not any(need): continue
-            zc.div_(s)                                                   # softmax
-            zc[torch.arange(len(yc), device=h.device), tgt[:, 0]] -= 1   # softmax - onehot = d(-logp)/dz
-            if weight is None: zc[~ok] = 0                               # weight 1; ignored rows 0
+            zc.div_(s)                                      # softmax
+            # softmax - onehot = d(-logp)/dz
+            zc[torch.arange(len(yc), device=h.device), tgt[:, 0]] -= 1
+            if weight is None: zc[~ok] = 0                  # weight 1; ignored rows 0
             else: zc.mul_((weight[i:i + chunk] * ok)[:, None])
             g = gc.copy_(zc)
             if need[0]: torch.mm(g, wd, out=gh[i:i + chunk])
             if need[1]: gw.addmm_(g.T, hc) if cd == w.dtype else gw.add_(g.T @ hc)
     return logp, (gh.to(h.dtype) if need[0] else None), gw
 
+# %% ../nbs/03b_losses.ipynb #3e29ee2e
 def _compute_dtype(h: Tensor) -> torch.dtype:
     "The products' dtype: autocast's when it is on, else the hidden states'."
     dev = h.device.type
@@ -56,15 +62,20 @@ class _ChunkedCE(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor):
-        if ctx.grads is None: raise RuntimeError("chunked_cross_entropy: no second backward through the same loss")
+        if ctx.grads is None:
+            raise RuntimeError("chunked_cross_entropy: no second backward through the same loss")
         (gh, gw), ctx.grads = ctx.grads, None                                # scaled in place
-        return (gh.mul_(grad) if gh is not None else None), (gw.mul_(grad) if gw is not None else None), None, None
+        return ((gh.mul_(grad) if gh is not None else None),
+                (gw.mul_(grad) if gw is not None else None), None, None)
 
+# %% ../nbs/03b_losses.ipynb #439ce57c
 def chunked_cross_entropy(h: Tensor,      # [..., C] hidden states (leading dims flattened)
                           w: Tensor,      # [V, C] output head
                           y: Tensor,      # [...] targets; -100 = ignored
-                          chunk: int = 256) -> Tensor:   # sum over the targets that are not -100, fp32
-    "Summed cross-entropy of the logits `h @ w.T`, computed `chunk` rows at a time, never holding all logits."
+                          chunk: int = 256
+                         ) -> Tensor:     # sum over the targets that are not -100, fp32
+    """Summed cross-entropy of the logits `h @ w.T`, computed `chunk` rows at a time, never holding
+    all logits."""
     return _ChunkedCE.apply(h.reshape(-1, h.shape[-1]), w, y.reshape(-1), chunk)
 
 # %% ../nbs/03b_losses.ipynb #a330a662
@@ -80,42 +91,58 @@ class _TokenLogps(torch.autograd.Function):
         _, gh, gw = _head_pass(h, w, y, ctx.chunk, ctx.cd, ctx.needs_input_grad[:2], -grad.float())
         return gh, gw, None, None
 
+# %% ../nbs/03b_losses.ipynb #2d57c03a
 def token_logps(h: Tensor,      # [..., C] hidden states
                 w: Tensor,      # [V, C] output head
                 y: Tensor,      # [...] targets; -100 = ignored
                 chunk: int = 256) -> Tensor:   # [...] fp32 log p(y | h); 0 where y is -100
-    "Log-probability of each target under the logits `h @ w.T`, `chunk` rows at a time, with a backward pass."
+    """Log-probability of each target under the logits `h @ w.T`, `chunk` rows at a time, with a
+    backward pass."""
     return _TokenLogps.apply(h.reshape(-1, h.shape[-1]), w, y.reshape(-1), chunk).view(y.shape)
 
 # %% ../nbs/03b_losses.ipynb #458503b1
 class Terms(NamedTuple):
     "What `SmolLM(ids, targets=...)` hands a loss (`04_model`)."
-    nll: Tensor | None               # fp32 scalar: Σ -log p(target) over the targets that are not -100 (per_token=False)
-    logps: Tensor | None             # [B, T] fp32 log p(target), 0 where the target is -100 (per_token=True)
-    router_loss: Tensor | None       # [B] fp32 each row's α·balancing + β·z-loss; None: dense, or evaluation
-    router_stats: dict[str, Tensor]  # [B] per row, detached: aux_loss, z_loss, router/{l}/entropy, router/{l}/load/{e}
+    # fp32 scalar: Σ -log p(target) over the targets that are not -100 (per_token=False)
+    nll: Tensor | None
+    # [B, T] fp32 log p(target), 0 where the target is -100 (per_token=True)
+    logps: Tensor | None
+    # [B] fp32 each row's α·balancing + β·z-loss; None: dense, or evaluation
+    router_loss: Tensor | None
+    # [B] per row, detached: aux_loss, z_loss, router/{l}/entropy, router/{l}/load/{e}
+    router_stats: dict[str, Tensor]
     router_logits: tuple[Tensor, ...]  # one [B·T, E] per MoE layer
 
-def add_router_terms(out: dict,       # a loss's result: `loss` (a sum over units, or the step's share of a mean)
-                     t: Terms,        # what the model returned for this batch
-                     w: Tensor,       # [B] the loss's units in each row
-                     norm: float = 1.0,  # what `loss` was divided by (the step's units, for a loss with `counts`)
-                    ) -> dict:
-    "`out` with each row's router penalty × its units (÷ `norm`) added to `loss`, and the statistics summed over the units to log."
+# %% ../nbs/03b_losses.ipynb #52a7f66b
+def add_router_terms(
+    out: dict,          # a loss's result: `loss` (a sum over units, or the step's share of a mean)
+    t: Terms,           # what the model returned for this batch
+    w: Tensor,          # [B] the loss's units in each row
+    norm: float = 1.0,  # what `loss` was divided by (the step's units, for a loss with `counts`)
+) -> dict:
+    """`out` with each row's router penalty × its units (÷ `norm`) added to `loss`, and the
+    statistics summed over the units to log."""
     if t.router_loss is None: return out
     w = w.to(t.router_loss)
-    sums = (w @ torch.stack(list(t.router_stats.values()), 1)).tolist()      # one transfer for all the statistics
-    lm = {'lm_loss': out['loss'].detach()} if norm == 1 else {}               # a summed loss: its value without the router
-    return {**out, 'loss': out['loss'] + (w * t.router_loss).sum() / norm, **lm, **dict(zip(t.router_stats, sums))}
+    # one transfer for all the statistics
+    sums = (w @ torch.stack(list(t.router_stats.values()), 1)).tolist()
+    # a summed loss: its value without the router
+    lm = {'lm_loss': out['loss'].detach()} if norm == 1 else {}
+    return {**out, 'loss': out['loss'] + (w * t.router_loss).sum() / norm, **lm,
+            **dict(zip(t.router_stats, sums))}
 
+# %% ../nbs/03b_losses.ipynb #056ef1a6
 def unwrap(model: nn.Module) -> nn.Module:
     "The model inside a `torch.compile` and/or DDP wrapper."
-    while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
+    while hasattr(model, 'module') or hasattr(model, '_orig_mod'):
+        model = getattr(model, 'module', None) or model._orig_mod
     return model
 
+# %% ../nbs/03b_losses.ipynb #a8c018ae
 @contextmanager
 def evaluating(model: nn.Module):
-    "`model` in eval mode (no dropout, no router jitter, no router terms) inside, in its own mode after, even on an error."
+    """`model` in eval mode (no dropout, no router jitter, no router terms) inside, in its own mode
+    after, even on an error."""
     was = model.training; model.eval()
     try: yield model
     finally: model.train(was)
@@ -125,9 +152,12 @@ def lm_terms(model: nn.Module, batch: Tensor, chunk: int = 256) -> tuple[dict, T
     "`lm_loss`'s result, the model's `Terms`, and the mask [B, T] of tokens the router terms count."
     x, y = batch[:, :-1], batch[:, 1:]
     keep = x != unwrap(model).config.eos_token_id
-    t = model(x, targets=y, router_mask=keep, chunk=chunk)              # through any DDP/compile wrapper
-    return add_router_terms(dict(loss=t.nll, count=y.numel()), t, y.new_full((len(x),), y.shape[1])), t, keep
+    t = model(x, targets=y, router_mask=keep, chunk=chunk)   # through any DDP/compile wrapper
+    return add_router_terms(dict(loss=t.nll, count=y.numel()), t,
+                            y.new_full((len(x),), y.shape[1])), t, keep
 
+# %% ../nbs/03b_losses.ipynb #6df8a272
 def lm_loss(model: nn.Module, batch: Tensor, chunk: int = 256) -> dict:
-    "Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their `count`; in training, plus an MoE's router losses."
+    """Next-token loss on blocks [B, T + 1]: `loss` summed over the B·T predictions, and their
+    `count`; in training, plus an MoE's router losses."""
     return lm_terms(model, batch, chunk)[0]
