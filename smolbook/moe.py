@@ -27,65 +27,86 @@ class MLP(nn.Module):
 
 # %% ../nbs/03a_moe.ipynb #550465d8
 class SparseMoE(nn.Module):
-    "Top-k mixture of SwiGLU experts (transformers' `MixtralSparseMoeBlock`); only the chosen experts run."
+    """Top-k mixture of SwiGLU experts (transformers' `MixtralSparseMoeBlock`); only the chosen
+    experts run."""
     def __init__(self, cfg: SmolConfig):
         super().__init__()
-        if cfg.num_local_experts < 1: raise ValueError(f"a mixture of experts needs num_local_experts >= 1, got {cfg.num_local_experts}")
-        self.top_k, self.norm_topk_prob, self.jitter = cfg.num_experts_per_tok, cfg.norm_topk_prob, cfg.router_jitter_noise
+        if cfg.num_local_experts < 1:
+            raise ValueError(f"a mixture of experts needs num_local_experts >= 1, "
+                             f"got {cfg.num_local_experts}")
+        self.top_k, self.norm_topk_prob, self.jitter = (cfg.num_experts_per_tok, cfg.norm_topk_prob,
+                                                        cfg.router_jitter_noise)
         self.gate = nn.Linear(cfg.hidden_size, cfg.num_local_experts, bias=False)   # the router W_r
         self.experts = nn.ModuleList(MLP(cfg) for _ in range(cfg.num_local_experts))
 
-    def route(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:  # [N, C] -> logits [N, E], weights g [N, k] fp32, experts [N, k]
+    # [N, C] -> logits [N, E], weights g [N, k] fp32, experts [N, k]
+    def route(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         "The router: its logits, and each token's k experts with their weights."
-        r = x * torch.empty_like(x).uniform_(1 - self.jitter, 1 + self.jitter) if self.training and self.jitter > 0 else x
+        r = (x * torch.empty_like(x).uniform_(1 - self.jitter, 1 + self.jitter)
+             if self.training and self.jitter > 0 else x)
         logits = self.gate(r)
         g, idx = logits.float().softmax(-1).topk(self.top_k, dim=-1)
         return logits, g / g.sum(-1, keepdim=True) if self.norm_topk_prob else g, idx
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:  # [B, T, C] -> [B, T, C], router logits [B·T, E]
+    # [B, T, C] -> [B, T, C], router logits [B·T, E]
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         shape, x = x.shape, x.reshape(-1, x.shape[-1])
         logits, g, idx = self.route(x)
-        order = idx.flatten().argsort(stable=True)                       # the N·k assignments, grouped by expert
-        tok = order // self.top_k                                        # the token of each
+        order = idx.flatten().argsort(stable=True)      # the N·k assignments, grouped by expert
+        tok = order // self.top_k                       # the token of each
         per_expert = idx.flatten().bincount(minlength=len(self.experts)).tolist()
         ys = [e(xe) for e, xe in zip(self.experts, x[tok].split(per_expert)) if len(xe)]
         y = torch.cat(ys) * g.flatten()[order, None].to(x.dtype)        # [N·k, C]
         return torch.zeros_like(x).index_add_(0, tok, y).view(shape), logits
 
 # %% ../nbs/03a_moe.ipynb #1053ad17
-def _row_mean(v: Tensor, mask: Tensor | None) -> Tensor:   # [B·T, ...], mask [B, T] -> [B, ...]: each row's mean where mask is 1
-    m = torch.ones(1, len(v), device=v.device) if mask is None else mask.to(v.dtype)   # no mask: all N tokens, one row
+# [B·T, ...], mask [B, T] -> [B, ...]: each row's mean where mask is 1
+def _row_mean(v: Tensor, mask: Tensor | None) -> Tensor:
+    # no mask: all N tokens, one row
+    m = torch.ones(1, len(v), device=v.device) if mask is None else mask.to(v.dtype)
     m = m.view(*m.shape, *[1] * (v.ndim - 1))
     return (v.view(*m.shape[:2], *v.shape[1:]) * m).sum(1) / m.sum(1).clamp(min=1)
 
+# %% ../nbs/03a_moe.ipynb #939f844c
 def load_balancing_loss(router_logits: Sequence[Tensor],  # one [B·T, E] per MoE layer
                         top_k: int,                        # k: experts per token
-                        mask: Tensor | None = None,        # [B, T]: 1 = a token counted; None: all N tokens as one row
-                       ) -> Tensor:                        # [B] fp32, one per row; 1 for uniform routing
-    "Switch Transformer's balancing loss E·Σ f_e·P_e over each row's masked tokens (DeepSeek-V3's sequence-wise form), averaged over layers."
+                        # [B, T]: 1 = a token counted; None: all N tokens as one row
+                        mask: Tensor | None = None,
+                       ) -> Tensor:  # [B] fp32, one per row; 1 for uniform routing
+    """Switch Transformer's balancing loss E·Σ f_e·P_e over each row's masked tokens (DeepSeek-V3's
+    sequence-wise form), averaged over layers."""
     out = []
     for z in router_logits:
         p = z.float().softmax(-1)                                        # [B·T, E]
-        chosen = F.one_hot(p.topk(top_k, -1).indices, p.shape[-1]).sum(1).float()   # [B·T, E], k ones per token
+        # [B·T, E], k ones per token
+        chosen = F.one_hot(p.topk(top_k, -1).indices, p.shape[-1]).sum(1).float()
         out.append(p.shape[-1] * (_row_mean(chosen, mask) / top_k * _row_mean(p, mask)).sum(-1))
     return torch.stack(out).mean(0)
 
-def router_z_loss(router_logits: Sequence[Tensor], mask: Tensor | None = None) -> Tensor:  # [B] fp32
-    "ST-MoE's z-loss: each row's mean over masked tokens of logsumexp(router logits)², averaged over layers."
-    return torch.stack([_row_mean(z.float().logsumexp(-1) ** 2, mask) for z in router_logits]).mean(0)
+# %% ../nbs/03a_moe.ipynb #8fe9dcfb
+def router_z_loss(router_logits: Sequence[Tensor],
+                  mask: Tensor | None = None) -> Tensor:  # [B] fp32
+    """ST-MoE's z-loss: each row's mean over masked tokens of logsumexp(router logits)², averaged
+    over layers."""
+    return torch.stack([_row_mean(z.float().logsumexp(-1) ** 2, mask)
+                        for z in router_logits]).mean(0)
 
 # %% ../nbs/03a_moe.ipynb #268d64c8
-def router_terms(cfg: SmolConfig,                  # its router_aux_loss_coef (α), router_z_loss_coef (β), num_experts_per_tok
-                 router_logits: Sequence[Tensor],  # one [B·T, E] per MoE layer
-                 mask: Tensor | None = None,       # [B, T]: 1 = a token the router terms count
-                ) -> tuple[Tensor, dict[str, Tensor]]:  # [B] fp32 penalties, {name: [B]} detached statistics
-    "Each row's router penalty α·balancing + β·z-loss, and its statistics: aux_loss, z_loss, router/{l}/entropy, router/{l}/load/{e}."
+def router_terms(
+    # its router_aux_loss_coef (α), router_z_loss_coef (β), num_experts_per_tok
+    cfg: SmolConfig,
+    router_logits: Sequence[Tensor],  # one [B·T, E] per MoE layer
+    mask: Tensor | None = None,       # [B, T]: 1 = a token the router terms count
+) -> tuple[Tensor, dict[str, Tensor]]:  # [B] fp32 penalties, {name: [B]} detached statistics
+    """Each row's router penalty α·balancing + β·z-loss, and its statistics: aux_loss, z_loss,
+    router/{l}/entropy, router/{l}/load/{e}."""
     k = cfg.num_experts_per_tok
     bal, z = load_balancing_loss(router_logits, k, mask), router_z_loss(router_logits, mask)
     stats = {'aux_loss': bal.detach(), 'z_loss': z.detach()}
     for l, r in enumerate(router_logits):
         p = r.detach().float().softmax(-1)
         stats[f'router/{l}/entropy'] = _row_mean(-(p * p.clamp_min(1e-30).log()).sum(-1), mask)
-        load = _row_mean(F.one_hot(p.topk(k).indices, p.shape[-1]).sum(1).float(), mask) / k    # [B, E]
+        # [B, E]
+        load = _row_mean(F.one_hot(p.topk(k).indices, p.shape[-1]).sum(1).float(), mask) / k
         stats.update({f'router/{l}/load/{e}': load[:, e] for e in range(load.shape[1])})
     return cfg.router_aux_loss_coef * bal + cfg.router_z_loss_coef * z, stats
