@@ -13,48 +13,57 @@ from .rope import apply_rope
 __all__ = ['attention_mask', 'positions', 'KVCache', 'Attention']
 
 # %% ../nbs/03_attention.ipynb #5dd62450
-def attention_mask(mask: Tensor | None,  # [B, S]: 0 = padding, 1 = token (or k > 0: token of packed document k)
-                   T: int,               # queries: the last T of the S slots
-                   S: int,               # keys: cached slots plus the T new ones
-                   device=None) -> Tensor | None:  # [B, 1, T, S] bool, True = may attend; None = plain causal
+def attention_mask(
+    mask: Tensor | None,  # [B, S]: 0 = padding, 1 = token (or k > 0: token of packed document k)
+    T: int,               # queries: the last T of the S slots
+    S: int,               # keys: cached slots plus the T new ones
+    device=None,
+) -> Tensor | None:       # [B, 1, T, S] bool, True = may attend; None = plain causal
     "Combined causal + padding (+ packing) mask for `T` queries over `S` keys."
-    if T in (1, S) and (mask is None or (T > 1 and bool((mask == 1).all()))): return None   # (a decode step: no sync)
+    # (a decode step: no sync)
+    if T in (1, S) and (mask is None or (T > 1 and bool((mask == 1).all()))): return None
     q = torch.arange(S - T, S, device=device)[:, None]   # [T, 1] slot of each query
     k = torch.arange(S, device=device)[None]             # [1, S]
     allowed = (k <= q)[None, None]                       # [1, 1, T, S]
     if mask is not None:
-        same_doc = (mask[:, None, :] == mask[:, S - T:, None]) & (mask[:, None, :] > 0)   # [B, T, S]
+        same_doc = (mask[:, None, :] == mask[:, S - T:, None]) & (mask[:, None, :] > 0)  # [B, T, S]
         allowed = allowed & same_doc[:, None]
     return allowed | (k == q)
 
 # %% ../nbs/03_attention.ipynb #3399dddc
 def positions(mask: Tensor) -> Tensor:  # [B, S] as in `attention_mask` -> [B, S] long
-    "Position of every slot within its document (padding slots get a position too; it is never used)."
-    n = (mask > 0).long().cumsum(-1)                                # tokens up to and including this slot
+    """Position of every slot within its document (padding slots get a position too; it is never
+    used)."""
+    n = (mask > 0).long().cumsum(-1)                         # tokens up to and including this slot
     starts = torch.ones_like(mask, dtype=torch.bool)
-    starts[:, 1:] = mask[:, 1:] != mask[:, :-1]                     # a new document begins here
-    before = torch.where(starts & (mask > 0), n - 1, 0).cummax(-1).values  # tokens before this document
+    starts[:, 1:] = mask[:, 1:] != mask[:, :-1]              # a new document begins here
+    # tokens before this document
+    before = torch.where(starts & (mask > 0), n - 1, 0).cummax(-1).values
     return (n - 1 - before).clamp(min=0)
 
 # %% ../nbs/03_attention.ipynb #ab5b65f2
 class KVCache:
     "Keys and values of every layer, preallocated: `k`, `v` are [L, B, nkv, max_len, hd]."
-    def __init__(self, cfg: SmolConfig, batch_size: int, max_len: int, device=None, dtype=torch.float32):
+    def __init__(self, cfg: SmolConfig, batch_size: int, max_len: int, device=None,
+                 dtype=torch.float32):
         shape = (cfg.num_hidden_layers, batch_size, cfg.num_key_value_heads, max_len, cfg.head_dim)
         self.k = torch.zeros(shape, device=device, dtype=dtype)
         self.v = torch.zeros(shape, device=device, dtype=dtype)
         self.pos = 0  # slots filled; the model advances it after each forward
 
     def update(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
-        "Write `k`, `v` [B, nkv, T, hd] after the cached slots; return all keys and values [B, nkv, S, hd]."
+        """Write `k`, `v` [B, nkv, T, hd] after the cached slots; return all keys and values
+        [B, nkv, S, hd]."""
         S = self.pos + k.shape[2]
-        if S > self.k.shape[3]: raise ValueError(f"KV cache holds {self.k.shape[3]} positions, {S} needed")
+        if S > self.k.shape[3]:
+            raise ValueError(f"KV cache holds {self.k.shape[3]} positions, {S} needed")
         self.k[layer, :, :, self.pos:S] = k
         self.v[layer, :, :, self.pos:S] = v
         return self.k[layer, :, :, :S], self.v[layer, :, :, :S]
 
     def reorder(self, idx: Tensor):
-        "Row b of the cache becomes old row `idx[b]` ([B] ids; one may repeat): beam search's surviving hypotheses."
+        """Row b of the cache becomes old row `idx[b]` ([B] ids; one may repeat): beam search's
+        surviving hypotheses."""
         self.k[:, :, :, :self.pos] = self.k[:, idx, :, :self.pos]
         self.v[:, :, :, :self.pos] = self.v[:, idx, :, :self.pos]
 
@@ -63,7 +72,8 @@ class Attention(nn.Module):
     "Grouped-query causal self-attention with RoPE and an optional KV cache."
     def __init__(self, cfg: SmolConfig, layer: int = 0):
         super().__init__()
-        self.nh, self.nkv, self.hd, self.layer = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim, layer
+        self.nh, self.nkv, self.hd, self.layer = (cfg.num_attention_heads, cfg.num_key_value_heads,
+                                                  cfg.head_dim, layer)
         C = cfg.hidden_size
         self.q_proj = nn.Linear(C, self.nh * self.hd, bias=False)
         self.k_proj = nn.Linear(C, self.nkv * self.hd, bias=False)
@@ -79,6 +89,8 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(B, T, self.nkv, self.hd).transpose(1, 2)   # [B, nkv, T, hd]
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None: k, v = cache.update(self.layer, k, v)        # [B, nkv, S, hd]
-        # mask None means plain causal with T == S (or a single query): the fused causal kernel applies
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and T > 1, enable_gqa=True)
+        # mask None means plain causal with T == S (or a single query):
+        # the fused causal kernel applies
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                           is_causal=mask is None and T > 1, enable_gqa=True)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, self.nh * self.hd))  # [B, T, C]
