@@ -15,28 +15,36 @@ __all__ = ['can_prepack', 'decode_copy', 'decode_matmul', 'one_row_kernel', 'pac
 
 # %% ../nbs/05a_packing.ipynb #658bfaab
 def can_prepack(w: Tensor) -> bool:
-    "Whether decode copies apply to `w` here: a CPU weight in fp32, or in bf16 where the CPU converts bf16 natively."
+    """Whether decode copies apply to `w` here: a CPU weight in fp32, or in bf16 where the CPU
+    converts bf16 natively."""
     return (w.device.type == 'cpu' and torch.backends.mkldnn.is_available()
             and platform.machine().lower() in ('x86_64', 'amd64')
-            and (w.dtype == torch.float32 or (w.dtype == torch.bfloat16 and torch.ops.mkldnn._is_mkldnn_bf16_supported())))
+            and (w.dtype == torch.float32
+                 or (w.dtype == torch.bfloat16 and torch.ops.mkldnn._is_mkldnn_bf16_supported())))
 
+# %% ../nbs/05a_packing.ipynb #65c9e1f3
 def decode_copy(w: Tensor, kind: str) -> Tensor:
-    "A copy of the [out, in] weight `w` laid out for decoding: oneDNN's blocked 'packed' layout, or 'halves' [2, in, out/2]."
+    """A copy of the [out, in] weight `w` laid out for decoding: oneDNN's blocked 'packed' layout,
+    or 'halves' [2, in, out/2]."""
     w = w.detach()
     if kind == 'packed': return torch.ops.mkldnn._reorder_linear_weight(w, None)
     return w.view(2, w.shape[0] // 2, w.shape[1]).transpose(1, 2).contiguous()
 
+# %% ../nbs/05a_packing.ipynb #6a462e26
 def decode_matmul(x: Tensor, copy: Tensor, kind: str) -> Tensor:
     "`x` [..., in] times the weight held by `copy` -> [..., out]; 'halves' takes one row."
     if kind == 'packed': return torch.ops.mkldnn._linear_pointwise(x, copy, None, 'none', [], '')
-    y = torch.bmm(x.reshape(1, 1, -1).expand(2, 1, x.shape[-1]), copy)    # [2, 1, out/2]: one half per core
+    # [2, 1, out/2]: one half per core
+    y = torch.bmm(x.reshape(1, 1, -1).expand(2, 1, x.shape[-1]), copy)
     return y.reshape(*x.shape[:-1], -1)
 
 # %% ../nbs/05a_packing.ipynb #f0883d67
-_ONE_ROW: dict[tuple, str] = {}     # (out, in, dtype) -> the faster kernel for one row on this machine
+# (out, in, dtype) -> the faster kernel for one row on this machine
+_ONE_ROW: dict[tuple, str] = {}
 
 def one_row_kernel(w: Tensor) -> str:
-    "'packed' or 'halves': whichever multiplies one row by a weight of `w`'s shape faster here, measured once per shape."
+    """'packed' or 'halves': whichever multiplies one row by a weight of `w`'s shape faster here,
+    measured once per shape."""
     key = (*w.shape, w.dtype)
     if key not in _ONE_ROW:
         if w.shape[0] % 2: _ONE_ROW[key] = 'packed'; return 'packed'
@@ -45,18 +53,21 @@ def one_row_kernel(w: Tensor) -> str:
             c = decode_copy(r, kind); decode_matmul(x, c, kind)              # warm up
             times = []
             for _ in range(3):
-                t = time.perf_counter(); decode_matmul(x, c, kind); times.append(time.perf_counter() - t)
+                t = time.perf_counter(); decode_matmul(x, c, kind)
+                times.append(time.perf_counter() - t)
             best[kind] = min(times)
         _ONE_ROW[key] = min(best, key=best.get)
     return _ONE_ROW[key]
 
 # %% ../nbs/05a_packing.ipynb #4546c7fa
 def packed_forward(lin: nn.Linear, max_rows: int) -> Callable[[Tensor], Tensor]:
-    "A `forward` for `lin` that multiplies inputs of at most `max_rows` rows by decode copies of its weight, made on first use."
+    """A `forward` for `lin` that multiplies inputs of at most `max_rows` rows by decode copies of
+    its weight, made on first use."""
     copies = {}
     def forward(x: Tensor) -> Tensor:  # [..., in] -> [..., out]
         rows = x.numel() // x.shape[-1]
-        if rows > max_rows or torch.is_grad_enabled() or x.dtype != lin.weight.dtype or torch.is_autocast_enabled('cpu'):
+        if (rows > max_rows or torch.is_grad_enabled() or x.dtype != lin.weight.dtype
+                or torch.is_autocast_enabled('cpu')):
             return F.linear(x, lin.weight, lin.bias)
         kind = one_row_kernel(lin.weight) if rows == 1 else 'packed'
         if kind not in copies: copies[kind] = decode_copy(lin.weight, kind)
@@ -69,9 +80,11 @@ def packed_forward(lin: nn.Linear, max_rows: int) -> Callable[[Tensor], Tensor]:
 def prepacked(model: nn.Module,
               max_rows: int = 16,   # inputs with more rows (prompts) keep F.linear
              ) -> Iterator[nn.Module]:
-    "Inside the block, `model`'s plain `nn.Linear`s multiply small inputs by decode copies of their weights; the weights must not change."
+    """Inside the block, `model`'s plain `nn.Linear`s multiply small inputs by decode copies of
+    their weights; the weights must not change."""
+    # an outer scope's stay
     layers = [m for m in model.modules()
-              if type(m) is nn.Linear and 'forward' not in vars(m) and can_prepack(m.weight)]   # an outer scope's stay
+              if type(m) is nn.Linear and 'forward' not in vars(m) and can_prepack(m.weight)]
     try:
         for m in layers: m.forward = packed_forward(m, max_rows)
         yield model
