@@ -20,8 +20,10 @@ __all__ = ['GGUF_TYPES', 'permute_rope', 'gguf_name', 'gguf_pre', 'add_tokenizer
 def permute_rope(w: Tensor, n_heads: int) -> Tensor:
     "Rows of a q/k projection [n_heads*hd, C] from Llama's half split to GGUF's interleaved pairs."
     out, C = w.shape
-    return w.view(n_heads, 2, out // n_heads // 2, C).transpose(1, 2).reshape(out, C)  # [nh, 2, hd/2, C] -> [nh, hd/2, 2, C]
+    # [nh, 2, hd/2, C] -> [nh, hd/2, 2, C]
+    return w.view(n_heads, 2, out // n_heads // 2, C).transpose(1, 2).reshape(out, C)
 
+# %% ../nbs/18_export.ipynb #ed48c293
 def gguf_name(name: str) -> str:
     "The GGUF (llama.cpp) name of a transformers Llama tensor."
     ours = {v: k for k, v in GGUF_NAMES.items()}
@@ -32,27 +34,35 @@ def gguf_name(name: str) -> str:
 
 # %% ../nbs/18_export.ipynb #82598134
 def gguf_pre(tok) -> str:
-    "llama.cpp's name for `tok`'s pre-tokenizer: 'gpt-2' (byte-level) or 'smollm' (single digits, then byte-level)."
+    """llama.cpp's name for `tok`'s pre-tokenizer: 'gpt-2' (byte-level) or 'smollm' (single digits,
+    then byte-level)."""
     pre = json.loads(tok.backend_tokenizer.to_str()).get('pre_tokenizer') or {}
     steps = pre.get('pretokenizers', [pre])
-    kinds = [(p.get('type'), p.get('individual_digits'), p.get('add_prefix_space'), p.get('use_regex')) for p in steps]
+    kinds = [(p.get('type'), p.get('individual_digits'), p.get('add_prefix_space'),
+              p.get('use_regex')) for p in steps]
     if kinds == [('ByteLevel', None, False, True)]: return 'gpt-2'
     if kinds == [('Digits', True, None, None), ('ByteLevel', None, False, True)]: return 'smollm'
-    raise ValueError(f"the tokenizer's pre-tokenizer {json.dumps(pre)[:200]} has no llama.cpp equivalent smolbook knows "
-                     "('gpt-2' or 'smollm'); pass pre=... to save_gguf with llama.cpp's name for it")
+    raise ValueError(f"the tokenizer's pre-tokenizer {json.dumps(pre)[:200]} has no llama.cpp "
+                     "equivalent smolbook knows ('gpt-2' or 'smollm'); pass pre=... to save_gguf "
+                     "with llama.cpp's name for it")
 
+# %% ../nbs/18_export.ipynb #e79a810e
 def add_tokenizer(w, tok, n_vocab: int, pre: str | None = None):
-    "Write `tok` into the GGUFWriter `w`: tokens padded to `n_vocab`, types, merges, special ids, chat template."
+    """Write `tok` into the GGUFWriter `w`: tokens padded to `n_vocab`, types, merges, special ids,
+    chat template."""
     import gguf
     n = len(tok)
-    if n > n_vocab: raise ValueError(f"the tokenizer has {n} tokens, the model's vocabulary {n_vocab}: they do not belong together")
+    if n > n_vocab:
+        raise ValueError(f"the tokenizer has {n} tokens, the model's vocabulary {n_vocab}: they do "
+                         "not belong together")
     added = tok.added_tokens_decoder                                  # id -> AddedToken
     T = gguf.TokenType
     w.add_tokenizer_model('gpt2')
     w.add_tokenizer_pre(pre or gguf_pre(tok))
-    w.add_token_list(tok.convert_ids_to_tokens(list(range(n))) + [f'[PAD{i}]' for i in range(n, n_vocab)])
-    w.add_token_types([(T.CONTROL if added[i].special else T.USER_DEFINED) if i in added else T.NORMAL for i in range(n)]
-                      + [T.UNUSED] * (n_vocab - n))
+    w.add_token_list(tok.convert_ids_to_tokens(list(range(n)))
+                     + [f'[PAD{i}]' for i in range(n, n_vocab)])
+    w.add_token_types([(T.CONTROL if added[i].special else T.USER_DEFINED) if i in added
+                       else T.NORMAL for i in range(n)] + [T.UNUSED] * (n_vocab - n))
     with tempfile.TemporaryDirectory() as d:
         tok.save_pretrained(d)
         gguf.SpecialVocab(d, load_merges=True, n_vocab=n_vocab).add_to_gguf(w, quiet=True)
@@ -64,19 +74,26 @@ def save_gguf(model: nn.Module,          # a dense SmolLM
               tok,                       # its tokenizer (transformers, byte-level BPE)
               path: str | Path,          # the .gguf file to write (atomically)
               type: str = 'f16',         # 2-D weights in 'f16', 'q8_0' or 'f32'; norms always f32
-              merge: bool = False,       # fold LoRA adapters in (else a model with adapters is refused)
+              # fold LoRA adapters in (else a model with adapters is refused)
+              merge: bool = False,
               pre: str | None = None,    # llama.cpp's pre-tokenizer name; default: `gguf_pre(tok)`
               name: str = 'smolbook',
-              metadata: dict[str, str | float] | None = None) -> Path:   # more fields, e.g. the prompt format (`gec.GGUF_KEY`)
-    "Write `model` and `tok` as a llama-architecture GGUF file that llama.cpp runs. Errors: MoE models, fp16 overflow, unknown types."
+              # more fields, e.g. the prompt format (`gec.GGUF_KEY`)
+              metadata: dict[str, str | float] | None = None) -> Path:
+    """Write `model` and `tok` as a llama-architecture GGUF file that llama.cpp runs. Errors: MoE
+    models, fp16 overflow, unknown types."""
     import gguf
     cfg, path = model.config, Path(path)
-    if cfg.num_local_experts: raise ValueError("GGUF export writes dense Llama models; write a mixture of experts as a Mixtral checkpoint (save_pretrained, smolbook export --out)")
+    if cfg.num_local_experts:
+        raise ValueError("GGUF export writes dense Llama models; write a mixture of experts as a "
+                         "Mixtral checkpoint (save_pretrained, smolbook export --out)")
     if type not in GGUF_TYPES: raise ValueError(f"type must be one of {GGUF_TYPES}, got {type!r}")
-    sd = cast_state(plain_state(model, merge), torch.float16 if type == 'f16' else None)   # refuses fp16 overflow
-    if tied(model): sd.pop('lm_head.weight')                               # else output.weight is written: llama.cpp unties
+    # refuses fp16 overflow
+    sd = cast_state(plain_state(model, merge), torch.float16 if type == 'f16' else None)
+    if tied(model): sd.pop('lm_head.weight')      # else output.weight is written: llama.cpp unties
     Q8_0 = gguf.GGMLQuantizationType.Q8_0
-    ftype = dict(f16=gguf.LlamaFileType.MOSTLY_F16, q8_0=gguf.LlamaFileType.MOSTLY_Q8_0, f32=gguf.LlamaFileType.ALL_F32)[type]
+    ftype = dict(f16=gguf.LlamaFileType.MOSTLY_F16, q8_0=gguf.LlamaFileType.MOSTLY_Q8_0,
+                 f32=gguf.LlamaFileType.ALL_F32)[type]
     def write(tmp: Path):
         w = gguf.GGUFWriter(tmp, 'llama')
         w.add_name(name); w.add_file_type(ftype)
@@ -86,7 +103,8 @@ def save_gguf(model: nn.Module,          # a dense SmolLM
         w.add_head_count_kv(cfg.num_key_value_heads); w.add_rope_dimension_count(cfg.head_dim)
         w.add_rope_freq_base(cfg.rope_theta); w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
         add_tokenizer(w, tok, cfg.vocab_size, pre)
-        for k, v in (metadata or {}).items(): w.add_string(k, v) if isinstance(v, str) else w.add_float32(k, v)
+        for k, v in (metadata or {}).items():
+            w.add_string(k, v) if isinstance(v, str) else w.add_float32(k, v)
         for k, v in sd.items():
             if k.endswith('q_proj.weight'): v = permute_rope(v, cfg.num_attention_heads)
             if k.endswith('k_proj.weight'): v = permute_rope(v, cfg.num_key_value_heads)
@@ -94,7 +112,8 @@ def save_gguf(model: nn.Module,          # a dense SmolLM
             if v.ndim == 1 or type == 'f32': w.add_tensor(gguf_name(k), a)
             elif type == 'q8_0' and a.shape[-1] % gguf.GGML_QUANT_SIZES[Q8_0][0] == 0:
                 w.add_tensor(gguf_name(k), gguf.quantize(a, Q8_0), raw_dtype=Q8_0)
-            else: w.add_tensor(gguf_name(k), a.astype(np.float16))   # f16; q8_0 rows that are not whole blocks of 32 too, as llama.cpp's converter does
+            # f16; q8_0 rows that are not whole blocks of 32 too, as llama.cpp's converter does
+            else: w.add_tensor(gguf_name(k), a.astype(np.float16))
         w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, write)
