@@ -16,26 +16,37 @@ __all__ = ['save_checkpoint', 'load_checkpoint']
 # %% ../nbs/07b_checkpoint.ipynb #ea0c738d
 def save_checkpoint(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer, step: int,
                     scaler: torch.amp.GradScaler | None = None, **extra):
-    "Durably and atomically write model, optimizer, `step`, every device's RNG state, the loss scaler and `extra` to `path`; never a non-finite weight."
-    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not v.isfinite().all()]
-    if bad: raise ValueError(f"{path}: not written: {len(bad)} tensors hold NaN or infinity (first: {bad[0]}); the previous checkpoint is kept")
-    state = dict(model=model.state_dict(), opt=opt.state_dict(), step=step, rng=torch.get_rng_state(),
+    """Durably and atomically write model, optimizer, `step`, every device's RNG state, the loss
+    scaler and `extra` to `path`; never a non-finite weight."""
+    bad = [k for k, v in model.state_dict().items()
+           if v.is_floating_point() and not v.isfinite().all()]
+    if bad: raise ValueError(f"{path}: not written: {len(bad)} tensors hold NaN or infinity "
+                             f"(first: {bad[0]}); the previous checkpoint is kept")
+    state = dict(model=model.state_dict(), opt=opt.state_dict(), step=step,
+                 rng=torch.get_rng_state(),
                  cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
                  scaler=scaler.state_dict() if scaler is not None else {}, extra=extra)
     atomic_write(path, lambda p: torch.save(state, p))
 
+# %% ../nbs/07b_checkpoint.ipynb #4e7b2d56
 def load_checkpoint(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer | None = None,
                     scaler: torch.amp.GradScaler | None = None) -> dict:
-    """Restore `model` (and `opt`, `scaler`, the RNG states) from `path`; returns the checkpoint's `step` and `extra`.
-    ValueError naming `path` when it is unreadable or holds another model (names or shapes differ), before anything changes."""
+    """Restore `model` (and `opt`, `scaler`, the RNG states) from `path`; returns the checkpoint's
+    `step` and `extra`. ValueError naming `path` when it is unreadable or holds another model (names
+    or shapes differ), before anything changes."""
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint")
     try: state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: unreadable checkpoint, truncated or corrupted? ({type(e).__name__}: {e})") from e
+    except Exception as e:
+        raise ValueError(f"{path}: unreadable checkpoint, truncated or corrupted? "
+                         f"({type(e).__name__}: {e})") from e
     try: copy_state(model.state_dict(), state['model'], str(path))
-    except ValueError as e: raise ValueError(f"{e}: it was written by another model and cannot resume this one") from None
+    except ValueError as e:
+        raise ValueError(f"{e}: it was written by another model "
+                         f"and cannot resume this one") from None
     if opt is not None: opt.load_state_dict(state['opt'])
     if scaler is not None and state.get('scaler'): scaler.load_state_dict(state['scaler'])
     torch.set_rng_state(state['rng'])
-    if state['cuda_rng'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda_rng'])
+    if state['cuda_rng'] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda_rng'])
     return dict(step=state['step'], extra=state['extra'])
