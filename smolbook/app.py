@@ -21,7 +21,8 @@ def split_sentences(text: str) -> list[str]:
 DIFF_COLORS = {'inserted': '#2e7d32', 'deleted': '#c62828', 'replaced': '#1565c0'}
 
 def word_diff(src: str, out: str) -> list[tuple[str, str | None]]:
-    "Spans of the correction `out` against `src`, word by word: (text, None) unchanged, else labelled inserted, deleted or replaced ('old → new')."
+    """Spans of the correction `out` against `src`, word by word: (text, None) unchanged, else
+    labelled inserted, deleted or replaced ('old → new')."""
     a, b, spans = src.split(), out.split(), []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         old, new = ' '.join(a[i1:i2]), ' '.join(b[j1:j2])
@@ -33,25 +34,32 @@ def word_diff(src: str, out: str) -> list[tuple[str, str | None]]:
 # %% ../nbs/19_app.ipynb #9c89c2d5
 MAX_CHARS = 2000   # the app's limit on one request
 
-def correct_text(model, fmt: GECFormat, text: str, max_chars: int = MAX_CHARS, batch_size: int = 16) -> tuple[str, list]:
-    "`text` corrected sentence by sentence in one batch, its layout kept, and the `word_diff`. ValueError: empty or longer than `max_chars`."
+def correct_text(model, fmt: GECFormat, text: str, max_chars: int = MAX_CHARS,
+                 batch_size: int = 16) -> tuple[str, list]:
+    """`text` corrected sentence by sentence in one batch, its layout kept, and the `word_diff`.
+    ValueError: empty or longer than `max_chars`."""
     if not text.strip(): raise ValueError("there is no text to correct")
-    if len(text) > max_chars: raise ValueError(f"the text has {len(text):,} characters; the limit is {max_chars:,}: correct it in parts")
+    if len(text) > max_chars:
+        raise ValueError(f"the text has {len(text):,} characters; the limit is {max_chars:,}: "
+                         "correct it in parts")
     parts = split_sentences(text)
     todo = [i for i in range(0, len(parts), 2) if parts[i].strip()]
-    for i, fixed in zip(todo, correct(model, fmt, [parts[i].strip() for i in todo], batch_size=batch_size, progress=False)):
+    for i, fixed in zip(todo, correct(model, fmt, [parts[i].strip() for i in todo],
+                                      batch_size=batch_size, progress=False)):
         parts[i] = parts[i].replace(parts[i].strip(), fixed)
     out = ''.join(parts)
     return out, word_diff(text, out)
 
 # %% ../nbs/19_app.ipynb #b18f32ea
-def build_app(src: str | None = None,            # --model: directory, hub id or .gguf (default: the packaged SmolLM2-135M-Instruct)
+def build_app(src: str | None = None,            # --model: directory, hub id or .gguf
+                                                 # (default: the packaged SmolLM2-135M-Instruct)
               max_chars: int = MAX_CHARS,        # longest text one request may send
               concurrency: int = 1,              # requests computed at once (they share one model)
               max_queue: int = 32,               # requests waiting at most; more are turned away
               dtype: torch.dtype | None = None,  # the weights' precision (default: as loaded, fp32)
               device: torch.device | str = 'cpu'): # where the model runs
-    "The Gradio `Blocks` of the app, its model loaded; call `.launch()` on it. Text over `max_chars` is refused with a message, never cut."
+    """The Gradio `Blocks` of the app, its model loaded; call `.launch()` on it. Text over
+    `max_chars` is refused with a message, never cut."""
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
     import gradio as gr
     model, tok, name = load_model(src)
@@ -61,22 +69,30 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
     how = ('fine-tuned for correction by `smolbook sft`' if tuned else
            f'not fine-tuned for correction: asked with a {len(fmt.shots)}-shot prompt')
 
-    def refuse(msg: str):   # an expected refusal: shown on the page, no traceback in the server's log
+    # an expected refusal: shown on the page, no traceback in the server's log
+    def refuse(msg: str):
         raise gr.Error(msg, print_exception=False)
 
     def fix(text: str):
         try: return correct_text(model, fmt, text, max_chars)
         except ValueError as e: refuse(str(e))
 
-    def write(prompt: str, max_new_tokens: float, temperature: float, top_k: float, top_p: float, seed: float, chat: bool):
+    def write(prompt: str, max_new_tokens: float, temperature: float, top_k: float, top_p: float,
+              seed: float, chat: bool):
         if not prompt.strip(): refuse("the prompt is empty")
-        if len(prompt) > max_chars: refuse(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
-        if any(v != int(v) for v in (max_new_tokens, top_k, seed)): refuse(f"max new tokens, top-k and seed are whole numbers; got {max_new_tokens}, {top_k}, {seed}")
+        if len(prompt) > max_chars:
+            refuse(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
+        if any(v != int(v) for v in (max_new_tokens, top_k, seed)):
+            refuse(f"max new tokens, top-k and seed are whole numbers; got {max_new_tokens}, "
+                   f"{top_k}, {seed}")
         ids = prompt_ids(tok, prompt, chat)
         n = min(int(max_new_tokens), ctx - ids.shape[1])
         if n < 1: refuse(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
-        try: g = GenerationConfig(max_new_tokens=n, temperature=float(temperature), top_k=int(top_k) or None, top_p=float(top_p) if top_p < 1 else None,
-                                  seed=int(seed) if seed >= 0 else None, eos_token_id=tok.eos_token_id)
+        try: g = GenerationConfig(max_new_tokens=n, temperature=float(temperature),
+                                  top_k=int(top_k) or None,
+                                  top_p=float(top_p) if top_p < 1 else None,
+                                  seed=int(seed) if seed >= 0 else None,
+                                  eos_token_id=tok.eos_token_id)
         except ValueError as e: refuse(str(e))
         new = generate(model, ids, config=g)[0]
         return tok.decode(new, skip_special_tokens=True).strip()
@@ -84,10 +100,13 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
     with gr.Blocks(title='smolbook') as app:
         gr.Markdown(f"## smolbook\n**Model:** {name}, {how}.")
         with gr.Tab('Correct'):
-            text = gr.Textbox(label=f'Text (at most {max_chars:,} characters)', lines=6, placeholder='Paste English text with mistakes; each sentence is corrected.')
+            text = gr.Textbox(label=f'Text (at most {max_chars:,} characters)', lines=6,
+                              placeholder='Paste English text with mistakes; each sentence is '
+                                          'corrected.')
             go = gr.Button('Correct', variant='primary')
             out = gr.Textbox(label='Correction', lines=6, interactive=False)
-            diff = gr.HighlightedText(label='Changes', color_map=DIFF_COLORS, show_legend=True, combine_adjacent=False, elem_id='changes')
+            diff = gr.HighlightedText(label='Changes', color_map=DIFF_COLORS, show_legend=True,
+                                      combine_adjacent=False, elem_id='changes')
             go.click(fix, text, [out, diff], api_name='correct')
         with gr.Tab('Generate'):
             prompt = gr.Textbox(label=f'Prompt (at most {max_chars:,} characters)', lines=4)
@@ -100,5 +119,6 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
                 chat = gr.Checkbox(value=bool(tok.chat_template), label='chat template')
             run = gr.Button('Generate', variant='primary')
             gen = gr.Textbox(label='Output', lines=8, interactive=False)
-            run.click(write, [prompt, n_new, temp, top_k, top_p, seed, chat], gen, api_name='generate')
+            run.click(write, [prompt, n_new, temp, top_k, top_p, seed, chat], gen,
+                      api_name='generate')
     return app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
