@@ -20,10 +20,12 @@ __all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'adap
 
 # %% ../nbs/10_lora.ipynb #8f126806
 class LoRALinear(nn.Linear):
-    "A frozen `nn.Linear` plus a trainable update (alpha/r)·B·A applied to dropout(x); A and B in the base's dtype and device."
+    """A frozen `nn.Linear` plus a trainable update (alpha/r)·B·A applied to dropout(x); A and B in
+    the base's dtype and device."""
     def __init__(self, base: nn.Linear, r: int = 4, alpha: float = 8, dropout: float = 0.0):
         if base.bias is not None: raise ValueError("LoRALinear wraps bias-free projections")
-        with torch.device('meta'): super().__init__(base.in_features, base.out_features, bias=False)  # no throwaway weight
+        # no throwaway weight
+        with torch.device('meta'): super().__init__(base.in_features, base.out_features, bias=False)
         self.weight = base.weight                      # the same frozen tensor, not a copy
         self.weight.requires_grad_(False)
         like = dict(device=base.weight.device, dtype=base.weight.dtype)
@@ -32,7 +34,8 @@ class LoRALinear(nn.Linear):
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
         self.r, self.alpha, self.scale, self.dropout = r, alpha, alpha / r, nn.Dropout(dropout)
         self.w0 = None                                 # the unmerged weight while merged
-        self.off = False                               # True inside `adapters_off`: the base layer alone
+        # True inside `adapters_off`: the base layer alone
+        self.off = False
 
     def forward(self, x: Tensor) -> Tensor:            # [..., in] -> [..., out]
         if self.off: return F.linear(x, self.weight if self.w0 is None else self.w0)
@@ -63,22 +66,26 @@ LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 
 def apply_lora(model: nn.Module,
                r: int = 4, alpha: float = 8, dropout: float = 0.0,
                targets: tuple[str, ...] = LORA_TARGETS,  # module names, matched exactly
-              ) -> nn.Module:                           # the same model: only LoRA A/B are trainable
+              ) -> nn.Module:  # the same model: only LoRA A/B are trainable
     "Freeze `model` and wrap every `nn.Linear` whose name is in `targets` with a `LoRALinear`."
     forbidden = set(targets) & {'lm_head', 'embed_tokens'}
-    if forbidden: raise ValueError(f"LoRA never targets the tied embedding/head: {sorted(forbidden)}")
+    if forbidden:
+        raise ValueError(f"LoRA never targets the tied embedding/head: {sorted(forbidden)}")
     for p in model.parameters(): p.requires_grad_(False)
     found = set()
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if name in targets and isinstance(child, nn.Linear) and not isinstance(child, LoRALinear):
+            if (name in targets and isinstance(child, nn.Linear)
+                    and not isinstance(child, LoRALinear)):
                 setattr(parent, name, LoRALinear(child, r, alpha, dropout)); found.add(name)
     missing = set(targets) - found
     if missing: raise ValueError(f"no Linear module named {sorted(missing)} in the model")
     return model
 
+# %% ../nbs/10_lora.ipynb #86d2b59a
 def merge_and_unload(model: nn.Module) -> nn.Module:
-    "Replace every `LoRALinear` by a plain `nn.Linear` holding W + (alpha/r)·B·A (as PEFT's `merge_and_unload`); in place."
+    """Replace every `LoRALinear` by a plain `nn.Linear` holding W + (alpha/r)·B·A (as PEFT's
+    `merge_and_unload`); in place."""
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             if isinstance(child, LoRALinear):
@@ -102,16 +109,19 @@ def lora_state(model: nn.Module) -> dict[str, Tensor]:
     "The LoRA A and B tensors of `model`, by parameter name."
     return {k: v for k, v in model.state_dict().items() if k.endswith(('.lora_A', '.lora_B'))}
 
+# %% ../nbs/10_lora.ipynb #cb0c12e9
 def save_adapters(model: nn.Module, path: str | Path):
     "Write the LoRA tensors to `path` (safetensors) and their settings to `path`.json."
     mods = [m for m in model.modules() if isinstance(m, LoRALinear)]
     if not mods: raise ValueError("the model has no LoRA adapters")
     path, sd = Path(path), {k: v.contiguous() for k, v in lora_state(model).items()}
-    names = sorted({n.rsplit('.', 1)[-1] for n, m in model.named_modules() if isinstance(m, LoRALinear)})
+    names = sorted({n.rsplit('.', 1)[-1] for n, m in model.named_modules()
+                    if isinstance(m, LoRALinear)})
     atomic_write(path, lambda p: save_file(sd, p))
     meta = json.dumps(dict(r=mods[0].r, alpha=mods[0].alpha, targets=names))
     atomic_write(path.with_suffix('.json'), lambda p: p.write_text(meta))
 
+# %% ../nbs/10_lora.ipynb #763e0835
 def load_adapters(model: nn.Module, path: str | Path) -> nn.Module:
     "Add the adapters saved at `path` to `model` (applying LoRA first if needed)."
     path = Path(path)
