@@ -18,11 +18,13 @@ def rope_cache(head_dim: int, max_len: int, theta: float = 10000.0) -> tuple[Ten
     angles = torch.cat([angles, angles], dim=-1)                                  # [T, hd]
     return angles.cos(), angles.sin()
 
+# %% ../nbs/02_rope.ipynb #7d0e9ce5
 def rotate_half(x: Tensor) -> Tensor:
     "[x1, x2] -> [-x2, x1] over the last dimension."
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat([-x2, x1], dim=-1)
 
+# %% ../nbs/02_rope.ipynb #eb4c6687
 def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     "Rotate `x` [B, nh, T, hd] by the angles `cos`, `sin` [B, 1, T, hd] (or [T, hd])."
     return x * cos.to(x.dtype) + rotate_half(x) * sin.to(x.dtype)
