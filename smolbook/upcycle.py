@@ -21,50 +21,72 @@ def upcycle(model: SmolLM,                 # a dense SmolLM (LoRA adapters merge
             num_experts_per_tok: int = 2,  # k
             norm_topk_prob: bool = True,   # renormalise the k weights (needed for an exact start)
             seed: int = 0,                 # the fresh routers' init, N(0, 0.02²)
-            **moe_fields) -> SmolLM:       # other MoE config fields: router_aux_loss_coef, router_jitter_noise, ...
-    "A mixture-of-experts copy of `model`: its weights, each MLP copied into every expert, fresh routers (Komatsuzaki et al., 2022)."
+            # other MoE config fields: router_aux_loss_coef, router_jitter_noise, ...
+            **moe_fields) -> SmolLM:
+    """A mixture-of-experts copy of `model`: its weights, each MLP copied into every expert, fresh
+    routers (Komatsuzaki et al., 2022)."""
     cfg = model.config
-    if cfg.num_local_experts: raise ValueError(f"the model is already a mixture of {cfg.num_local_experts} experts")
-    if num_local_experts < 1: raise ValueError(f"upcycling needs at least one expert, got num_local_experts={num_local_experts}")
-    mcfg = replace(cfg, num_local_experts=num_local_experts, num_experts_per_tok=num_experts_per_tok,
-                   norm_topk_prob=norm_topk_prob, **moe_fields)          # checks k <= E and the rest
-    check_fits(4 * mcfg.n_params, f"upcycling to num_local_experts {num_local_experts} ({mcfg.n_params:,} parameters in float32)",
-               "use fewer experts", model.device)                         # before the experts are allocated
+    if cfg.num_local_experts:
+        raise ValueError(f"the model is already a mixture of {cfg.num_local_experts} experts")
+    if num_local_experts < 1:
+        raise ValueError(f"upcycling needs at least one expert, got "
+                         f"num_local_experts={num_local_experts}")
+    # checks k <= E and the rest
+    mcfg = replace(cfg, num_local_experts=num_local_experts,
+                   num_experts_per_tok=num_experts_per_tok, norm_topk_prob=norm_topk_prob,
+                   **moe_fields)
+    # before the experts are allocated
+    check_fits(4 * mcfg.n_params, f"upcycling to num_local_experts {num_local_experts} "
+               f"({mcfg.n_params:,} parameters in float32)", "use fewer experts", model.device)
     dense, g = plain_state(model), torch.Generator().manual_seed(seed)
     moe = SmolLM.empty(mcfg, model.device)
     sd = {}
     for k, v in moe.state_dict().items():
         m = re.fullmatch(r'(model\.layers\.\d+\.mlp\.)(?:experts\.\d+\.(.+)|gate\.weight)', k)
-        sd[k] = dense[k] if m is None else dense[m[1] + m[2]] if m[2] else torch.randn(v.shape, generator=g) * 0.02
-    return load_weights(moe, sd, 'the dense model').to(next(model.parameters()).dtype).train(model.training)
+        sd[k] = (dense[k] if m is None else dense[m[1] + m[2]] if m[2]
+                 else torch.randn(v.shape, generator=g) * 0.02)
+    return (load_weights(moe, sd, 'the dense model').to(next(model.parameters()).dtype)
+            .train(model.training))
 
+# %% ../nbs/16_moe.ipynb #9f861c9c
 def param_counts(model: SmolLM) -> dict[str, int]:
-    "`total` parameters (a tied head once) and `active`: those one token uses, all but its E - k unchosen experts per layer."
+    """`total` parameters (a tied head once) and `active`: those one token uses, all but its E - k
+    unchosen experts per layer."""
     cfg, total = model.config, sum(p.numel() for p in model.parameters())
     if not cfg.num_local_experts: return dict(total=total, active=total)
     expert = sum(p.numel() for p in model.model.layers[0].mlp.experts[0].parameters())
-    return dict(total=total, active=total - cfg.num_hidden_layers * (cfg.num_local_experts - cfg.num_experts_per_tok) * expert)
+    return dict(total=total, active=total - cfg.num_hidden_layers
+                * (cfg.num_local_experts - cfg.num_experts_per_tok) * expert)
 
 # %% ../nbs/16_moe.ipynb #a103094d
 def plot_moe_log(rows: list[dict],                # the MoE run's log (`train`/`pretrain` rows)
                  dense_rows: list[dict] = (),     # a dense run over the same batches, for its loss
                  title: str = ''):
-    "Per-expert load, share of experts in use, router entropy and LM loss over training steps; returns the figure."
+    """Per-expert load, share of experts in use, router entropy and LM loss over training steps;
+    returns the figure."""
     import matplotlib.pyplot as plt
     steps = [r for r in rows if 'router/0/entropy' in r]
-    if not steps: raise ValueError("the log has no router statistics: is it a mixture of experts' training log?")
+    if not steps:
+        raise ValueError("the log has no router statistics: is it a mixture of experts' training "
+                         "log?")
     L = 1 + max(int(k.split('/')[1]) for k in steps[0] if k.startswith('router/'))
     E = 1 + max(int(k.split('/')[3]) for k in steps[0] if k.startswith('router/0/load/'))
     x = [r['step'] for r in steps]
     fig, ax = plt.subplots(1, 4, figsize=(17, 3.4))
-    for e in range(E): ax[0].plot(x, [r[f'router/{L - 1}/load/{e}'] for r in steps], label=f'expert {e}')
-    ax[0].axhline(1 / E, color='gray', ls=':'); ax[0].set(title=f'load per expert, last layer ({L - 1})', xlabel='step', ylabel='share of assignments')
+    for e in range(E):
+        ax[0].plot(x, [r[f'router/{L - 1}/load/{e}'] for r in steps], label=f'expert {e}')
+    ax[0].axhline(1 / E, color='gray', ls=':')
+    ax[0].set(title=f'load per expert, last layer ({L - 1})', xlabel='step',
+              ylabel='share of assignments')
     ax[0].legend(fontsize=7, ncol=2)
     for l in range(L):
-        ax[1].plot(x, [sum(r[f'router/{l}/load/{e}'] >= 0.1 / E for e in range(E)) / E for r in steps], label=f'layer {l}')
+        ax[1].plot(x, [sum(r[f'router/{l}/load/{e}'] >= 0.1 / E for e in range(E)) / E
+                       for r in steps], label=f'layer {l}')
         ax[2].plot(x, [r[f'router/{l}/entropy'] for r in steps], label=f'layer {l}')
-    ax[1].set(title='share of experts in use', xlabel='step', ylim=(0, 1.05)); ax[1].legend(fontsize=7)
-    ax[2].axhline(math.log(E), color='gray', ls=':'); ax[2].set(title='router entropy (nats; dotted: log E)', xlabel='step')
+    ax[1].set(title='share of experts in use', xlabel='step', ylim=(0, 1.05))
+    ax[1].legend(fontsize=7)
+    ax[2].axhline(math.log(E), color='gray', ls=':')
+    ax[2].set(title='router entropy (nats; dotted: log E)', xlabel='step')
     ax[3].plot(x, [r['lm_loss'] for r in steps], label='MoE (LM loss)')
     d = [r for r in dense_rows if 'loss' in r and 'event' not in r]
     if d: ax[3].plot([r['step'] for r in d], [r['loss'] for r in d], label='dense')
