@@ -6,7 +6,7 @@
 from __future__ import annotations
 import hashlib, math, sys, warnings
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 import torch, torch.nn.functional as F
@@ -252,8 +252,8 @@ def preference_train(model: nn.Module,
                      train_rows: Sequence[dict],           # {prompt, chosen, rejected} texts (14_pairs)
                      val_rows: Sequence[dict] = (),        # held out: validation loss during training
                      loss: PreferenceLoss | None = None,   # default: DPO, sigmoid, beta 0.1
-                     max_len: int = 1024,
-                     epochs: float = 1.0,
+                     max_len: int = 1024,                  # longest prompt + answer, in tokens
+                     epochs: float = 1.0,                  # passes over the training pairs
                      ref_cache: str | Path | None = None,  # DPO: keep the reference log-probs in this file
                      stale: str = 'error',                 # a cache made for other inputs: 'error' or 'recompute'
                      names: Sequence[str] | None = None,   # how errors name the train rows, then the val rows (e.g. file:line)
@@ -263,13 +263,13 @@ def preference_train(model: nn.Module,
                      **cfg) -> list[dict]:                 # TrainConfig fields, over PREF_DEFAULTS
     "Train `model` in place on preference pairs with DPO, CPO/SimPO or ORPO; returns the training log."
     loss = loss or PreferenceLoss()
-    settings = {**PREF_DEFAULTS, **cfg}
+    tc = TrainConfig(**{**PREF_DEFAULTS, **cfg, 'out_dir': out_dir})   # checks the settings before the pairs are tokenised
     n = len(train_rows)
     data = tokenize_pairs(tok, train_rows, max_len, names[:n] if names else None)
     val = tokenize_pairs(tok, val_rows, max_len, names[n:] if names else None) if len(val_rows) else None
-    tc = TrainConfig(**{**settings, 'steps': Epochs(data).steps(settings['batch_size'], epochs), 'out_dir': out_dir})
+    tc = replace(tc, steps=Epochs(data).steps(tc.batch_size, epochs))
     if loss.method == 'dpo' and loss.ref is None:          # the model before its first step is the reference
-        prec, bs = tc.precision, settings['batch_size']
+        prec, bs = tc.precision, tc.batch_size
         for d, part in ((data, ''), (val, '_val')):                     # the validation pairs' in a file beside
             if d is None: continue
             f = ref_cache and Path(ref_cache).with_name(Path(ref_cache).stem + part + '.safetensors')

@@ -6,14 +6,14 @@
 from __future__ import annotations
 from pathlib import Path
 import torch
-from .core import preset
+from .core import preset as make_config
 from .data import python_corpus, read_corpus, train_tokenizer, split_docs, pack, Curriculum, Stage
 from .hub import load_tokenizer
 from .model import SmolLM
 from .train import train, TrainConfig, seed_everything, default_device
 
 # %% auto #0
-__all__ = ['DEFAULT_SOURCES', 'DEFAULT_STAGES', 'load_docs', 'parse_stages', 'pretrain']
+__all__ = ['DEFAULT_SOURCES', 'DEFAULT_STAGES', 'PRETRAIN_DEFAULTS', 'load_docs', 'parse_stages', 'pretrain']
 
 # %% ../nbs/09_pretrain.ipynb #f4ee2ff7
 def load_docs(spec: str, limit: int | None = None) -> list[str]:
@@ -41,33 +41,34 @@ def parse_stages(text: str, steps: int) -> list[Stage]:
 # %% ../nbs/09_pretrain.ipynb #3ce06f13
 DEFAULT_SOURCES = {'reference': 'python:reference', 'docstrings': 'python:docstrings', 'code': 'python:code'}
 DEFAULT_STAGES = "reference=3,docstrings=1; reference=1,docstrings=1,code=1; reference=1,docstrings=1,code=2"
+PRETRAIN_DEFAULTS = dict(steps=1200, batch_size=16, lr=2e-3, min_lr=2e-4, warmup=60, eval_every=100, sample_every=400)
 
 def pretrain(out_dir: str | Path,
              sources: dict[str, str] = DEFAULT_SOURCES,  # name -> source spec (see load_docs)
              stages: str = DEFAULT_STAGES,        # one mixture per stage, see parse_stages
-             model: str = 'tiny',                 # a preset name
-             init: SmolLM | str | Path | None = None,  # continue this model or checkpoint instead (e.g. an upcycled one)
+             preset: str = 'mini',                # architecture of a fresh model: a preset name (00_core)
+             model: SmolLM | str | Path | None = None,  # continue this model, or the model in this folder (e.g. an upcycled one)
              model_overrides: dict | None = None, # e.g. dict(num_hidden_layers=4, hidden_size=128)
              tokenizer: str | None = None,        # a tokenizer source; None: train a BPE on the training documents
              vocab_size: int = 4096,              # of the trained BPE
-             block_size: int = 128,
+             block_size: int = 128,               # tokens per training row
              max_docs: int | None = None,         # per source (hub corpora are streamed)
-             val_frac: float = 0.05,
+             val_frac: float = 0.05,              # documents per source held out for the validation loss
              device=None,
-             resume: bool = False,
+             resume: bool = False,                # continue from out_dir/ckpt.pt
              ckpt_every: int = 200,               # checkpoint (for resume) every n steps and at the end; 0: never
              progress: bool = True,
-             **train_kw) -> tuple[SmolLM, list[dict]]:  # TrainConfig fields: steps, batch_size, lr, ...
-    "Pretrain a SmolLM from scratch, or continue `init`, on a curriculum over `sources`; everything is written to `out_dir`."
-    cfg = TrainConfig(out_dir=str(out_dir), ckpt_every=ckpt_every, **train_kw)   # checks the training settings
+             **train_kw) -> tuple[SmolLM, list[dict]]:  # TrainConfig fields over PRETRAIN_DEFAULTS: steps, lr, ...
+    "Pretrain a SmolLM from scratch, or continue `model`, on a curriculum over `sources`; everything is written to `out_dir`."
+    cfg = TrainConfig(**{**PRETRAIN_DEFAULTS, **train_kw, 'out_dir': str(out_dir), 'ckpt_every': ckpt_every})   # checks them
     plan = parse_stages(stages, cfg.steps)                # settings are checked before any data is read
     unknown = sorted({k for st in plan for k in st.weights} - set(sources))
     if unknown: raise ValueError(f"stages weight sources {unknown} that --sources does not name ({sorted(sources)})")
-    if isinstance(init, SmolLM) and not tokenizer: raise ValueError("continuing a model object needs its tokenizer")
-    if init is not None and not isinstance(init, SmolLM): init, tokenizer = SmolLM.from_pretrained(init), tokenizer or init
-    context = (init.config if init is not None else preset(model, **(model_overrides or {}))).max_position_embeddings
+    if isinstance(model, SmolLM) and not tokenizer: raise ValueError("continuing a model object needs its tokenizer")
+    if model is not None and not isinstance(model, SmolLM): model, tokenizer = SmolLM.from_pretrained(model), tokenizer or model
+    context = (model.config if model is not None else make_config(preset, **(model_overrides or {}))).max_position_embeddings
     if block_size < 1: raise ValueError(f"block_size must be at least 1, got {block_size}")
-    if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {'given' if init else repr(model)} model's context {context}")
+    if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {'given' if model else repr(preset)} model's context {context}")
     if max_docs is not None and max_docs < 2: raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
     if not tokenizer and vocab_size < 512: raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")
     if resume and not (Path(out_dir) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{Path(out_dir) / 'ckpt.pt'}: no checkpoint to resume")
@@ -87,11 +88,11 @@ def pretrain(out_dir: str | Path,
     train_blocks = {name: pack(tr, tok, block_size) for name, (tr, _) in splits.items()}
     val_blocks = torch.cat([pack(va, tok, block_size) for _, va in splits.values()])
     data = Curriculum(train_blocks, plan, seed=cfg.seed)
-    if init is not None:
-        if len(tok) > init.config.vocab_size: raise ValueError(f"the tokenizer has {len(tok)} tokens, the model's vocabulary {init.config.vocab_size}")
-        m = init.to(device or default_device())
+    if model is not None:
+        if len(tok) > model.config.vocab_size: raise ValueError(f"the tokenizer has {len(tok)} tokens, the model's vocabulary {model.config.vocab_size}")
+        m = model.to(device or default_device())
     else:
-        mcfg = preset(model, **{**(model_overrides or {}), 'vocab_size': len(tok), 'bos_token_id': tok.bos_token_id,
+        mcfg = make_config(preset, **{**(model_overrides or {}), 'vocab_size': len(tok), 'bos_token_id': tok.bos_token_id,
                                 'eos_token_id': tok.eos_token_id})
         with torch.device(device or default_device()): m = SmolLM(mcfg)
     prompts = tuple(d[:40] for d in (splits[name][1][0] for name in sources))

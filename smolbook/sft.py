@@ -5,6 +5,7 @@
 # %% ../nbs/13_sft.ipynb #2569c1fd
 from __future__ import annotations
 import warnings
+from dataclasses import replace
 from typing import Sequence
 import torch
 from torch import nn, Tensor
@@ -67,7 +68,7 @@ SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=
 def sft(model: nn.Module,
         train_pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
         val_pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),  # held out: validation loss during training
-        epochs: float = 1.0,
+        epochs: float = 1.0,                      # passes over the training pairs
         block_size: int | None = None,            # tokens per packed row; default: 512, or the model's context if shorter
         max_len: int | None = None,               # leave out longer sequences (with a warning)
         out_dir: str | None = None,               # log.jsonl (and ckpt.pt with ckpt_every)
@@ -75,11 +76,11 @@ def sft(model: nn.Module,
         progress: bool = True,
         **cfg) -> list[dict]:                     # TrainConfig fields, over SFT_DEFAULTS
     "Fine-tune `model` in place on (prompt, completion) pairs, the loss on completions only; returns the training log."
+    tc = TrainConfig(**{**SFT_DEFAULTS, **cfg, 'out_dir': out_dir})   # checks the settings before the data are packed
     context = unwrap(model).config.max_position_embeddings
     block_size = min(512, context) if block_size is None else block_size
     if not 1 <= block_size <= context: raise ValueError(f"block_size must be in [1, {context}] (the model's context), got {block_size}")
     data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=cfg.get('seed', 0))
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
-    settings = {**SFT_DEFAULTS, **cfg}
-    tc = TrainConfig(**{**settings, 'steps': data.steps(settings['batch_size'], epochs), 'out_dir': out_dir})
+    tc = replace(tc, steps=data.steps(tc.batch_size, epochs))
     return train(model, data, tc, sft_loss, val_data=val, resume=resume, progress=progress)

@@ -49,7 +49,7 @@ def chat_docs(n: int, seed: int = 0) -> list[str]:
         out.append('\n'.join(turns))
     return out
 
-def domain_docs(n: int = 200, seed: int = 0) -> dict[str, list[str]]:
+def domain_docs(n: int = 400, seed: int = 0) -> dict[str, list[str]]:
     "Up to `n` documents of each domain: code (CPython's sources, ~40-line pieces), math and chat (generated)."
     code = [''.join(lines[i:i + 40]) for src in python_corpus('code') for lines in [src.splitlines(keepends=True)]
             for i in range(0, len(lines), 40)]
@@ -115,7 +115,7 @@ def domain_losses(model: nn.Module, blocks: dict[str, Tensor], batch_size: int =
 def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), trained in place
                tok,                              # its tokenizer
                docs: dict[str, list[str]],       # domain -> documents (e.g. `domain_docs()`)
-               experts: dict[str, int],          # domain -> its expert
+               experts: dict[str, int] | None = None,  # domain -> its expert (default: the i-th domain of `docs`, expert i)
                layers: Sequence[int] | None = None,  # guided MoE layers (default: all)
                router_steps: int = 100,          # stage 1: routers only
                full_steps: int = 100,            # stage 2: everything
@@ -125,6 +125,7 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
     "Guide each domain's tokens to its expert: routers alone, then everything; routing and losses on held-out blocks before and after."
     cfg = unwrap(model).config
     if not cfg.num_local_experts: raise ValueError("guidance needs a mixture of experts; upcycle the dense model first (smolbook upcycle, or upcycle() of 16_moe)")
+    experts = {d: i for i, d in enumerate(docs)} if experts is None else experts
     unknown = sorted(set(experts) - set(docs))
     if unknown: raise ValueError(f"experts assigned to domains with no documents: {unknown}")
     missing = sorted(set(docs) - set(experts))

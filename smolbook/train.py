@@ -63,12 +63,12 @@ class TrainConfig:
     grad_checkpointing: bool = False
     compile: bool = False           # torch.compile the model
     eval_every: int = 100           # validation every n steps (0: off)
-    eval_batches: int = 8
+    eval_batches: int = 8           # batches per validation
     sample_every: int = 0           # log a greedy sample every n steps (needs tokenizer, prompts)
     ckpt_every: int = 0             # write out_dir/ckpt.pt every n steps and at the end (0: never)
-    log_every: int = 10
+    log_every: int = 10             # log the training loss every n steps
     out_dir: str | None = None      # log.jsonl and ckpt.pt go here
-    seed: int = 0
+    seed: int = 0                   # seed of the data order, the split and the initialisation
 
     def __post_init__(self):
         if isinstance(self.out_dir, Path): self.out_dir = str(self.out_dir)   # logged as JSON

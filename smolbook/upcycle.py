@@ -17,7 +17,7 @@ __all__ = ['upcycle', 'param_counts', 'plot_moe_log']
 
 # %% ../nbs/16_moe.ipynb #8209392d
 def upcycle(model: SmolLM,                 # a dense SmolLM (LoRA adapters merged first)
-            num_local_experts: int,        # E
+            num_local_experts: int = 8,    # E
             num_experts_per_tok: int = 2,  # k
             norm_topk_prob: bool = True,   # renormalise the k weights (needed for an exact start)
             seed: int = 0,                 # the fresh routers' init, N(0, 0.02²)

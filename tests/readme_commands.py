@@ -47,7 +47,7 @@ COMMANDS = {
         f'{CLI_TEST}: `smolbook dpo`, `cpo` and `orpo` on those pairs',
     'smolbook correct --model runs/gec-dpo < jfleg/test/test.src': f'{CLI_TEST}: `smolbook correct` with the model `smolbook dpo` wrote',
     # mixture of experts
-    'smolbook upcycle --model runs/mini --out runs/mini-moe --experts 4 --top-k 2':
+    'smolbook upcycle --model runs/mini --out runs/mini-moe --num-local-experts 4 --num-experts-per-tok 2':
         f'{CLI_TEST}: `smolbook upcycle` of the tiny pretrained model to 4 experts, top-2',
     'smolbook pretrain --model runs/mini-moe --out runs/mini-moe-cpt --steps 400':
         f'{CLI_TEST}: `smolbook pretrain --model` continues the upcycled model, with its routing plot',
