@@ -135,7 +135,7 @@ def add_router_terms(
 def unwrap(model: nn.Module) -> nn.Module:
     "The model inside a `torch.compile` and/or DDP wrapper."
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'):
-        model = getattr(model, 'module', None) or model._orig_mod
+        model = model.module if hasattr(model, 'module') else model._orig_mod   # never by truth value: a module may have len()
     return model
 
 # %% ../nbs/03b_losses.ipynb #a8c018ae
