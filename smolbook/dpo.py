@@ -25,32 +25,43 @@ __all__ = ['LOSS_TYPES', 'PAIR_TENSORS', 'PREF_DEFAULTS', 'tokenize_pairs', 'pai
 
 # %% ../nbs/15_dpo.ipynb #3a01323b
 def _chat_header(tok) -> str:
-    "What the chat template writes after a user turn for the model to answer (SmolLM2: '<|im_start|>assistant\\n'); '' without one."
+    """What the chat template writes after a user turn for the model to answer (SmolLM2:
+    '<|im_start|>assistant\\n'); '' without one."""
     if not getattr(tok, 'chat_template', None): return ''
     turn = [{'role': 'user', 'content': 'x'}]
-    return tok.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)[len(tok.apply_chat_template(turn, tokenize=False)):]
+    return tok.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)[
+        len(tok.apply_chat_template(turn, tokenize=False)):]
 
-def tokenize_pairs(tok,                                   # a transformers tokenizer
-                   rows: Sequence[dict],                  # {prompt, chosen, rejected}: a prompt text or chat messages, answer texts
-                   max_len: int = 1024,                   # longest prompt + completion, in tokens
-                   names: Sequence[str] | None = None,    # how errors name each row (default 'pair i')
-                  ) -> dict[str, Tensor]:                 # chosen_ids, chosen_labels, rejected_ids, rejected_labels [P, T]
-    """Token ids of preference pairs, one right-padded row per completion, labels only on the completion (and its EOS).
-    Texts are literal (`text_ids`): only a chat prompt's template makes control tokens (`chat_ids`), and EOS is added."""
+# %% ../nbs/15_dpo.ipynb #d01abcad
+def tokenize_pairs(tok,                                 # a transformers tokenizer
+                   # {prompt, chosen, rejected}: a prompt text or chat messages, answer texts
+                   rows: Sequence[dict],
+                   max_len: int = 1024,                 # longest prompt + completion, in tokens
+                   # how errors name each row (default 'pair i')
+                   names: Sequence[str] | None = None,
+                   # chosen_ids, chosen_labels, rejected_ids, rejected_labels [P, T]
+                  ) -> dict[str, Tensor]:
+    """Token ids of preference pairs, one right-padded row per completion, labels only on the
+    completion (and its EOS). Texts are literal (`text_ids`): only a chat prompt's template makes
+    control tokens (`chat_ids`), and EOS is added."""
     if not len(rows): raise ValueError("no preference pairs")
     seqs, header = [], _chat_header(tok).strip()
     for i, r in enumerate(rows):
         where = names[i] if names else f'pair {i}'
-        check_pair(where, r)                                               # the checks `read_pairs` makes (07_data)
-        if header and isinstance(r['prompt'], str) and r['prompt'].rstrip().endswith(header):   # an older pairs file's prompt
-            raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with {header!r}), which would be read as plain "
-                             "text: give it as messages, [{'role': 'user', 'content': ...}], as smolbook pairs writes it")
-        try: p = chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list) else text_ids(tok, r['prompt'])
+        check_pair(where, r)                          # the checks `read_pairs` makes (07_data)
+        # an older pairs file's prompt
+        if header and isinstance(r['prompt'], str) and r['prompt'].rstrip().endswith(header):
+            raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with "
+                             f"{header!r}), which would be read as plain text: give it as "
+                             "messages, [{'role': 'user', 'content': ...}], as smolbook pairs "
+                             "writes it")
+        try: p = (chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list)
+                  else text_ids(tok, r['prompt']))
         except ValueError as e: raise ValueError(f"{where}: {e}") from None
         c, j = (text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
         if len(p) + max(len(c), len(j)) > max_len:
-            raise ValueError(f"{where}: the prompt ({len(p)} tokens) leaves no room for its completion "
-                             f"({max(len(c), len(j))} tokens) within max_len {max_len}")
+            raise ValueError(f"{where}: the prompt ({len(p)} tokens) leaves no room for its "
+                             f"completion ({max(len(c), len(j))} tokens) within max_len {max_len}")
         seqs.append((p, c, j))
     T = max(len(p) + max(len(c), len(j)) for p, c, j in seqs)
     out = {}
@@ -59,7 +70,8 @@ def tokenize_pairs(tok,                                   # a transformers token
         for r, s in enumerate(seqs):
             p, a = s[0], s[which]
             ids[r, :len(p) + len(a)] = torch.tensor(p + a)
-            labels[r, len(p) - 1:len(p) + len(a) - 1] = torch.tensor(a)   # position t predicts token t + 1
+            # position t predicts token t + 1
+            labels[r, len(p) - 1:len(p) + len(a) - 1] = torch.tensor(a)
         out[f'{k}_ids'], out[f'{k}_labels'] = ids, labels
     return out
 
@@ -67,47 +79,60 @@ def tokenize_pairs(tok,                                   # a transformers token
 def pair_logps(model: nn.Module,          # a SmolLM, or its DDP/compile wrapper
                batch: dict[str, Tensor],  # from `tokenize_pairs`
                chunk: int = 256,
-              ) -> tuple[Tensor, Tensor, Terms]: # [2, P] fp32 summed log-probs (chosen, rejected), [2, P] answer tokens, the model's terms
-    "log π(y|x) of every chosen and rejected answer, summed over its tokens, the tokens counted, and the model's `Terms` (router terms of an MoE in training)."
+               # [2, P] fp32 summed log-probs (chosen, rejected), [2, P] answer tokens,
+               # the model's terms
+              ) -> tuple[Tensor, Tensor, Terms]:
+    """log π(y|x) of every chosen and rejected answer, summed over its tokens, the tokens counted,
+    and the model's `Terms` (router terms of an MoE in training)."""
     ids = torch.cat([batch['chosen_ids'], batch['rejected_ids']])        # [2P, T]
     labels = torch.cat([batch['chosen_labels'], batch['rejected_labels']])
     keep = labels != -100
-    T = int(keep.any(0).nonzero().max()) + 1                             # the last position that predicts
+    T = int(keep.any(0).nonzero().max()) + 1          # the last position that predicts
     keep, pos = keep[:, :T], torch.arange(T, device=ids.device)
-    real = pos <= (keep * pos).amax(1, keepdim=True)                     # [2P, T] prompt and answer, not the padding
+    # [2P, T] prompt and answer, not the padding
+    real = pos <= (keep * pos).amax(1, keepdim=True)
     t = model(ids[:, :T], targets=labels[:, :T], per_token=True, router_mask=real, chunk=chunk)
     return t.logps.sum(1).view(2, -1), keep.sum(1).view(2, -1), t
 
 # %% ../nbs/15_dpo.ipynb #e02ec21e
 def sigmoid_loss(delta: Tensor, beta: float, label_smoothing: float = 0.0) -> Tensor:
     "DPO's loss per pair: -(1-ε)·log σ(βΔ) - ε·log σ(-βΔ) (ε > 0: conservative DPO)."
-    return -(1 - label_smoothing) * F.logsigmoid(beta * delta) - label_smoothing * F.logsigmoid(-beta * delta)
+    return (-(1 - label_smoothing) * F.logsigmoid(beta * delta)
+            - label_smoothing * F.logsigmoid(-beta * delta))
 
+# %% ../nbs/15_dpo.ipynb #2474146b
 def robust_loss(delta: Tensor, beta: float, label_smoothing: float) -> Tensor:
     "Robust DPO: unbiased under labels flipped with probability ε < 0.5."
-    return (-(1 - label_smoothing) * F.logsigmoid(beta * delta) + label_smoothing * F.logsigmoid(-beta * delta)) / (1 - 2 * label_smoothing)
+    return (-(1 - label_smoothing) * F.logsigmoid(beta * delta)
+            + label_smoothing * F.logsigmoid(-beta * delta)) / (1 - 2 * label_smoothing)
 
+# %% ../nbs/15_dpo.ipynb #d8251634
 def hinge_loss(delta: Tensor, beta: float) -> Tensor:
     "SLiC's hinge: max(0, 1 - βΔ)."
     return F.relu(1 - beta * delta)
 
+# %% ../nbs/15_dpo.ipynb #d57358b2
 def ipo_loss(delta: Tensor, beta: float) -> Tensor:
     "IPO: (Δ - 1/(2β))², Δ from length-averaged log-ratios (TRL's form)."
     return (delta - 1 / (2 * beta)) ** 2
 
+# %% ../nbs/15_dpo.ipynb #d16aa22f
 def log1mexp(x: Tensor) -> Tensor:
     "log(1 - eˣ) for x < 0, accurate on both sides of -log 2 (Mächler, 2012)."
     return torch.where(x < -math.log(2), torch.log1p(-torch.exp(x)), torch.log(-torch.expm1(x)))
 
+# %% ../nbs/15_dpo.ipynb #1983f236
 def odds_ratio(chosen: Tensor, rejected: Tensor) -> Tensor:
     "ORPO's log odds ratio of average-token log-probs: log(p_w/(1-p_w)) - log(p_l/(1-p_l))."
     return (chosen - rejected) - (log1mexp(chosen) - log1mexp(rejected))
 
+# %% ../nbs/15_dpo.ipynb #e6c72da0
 class OddsRatioLoss(torch.autograd.Function):
-    """-log σ(`odds_ratio`(c, r)) = log D - c - log(1 - p_l), D = (1 - p_w) p_l + p_w (1 - p_l), with its gradient in closed
-    form: -p_l / D for c, (1 - p_w) p_l / (D (1 - p_l)) for r, all in log space. Finite where the composed form meets ∞·0
-    (a chosen answer whose average log-prob reaches 0 has loss 0 and gradient -p_l / (1 - p_l)) or underflows (two very
-    unlikely answers keep their odds ratio)."""
+    """-log σ(`odds_ratio`(c, r)) = log D - c - log(1 - p_l), D = (1 - p_w) p_l + p_w (1 - p_l),
+    with its gradient in closed form: -p_l / D for c, (1 - p_w) p_l / (D (1 - p_l)) for r, all in
+    log space. Finite where the composed form meets ∞·0 (a chosen answer whose average log-prob
+    reaches 0 has loss 0 and gradient -p_l / (1 - p_l)) or underflows (two very unlikely answers
+    keep their odds ratio)."""
     @staticmethod
     def forward(ctx, c: Tensor, r: Tensor) -> Tensor:
         lqc, lqr = log1mexp(c), log1mexp(r)                                   # log(1 - p)
@@ -120,97 +145,132 @@ class OddsRatioLoss(torch.autograd.Function):
         return -g * (r - log_d).exp(), g * (lqc + r - log_d - lqr).exp()
 
 def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
-    "ORPO's per-pair loss before β, -log σ(log odds ratio), of average log-probs [P]: `OddsRatioLoss`."
+    """ORPO's per-pair loss before β, -log σ(log odds ratio), of average log-probs [P]:
+    `OddsRatioLoss`."""
     return OddsRatioLoss.apply(chosen, rejected)
 
 # %% ../nbs/15_dpo.ipynb #b591a3eb
-LOSS_TYPES = {'dpo': ('sigmoid', 'robust', 'hinge', 'ipo'), 'cpo': ('sigmoid', 'hinge', 'ipo', 'simpo'), 'orpo': ('orpo',)}
+LOSS_TYPES = {'dpo': ('sigmoid', 'robust', 'hinge', 'ipo'),
+              'cpo': ('sigmoid', 'hinge', 'ipo', 'simpo'), 'orpo': ('orpo',)}
 
 @dataclass
 class PreferenceLoss:
-    "The loop's loss (08_train) for preference pairs: DPO against a reference, or reference-free CPO/SimPO and ORPO."
+    """The loop's loss (08_train) for preference pairs: DPO against a reference, or reference-free
+    CPO/SimPO and ORPO."""
     method: str = 'dpo'            # 'dpo', 'cpo' or 'orpo'
-    loss_type: str = 'sigmoid'     # dpo: sigmoid|robust|hinge|ipo; cpo: sigmoid|hinge|ipo|simpo; orpo: orpo
-    beta: float = 0.1              # β: the strength of the preference (DPO: of staying near the reference)
+    # dpo: sigmoid|robust|hinge|ipo; cpo: sigmoid|hinge|ipo|simpo; orpo: orpo
+    loss_type: str = 'sigmoid'
+    # β: the strength of the preference (DPO: of staying near the reference)
+    beta: float = 0.1
     label_smoothing: float = 0.0   # ε: sigmoid/simpo label smoothing, robust's flip probability
     cpo_alpha: float = 1.0         # CPO: weight of the NLL on chosen answers
     simpo_gamma: float = 0.5       # SimPO: target margin γ
-    ref: nn.Module | None = None   # DPO: a live reference model, when the batch has no `ref_*_logps`
+    # DPO: a live reference model, when the batch has no `ref_*_logps`
+    ref: nn.Module | None = None
     chunk: int = 256               # rows of logits at a time
 
     def __post_init__(self):
-        if self.method not in LOSS_TYPES: raise ValueError(f"method must be dpo, cpo or orpo, got {self.method!r}")
+        if self.method not in LOSS_TYPES:
+            raise ValueError(f"method must be dpo, cpo or orpo, got {self.method!r}")
         if self.method == 'orpo': self.loss_type = 'orpo'
         if self.loss_type not in LOSS_TYPES[self.method]:
-            raise ValueError(f"{self.method} loss_type must be one of {', '.join(LOSS_TYPES[self.method])}, got {self.loss_type!r}")
+            raise ValueError(f"{self.method} loss_type must be one of "
+                             f"{', '.join(LOSS_TYPES[self.method])}, got {self.loss_type!r}")
         if not (isinstance(self.beta, (int, float)) and math.isfinite(self.beta) and self.beta > 0):
             raise ValueError(f"beta must be a finite number > 0, got {self.beta}")
         if self.label_smoothing and self.loss_type not in ('sigmoid', 'robust', 'simpo'):
-            raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, not {self.loss_type}")
-        if not (0 <= self.label_smoothing < 0.5 or (self.label_smoothing == 0.5 and self.loss_type != 'robust')):   # beyond 0.5 the preference flips
-            raise ValueError(f"label_smoothing must be in [0, 0.5{')' if self.loss_type == 'robust' else ']'}, got {self.label_smoothing}")
-        if not (math.isfinite(self.cpo_alpha) and self.cpo_alpha >= 0): raise ValueError(f"cpo_alpha must be a finite number >= 0, got {self.cpo_alpha}")
+            raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, "
+                             f"not {self.loss_type}")
+        # beyond 0.5 the preference flips
+        if not (0 <= self.label_smoothing < 0.5
+                or (self.label_smoothing == 0.5 and self.loss_type != 'robust')):
+            raise ValueError(f"label_smoothing must be in [0, 0.5"
+                             f"{')' if self.loss_type == 'robust' else ']'}, "
+                             f"got {self.label_smoothing}")
+        if not (math.isfinite(self.cpo_alpha) and self.cpo_alpha >= 0):
+            raise ValueError(f"cpo_alpha must be a finite number >= 0, got {self.cpo_alpha}")
 
     def counts(self, batch: dict) -> dict:
         "The units of the loss's two parts: pairs, and chosen answer tokens (CPO's and ORPO's NLL)."
-        return dict(pairs=len(batch['chosen_ids']), chosen_tokens=int((batch['chosen_labels'] != -100).sum()))
+        return dict(pairs=len(batch['chosen_ids']),
+                    chosen_tokens=int((batch['chosen_labels'] != -100).sum()))
 
     @torch.no_grad()
     def reference(self, model: nn.Module, batch: dict) -> Tensor:   # [2, P]
-        "The reference's log-probs: precomputed in the batch, or a live `ref`, or the LoRA base; a live one always as in eval mode."
-        if 'ref_chosen_logps' in batch: return torch.stack([batch['ref_chosen_logps'], batch['ref_rejected_logps']])
+        """The reference's log-probs: precomputed in the batch, or a live `ref`, or the LoRA base; a
+        live one always as in eval mode."""
+        if 'ref_chosen_logps' in batch:
+            return torch.stack([batch['ref_chosen_logps'], batch['ref_rejected_logps']])
         if self.ref is not None:
             with evaluating(self.ref): return pair_logps(self.ref, batch, self.chunk)[0]
         base = unwrap(model)
         if any(isinstance(m, LoRALinear) for m in base.modules()):
             with adapters_off(base), evaluating(base): return pair_logps(base, batch, self.chunk)[0]
-        raise ValueError("DPO needs the reference log-probs: `reference_logps` in the batch, a `ref` model, or a LoRA model")
+        raise ValueError("DPO needs the reference log-probs: `reference_logps` in the batch, a "
+                         "`ref` model, or a LoRA model")
 
     def __call__(self, model: nn.Module, batch: dict, totals: dict) -> dict:
-        "This micro-batch's share of the step's loss (pair mean + token-mean NLL), and the metrics summed over its pairs."
+        """This micro-batch's share of the step's loss (pair mean + token-mean NLL), and the metrics
+        summed over its pairs."""
         lp, n, t = pair_logps(model, batch, self.chunk)                  # [2, P] each
         avg, typ, b = lp / n.clamp(min=1), self.loss_type, self.beta
         if self.method == 'dpo':
             ratio = lp - self.reference(model, batch)
-            score, delta = lp, (ratio[0] / n[0] - ratio[1] / n[1] if typ == 'ipo' else ratio[0] - ratio[1])
+            score, delta = lp, (ratio[0] / n[0] - ratio[1] / n[1] if typ == 'ipo'
+                                else ratio[0] - ratio[1])
             reward = b * ratio.detach()
         else:
             score = avg if typ in ('ipo', 'simpo', 'orpo') else lp       # what CPO/ORPO compare
             delta, reward = score[0] - score[1], b * score.detach()
         per_pair = {'sigmoid': lambda: sigmoid_loss(delta, b, self.label_smoothing),
-                    'robust': lambda: robust_loss(delta, b, self.label_smoothing), 'hinge': lambda: hinge_loss(delta, b),
-                    'ipo': lambda: ipo_loss(delta, b), 'simpo': lambda: sigmoid_loss(delta - self.simpo_gamma / b, b, self.label_smoothing),
+                    'robust': lambda: robust_loss(delta, b, self.label_smoothing),
+                    'hinge': lambda: hinge_loss(delta, b),
+                    'ipo': lambda: ipo_loss(delta, b),
+                    'simpo': lambda: sigmoid_loss(delta - self.simpo_gamma / b, b,
+                                                  self.label_smoothing),
                     'orpo': lambda: b * odds_ratio_loss(*score)}[typ]()
         loss, logs = per_pair.sum() / totals['pairs'], {}
-        if self.method != 'dpo':                                         # NLL: a mean over the step's chosen tokens
+        # NLL: a mean over the step's chosen tokens
+        if self.method != 'dpo':
             nll = -lp[0].sum() / totals['chosen_tokens']
             loss = loss + (self.cpo_alpha if self.method == 'cpo' else 1.0) * nll
-            logs['nll_loss'] = nll.detach() * totals['pairs']             # logged sums are divided by the pairs
+            # logged sums are divided by the pairs
+            logs['nll_loss'] = nll.detach() * totals['pairs']
         if self.method == 'orpo':
             lo = odds_ratio(*score).detach()
-            logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(), 'log_odds_chosen': lo.sum()})
+            logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(),
+                         'log_odds_chosen': lo.sum()})
         out = dict(loss=loss, count=lp.shape[1], tokens=int(batch['chosen_ids'].numel() * 2),
                    **{'rewards/chosen': reward[0].sum(), 'rewards/rejected': reward[1].sum(),
-                      'rewards/accuracies': (reward[0] > reward[1]).float().sum(), 'rewards/margins': (reward[0] - reward[1]).sum(),
-                      'logps/chosen': score[0].detach().sum(), 'logps/rejected': score[1].detach().sum()}, **logs)
-        return add_router_terms(out, t, lp.new_full((lp.numel(),), 0.5), totals['pairs'])   # a pair's unit: half on each answer
+                      'rewards/accuracies': (reward[0] > reward[1]).float().sum(),
+                      'rewards/margins': (reward[0] - reward[1]).sum(),
+                      'logps/chosen': score[0].detach().sum(),
+                      'logps/rejected': score[1].detach().sum()}, **logs)
+        # a pair's unit: half on each answer
+        return add_router_terms(out, t, lp.new_full((lp.numel(),), 0.5), totals['pairs'])
 
 # %% ../nbs/15_dpo.ipynb #77416fa6
 PAIR_TENSORS = ('chosen_ids', 'chosen_labels', 'rejected_ids', 'rejected_labels')
 
 def fingerprint(model: nn.Module, data: dict[str, Tensor], precision: str) -> str:
-    "SHA-256 (hex) of the reference weights (LoRA adapters left out), the pairs' token ids and the precision."
+    """SHA-256 (hex) of the reference weights (LoRA adapters left out), the pairs' token ids and the
+    precision."""
     h = hashlib.sha256(precision.encode())
     for k, v in sorted(unwrap(model).state_dict().items()):
         if 'lora_' in k: continue
-        h.update(f'{k}:{v.dtype}:{tuple(v.shape)}'.encode()); h.update(v.detach().cpu().contiguous().view(torch.uint8).numpy())
+        h.update(f'{k}:{v.dtype}:{tuple(v.shape)}'.encode())
+        h.update(v.detach().cpu().contiguous().view(torch.uint8).numpy())
     for k in PAIR_TENSORS: h.update(data[k].numpy())
     return h.hexdigest()
 
+# %% ../nbs/15_dpo.ipynb #83e3c7bf
 @torch.no_grad()
-def reference_logps(model: nn.Module, data: dict[str, Tensor], batch_size: int = 8, precision: str = 'auto',
-                    progress: bool = True) -> dict[str, Tensor]:   # ref_chosen_logps, ref_rejected_logps [P] fp32
-    "The reference's summed log-probs of every chosen and rejected answer (a LoRA model with its adapters off)."
+def reference_logps(model: nn.Module, data: dict[str, Tensor], batch_size: int = 8,
+                    precision: str = 'auto', progress: bool = True,
+                    # ref_chosen_logps, ref_rejected_logps [P] fp32
+                   ) -> dict[str, Tensor]:
+    """The reference's summed log-probs of every chosen and rejected answer (a LoRA model with its
+    adapters off)."""
     from tqdm.auto import tqdm
     base = unwrap(model)
     _, autocast, _ = mixed_precision(base.device, precision)
@@ -218,25 +278,32 @@ def reference_logps(model: nn.Module, data: dict[str, Tensor], batch_size: int =
     P, out = len(data['chosen_ids']), []
     with adapters_off(base) if lora else nullcontext(), evaluating(base), autocast:
         for i in tqdm(range(0, P, batch_size), disable=not progress, desc='reference log-probs'):
-            out.append(pair_logps(base, batch_to(batch_rows(data, slice(i, i + batch_size)), base.device))[0].float().cpu())
+            out.append(pair_logps(base, batch_to(batch_rows(data, slice(i, i + batch_size)),
+                                                 base.device))[0].float().cpu())
     lp = torch.cat(out, 1)
     return dict(ref_chosen_logps=lp[0], ref_rejected_logps=lp[1])
 
-def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str | Path, precision: str = 'auto',
-                           stale: str = 'error',      # a file for other inputs: 'error', or 'recompute' (with a warning)
+# %% ../nbs/15_dpo.ipynb #b8a87953
+def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str | Path,
+                           # stale: a file for other inputs: 'error' or 'recompute' (with a warning)
+                           precision: str = 'auto', stale: str = 'error',
                            batch_size: int = 8, progress: bool = True) -> dict[str, Tensor]:
-    "`reference_logps`, read from `path` (safetensors) when its fingerprint matches, else computed and written there."
+    """`reference_logps`, read from `path` (safetensors) when its fingerprint matches, else computed
+    and written there."""
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
-    if stale not in ('error', 'recompute'): raise ValueError(f"stale must be 'error' or 'recompute', got {stale!r}")
+    if stale not in ('error', 'recompute'):
+        raise ValueError(f"stale must be 'error' or 'recompute', got {stale!r}")
     path, fp = Path(path), fingerprint(model, data, precision)
     if path.exists():
         with safe_open(path, 'pt') as f: old = (f.metadata() or {}).get('fingerprint', 'none')
         if old == fp:
             if progress: print(f"reference log-probs: reusing {path}", file=sys.stderr)
             return load_file(path)
-        msg = f"{path}: reference log-probs of other weights, pairs or precision (fingerprint {old[:12]}, these inputs {fp[:12]})"
-        if stale == 'error': raise ValueError(msg + "; delete it, or recompute it (stale='recompute')")
+        msg = (f"{path}: reference log-probs of other weights, pairs or precision (fingerprint "
+               f"{old[:12]}, these inputs {fp[:12]})")
+        if stale == 'error':
+            raise ValueError(msg + "; delete it, or recompute it (stale='recompute')")
         warnings.warn(msg + "; recomputing")
     ref = reference_logps(model, data, batch_size, precision, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,49 +311,66 @@ def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str 
     return ref
 
 # %% ../nbs/15_dpo.ipynb #7b46a22a
-PREF_DEFAULTS = dict(lr=5e-6, min_lr=5e-7, warmup=10, batch_size=8, weight_decay=0.0, betas=(0.9, 0.999),
-                     eval_every=25, eval_batches=8, log_every=5, grad_checkpointing=True)
+PREF_DEFAULTS = dict(lr=5e-6, min_lr=5e-7, warmup=10, batch_size=8, weight_decay=0.0,
+                     betas=(0.9, 0.999), eval_every=25, eval_batches=8, log_every=5,
+                     grad_checkpointing=True)
 
 def preference_train(model: nn.Module,
-                     tok,                                  # the tokenizer of the pairs' texts
-                     train_rows: Sequence[dict],           # {prompt, chosen, rejected} texts (14_pairs)
-                     val_rows: Sequence[dict] = (),        # held out: validation loss during training
-                     loss: PreferenceLoss | None = None,   # default: DPO, sigmoid, beta 0.1
-                     max_len: int = 1024,                  # longest prompt + answer, in tokens
-                     epochs: float = 1.0,                  # passes over the training pairs
-                     ref_cache: str | Path | None = None,  # DPO: keep the reference log-probs in this file
-                     stale: str = 'error',                 # a cache made for other inputs: 'error' or 'recompute'
-                     names: Sequence[str] | None = None,   # how errors name the train rows, then the val rows (e.g. file:line)
-                     out_dir: str | Path | None = None,    # log.jsonl (and ckpt.pt with ckpt_every)
+                     tok,                                 # the tokenizer of the pairs' texts
+                     # {prompt, chosen, rejected} texts (14_pairs)
+                     train_rows: Sequence[dict],
+                     val_rows: Sequence[dict] = (),       # held out: validation loss in training
+                     loss: PreferenceLoss | None = None,  # default: DPO, sigmoid, beta 0.1
+                     max_len: int = 1024,                 # longest prompt + answer, in tokens
+                     epochs: float = 1.0,                 # passes over the training pairs
+                     # DPO: keep the reference log-probs in this file
+                     ref_cache: str | Path | None = None,
+                     # a cache made for other inputs: 'error' or 'recompute'
+                     stale: str = 'error',
+                     # how errors name the train rows, then the val rows (e.g. file:line)
+                     names: Sequence[str] | None = None,
+                     out_dir: str | Path | None = None,   # log.jsonl (and ckpt.pt with ckpt_every)
                      resume: bool = False,
                      progress: bool = True,
-                     **cfg) -> list[dict]:                 # TrainConfig fields, over PREF_DEFAULTS
-    "Train `model` in place on preference pairs with DPO, CPO/SimPO or ORPO; returns the training log."
+                     **cfg) -> list[dict]:                # TrainConfig fields, over PREF_DEFAULTS
+    """Train `model` in place on preference pairs with DPO, CPO/SimPO or ORPO; returns the training
+    log."""
     loss = loss or PreferenceLoss()
-    tc = TrainConfig(**{**PREF_DEFAULTS, **cfg, 'out_dir': out_dir})   # checks the settings before the pairs are tokenised
+    # checks the settings before the pairs are tokenised
+    tc = TrainConfig(**{**PREF_DEFAULTS, **cfg, 'out_dir': out_dir})
     n = len(train_rows)
     data = tokenize_pairs(tok, train_rows, max_len, names[:n] if names else None)
-    val = tokenize_pairs(tok, val_rows, max_len, names[n:] if names else None) if len(val_rows) else None
+    val = (tokenize_pairs(tok, val_rows, max_len, names[n:] if names else None)
+           if len(val_rows) else None)
     tc = replace(tc, steps=Epochs(data).steps(tc.batch_size, epochs))
-    if loss.method == 'dpo' and loss.ref is None:          # the model before its first step is the reference
+    # the model before its first step is the reference
+    if loss.method == 'dpo' and loss.ref is None:
         prec, bs = tc.precision, tc.batch_size
-        for d, part in ((data, ''), (val, '_val')):                     # the validation pairs' in a file beside
+        # the validation pairs' log-probs in a file beside
+        for d, part in ((data, ''), (val, '_val')):
             if d is None: continue
-            f = ref_cache and Path(ref_cache).with_name(Path(ref_cache).stem + part + '.safetensors')
-            d.update(cached_reference_logps(model, d, f, prec, stale, bs, progress) if f else reference_logps(model, d, bs, prec, progress))
-    return train(model, Epochs(data, seed=tc.seed), tc, loss, val_data=val, resume=resume, progress=progress)
+            f = ref_cache and Path(ref_cache).with_name(Path(ref_cache).stem + part
+                                                        + '.safetensors')
+            d.update(cached_reference_logps(model, d, f, prec, stale, bs, progress) if f
+                     else reference_logps(model, d, bs, prec, progress))
+    return train(model, Epochs(data, seed=tc.seed), tc, loss, val_data=val, resume=resume,
+                 progress=progress)
 
 # %% ../nbs/15_dpo.ipynb #c3771d34
 def plot_preferences(rows: list[dict], title: str = ''):
-    "Reward margin, reward accuracy, and chosen vs rejected log-probs over the steps of a preference run; returns the figure."
+    """Reward margin, reward accuracy, and chosen vs rejected log-probs over the steps of a
+    preference run; returns the figure."""
     import matplotlib.pyplot as plt
     tr = [r for r in rows if 'rewards/margins' in r]
     steps = [r['step'] for r in tr]
     fig, ax = plt.subplots(1, 3, figsize=(13, 3.4))
-    ax[0].plot(steps, [r['rewards/margins'] for r in tr]); ax[0].set(xlabel='step', title=title or 'rewards/margins')
-    ax[1].plot(steps, [r['rewards/accuracies'] for r in tr], color='C1'); ax[1].axhline(0.5, color='gray', ls=':')
+    ax[0].plot(steps, [r['rewards/margins'] for r in tr])
+    ax[0].set(xlabel='step', title=title or 'rewards/margins')
+    ax[1].plot(steps, [r['rewards/accuracies'] for r in tr], color='C1')
+    ax[1].axhline(0.5, color='gray', ls=':')
     ax[1].set(xlabel='step', ylim=(-0.05, 1.05), title='rewards/accuracies')
-    ax[2].plot(steps, [r['logps/chosen'] for r in tr], label='chosen'); ax[2].plot(steps, [r['logps/rejected'] for r in tr], label='rejected')
+    ax[2].plot(steps, [r['logps/chosen'] for r in tr], label='chosen')
+    ax[2].plot(steps, [r['logps/rejected'] for r in tr], label='rejected')
     ax[2].set(xlabel='step', title='log-probs'); ax[2].legend()
     fig.tight_layout()
     return fig
