@@ -13,39 +13,56 @@ __all__ = ['text_ids', 'chat_ids', 'pad_id']
 def text_ids(tok,        # a transformers tokenizer
              text: str,  # any text a person wrote: a learner's sentence, an answer, a document
             ) -> list[int]:
-    """Token ids of `text` taken literally, nothing added: `<|im_end|>` in it is ten characters, never the control token
-    (transformers' `split_special_tokens=True`). The one way smolbook turns text into ids."""
+    """Token ids of `text` taken literally, nothing added: `<|im_end|>` in it is ten characters,
+    never the control token (transformers' `split_special_tokens=True`). The one way smolbook turns
+    text into ids."""
     return tok(text, add_special_tokens=False, split_special_tokens=True)['input_ids']
 
 # %% ../nbs/05b_tokens.ipynb #6d7504b7
-def chat_ids(tok,                                # a transformers tokenizer with a chat template
-             messages: list[dict],               # [{'role': ..., 'content': str}, ...]
-             add_generation_prompt: bool = True, # end with the assistant's header, for the model to answer
+def chat_ids(tok,                   # a transformers tokenizer with a chat template
+             messages: list[dict],  # [{'role': ..., 'content': str}, ...]
+             # end with the assistant's header, for the model to answer
+             add_generation_prompt: bool = True,
             ) -> list[int]:
-    """Token ids of `messages` in the tokenizer's chat template: the template's own tokens (`<|im_start|>`, `<|im_end|>`)
-    are control tokens, each content is text (`text_ids`), so no message can close its turn or open another. For
-    ordinary texts the ids are `tok.apply_chat_template(messages, tokenize=True)`'s. ValueError for a tokenizer without
-    a chat template, a content that is not a string, and a template that does not put each content once, unchanged."""
-    if not getattr(tok, 'chat_template', None): raise ValueError("the tokenizer has no chat template to put messages in: give the prompt as plain text")
+    """Token ids of `messages` in the tokenizer's chat template: the template's own tokens
+    (`<|im_start|>`, `<|im_end|>`) are control tokens, each content is text (`text_ids`), so no
+    message can close its turn or open another. For ordinary texts the ids are
+    `tok.apply_chat_template(messages, tokenize=True)`'s. ValueError for a tokenizer without a chat
+    template, a content that is not a string, and a template that does not put each content once,
+    unchanged."""
+    if not getattr(tok, 'chat_template', None):
+        raise ValueError("the tokenizer has no chat template to put messages in: "
+                         "give the prompt as plain text")
     for i, m in enumerate(messages):
-        if not isinstance(m.get('content'), str): raise ValueError(f"message {i}: content must be a string, got {m.get('content')!r}")
-        if not (isinstance(m.get('role'), str) and re.fullmatch(r'[A-Za-z_][\w.-]*', m['role'])):   # the template writes it as its own text
-            raise ValueError(f"message {i}: role must be a name such as 'user' (letters, digits, _ . -), got {m.get('role')!r}")
-    marks = [f'\n Text{i}\ue000 \n' for i in range(len(messages))]   # a private-use character; trimming or a change of case shows
-    shown = tok.apply_chat_template([{**m, 'content': k} for m, k in zip(messages, marks)], tokenize=False,
-                                    add_generation_prompt=add_generation_prompt)
-    trims = [shown.count(k) == 0 and shown.count(k.strip()) == 1 for k in marks]   # a template that strips its contents
+        if not isinstance(m.get('content'), str):
+            raise ValueError(f"message {i}: content must be a string, got {m.get('content')!r}")
+        # the template writes it as its own text
+        if not (isinstance(m.get('role'), str) and re.fullmatch(r'[A-Za-z_][\w.-]*', m['role'])):
+            raise ValueError(f"message {i}: role must be a name such as 'user' "
+                             f"(letters, digits, _ . -), got {m.get('role')!r}")
+    # a private-use character; trimming or a change of case shows
+    marks = [f'\n Text{i}\ue000 \n' for i in range(len(messages))]
+    shown = tok.apply_chat_template([{**m, 'content': k} for m, k in zip(messages, marks)],
+                                    tokenize=False, add_generation_prompt=add_generation_prompt)
+    # a template that strips its contents
+    trims = [shown.count(k) == 0 and shown.count(k.strip()) == 1 for k in marks]
     marks = [k.strip() if t else k for k, t in zip(marks, trims)]
     for i, k in enumerate(marks):
-        if shown.count(k) != 1: raise ValueError(f"message {i}: the chat template puts its content {shown.count(k)} times, "
-                                                 "not once as it is (or stripped): its ids cannot keep the text apart from the template")
-    parts = re.split(f"({'|'.join(map(re.escape, marks))})", shown)   # template, content, template, ..., template
-    parts[1::2] = [(lambda i: messages[i]['content'].strip() if trims[i] else messages[i]['content'])(marks.index(k)) for k in parts[1::2]]
-    added = tok.get_added_vocab()                                     # the tokens the template writes as text: '<|im_start|>' -> 1
-    split = re.compile(f"({'|'.join(map(re.escape, sorted(added, key=len, reverse=True))) or '(?!)'})")
+        if shown.count(k) != 1:
+            raise ValueError(f"message {i}: the chat template puts its content {shown.count(k)} "
+                             "times, not once as it is (or stripped): its ids cannot keep the text "
+                             "apart from the template")
+    # template, content, template, ..., template
+    parts = re.split(f"({'|'.join(map(re.escape, marks))})", shown)
+    parts[1::2] = [(lambda i: messages[i]['content'].strip() if trims[i]
+                    else messages[i]['content'])(marks.index(k)) for k in parts[1::2]]
+    added = tok.get_added_vocab()   # the tokens the template writes as text: '<|im_start|>' -> 1
+    split = re.compile(
+        f"({'|'.join(map(re.escape, sorted(added, key=len, reverse=True))) or '(?!)'})")
     ids, text = [], ''
     for j, p in enumerate(parts):
-        # the text between two of the template's tokens is encoded in one piece, as the tokenizer does: '\n' + '  x' merge alike
+        # the text between two of the template's tokens is encoded in one piece, as the tokenizer
+        # does: '\n' + '  x' merge alike
         if j % 2: text += p; continue
         for k, q in enumerate(split.split(p)):
             if k % 2: ids += text_ids(tok, text) + [added[q]]; text = ''
