@@ -17,26 +17,33 @@ from .train import TrainConfig, train
 __all__ = ['SFT_DEFAULTS', 'sft_sequences', 'pack_sft', 'sft_loss', 'sft']
 
 # %% ../nbs/13_sft.ipynb #87d97a69
-def sft_sequences(pairs: Sequence[tuple[Sequence[int], Sequence[int]]],   # (prompt ids, completion ids)
-                  max_len: int | None = None,  # leave out longer sequences (with a warning)
-                 ) -> list[tuple[list[int], int]]:
+def sft_sequences(
+        pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
+        max_len: int | None = None,  # leave out longer sequences (with a warning)
+    ) -> list[tuple[list[int], int]]:
     "(token ids, prompt length) of every (prompt, completion) pair."
     empty = next((i for i, (_, c) in enumerate(pairs) if not len(c)), None)
     if empty is not None: raise ValueError(f"pair {empty}: empty completion, nothing to learn")
     seqs = [(list(p) + list(c), len(p)) for p, c in pairs]
     if max_len is not None:
         kept = [s for s in seqs if len(s[0]) <= max_len]
-        if len(kept) < len(seqs): warnings.warn(f"left out {len(seqs) - len(kept)} of {len(seqs)} sequences longer than {max_len} tokens")
+        if len(kept) < len(seqs):
+            warnings.warn(f"left out {len(seqs) - len(kept)} of {len(seqs)} sequences longer than "
+                          f"{max_len} tokens")
         seqs = kept
     if not seqs: raise ValueError("no training sequences: no pairs, or all longer than max_len")
     return seqs
 
 # %% ../nbs/13_sft.ipynb #a0954d03
-def pack_sft(seqs: Sequence[tuple[list[int], int]], block_size: int, pad_id: int = 0) -> dict[str, Tensor]:
-    "Pack (ids, prompt length) sequences into rows: `input_ids`, `attention_mask` (document numbers), `labels`."
-    rows, free = [], []                                   # sequence indices per row, space left per row
+def pack_sft(seqs: Sequence[tuple[list[int], int]], block_size: int,
+             pad_id: int = 0) -> dict[str, Tensor]:
+    """Pack (ids, prompt length) sequences into rows: `input_ids`, `attention_mask` (document
+    numbers), `labels`."""
+    rows, free = [], []                   # sequence indices per row, space left per row
     for i, (ids, _) in enumerate(seqs):
-        if len(ids) > block_size: raise ValueError(f"sequence {i} has {len(ids)} tokens, more than block_size {block_size}")
+        if len(ids) > block_size:
+            raise ValueError(f"sequence {i} has {len(ids)} tokens, "
+                             f"more than block_size {block_size}")
         r = next((r for r, f in enumerate(free) if f >= len(ids)), None)
         if r is None: rows.append([]); free.append(block_size); r = len(rows) - 1
         rows[r].append(i); free[r] -= len(ids)
@@ -48,39 +55,49 @@ def pack_sft(seqs: Sequence[tuple[list[int], int]], block_size: int, pad_id: int
             ids, n = seqs[i]
             x[r, at:at + len(ids)] = torch.tensor(ids)
             mask[r, at:at + len(ids)] = doc
-            labels[r, at + n - 1:at + len(ids) - 1] = torch.tensor(ids[n:])   # position t predicts token t + 1
+            # position t predicts token t + 1
+            labels[r, at + n - 1:at + len(ids) - 1] = torch.tensor(ids[n:])
             at += len(ids)
     return dict(input_ids=x, attention_mask=mask, labels=labels)
 
 # %% ../nbs/13_sft.ipynb #60648232
 def sft_loss(model: nn.Module, batch: dict[str, Tensor]) -> dict:
-    "Next-token loss summed over the answer tokens of packed rows (see `pack_sft`), and their `count`."
+    """Next-token loss summed over the answer tokens of packed rows (see `pack_sft`), and their
+    `count`."""
     T = int((batch['attention_mask'] > 0).sum(-1).max())         # rows are filled from the left
     y = batch['labels'][:, :T]
-    t = model(batch['input_ids'][:, :T], batch['attention_mask'][:, :T], targets=y)   # router terms: every real token
+    # router terms: every real token
+    t = model(batch['input_ids'][:, :T], batch['attention_mask'][:, :T], targets=y)
     n = (y != -100).sum(1)                                          # [B] answer tokens per row
     return add_router_terms(dict(loss=t.nll, count=int(n.sum())), t, n)
 
 # %% ../nbs/13_sft.ipynb #9be25a5f
-SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=0.0, betas=(0.9, 0.95),
-                    eval_every=50, eval_batches=8, log_every=5)
+SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=0.0,
+                    betas=(0.9, 0.95), eval_every=50, eval_batches=8, log_every=5)
 
 def sft(model: nn.Module,
         train_pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
-        val_pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),  # held out: validation loss during training
+        # held out: validation loss during training
+        val_pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),
         epochs: float = 1.0,                      # passes over the training pairs
-        block_size: int | None = None,            # tokens per packed row; default: 512, or the model's context if shorter
+        # tokens per packed row; default: 512, or the model's context if shorter
+        block_size: int | None = None,
         max_len: int | None = None,               # leave out longer sequences (with a warning)
         out_dir: str | None = None,               # log.jsonl (and ckpt.pt with ckpt_every)
         resume: bool = False,                     # continue from out_dir/ckpt.pt
         progress: bool = True,
         **cfg) -> list[dict]:                     # TrainConfig fields, over SFT_DEFAULTS
-    "Fine-tune `model` in place on (prompt, completion) pairs, the loss on completions only; returns the training log."
-    tc = TrainConfig(**{**SFT_DEFAULTS, **cfg, 'out_dir': out_dir})   # checks the settings before the data are packed
+    """Fine-tune `model` in place on (prompt, completion) pairs, the loss on completions only;
+    returns the training log."""
+    # checks the settings before the data are packed
+    tc = TrainConfig(**{**SFT_DEFAULTS, **cfg, 'out_dir': out_dir})
     context = unwrap(model).config.max_position_embeddings
     block_size = min(512, context) if block_size is None else block_size
-    if not 1 <= block_size <= context: raise ValueError(f"block_size must be in [1, {context}] (the model's context), got {block_size}")
-    data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=cfg.get('seed', 0))
+    if not 1 <= block_size <= context:
+        raise ValueError(f"block_size must be in [1, {context}] (the model's context), "
+                         f"got {block_size}")
+    data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size),
+                  seed=cfg.get('seed', 0))
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
     tc = replace(tc, steps=data.steps(tc.batch_size, epochs))
     return train(model, data, tc, sft_loss, val_data=val, resume=resume, progress=progress)
