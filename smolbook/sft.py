@@ -75,6 +75,7 @@ def sft_loss(model: nn.Module, batch: dict[str, Tensor]) -> dict:
 SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=0.0,
                     betas=(0.9, 0.95), eval_every=50, eval_batches=8, log_every=5)
 
+# %% ../nbs/13_sft.ipynb #35b44f42
 def sft(model: nn.Module,
         train_pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
         # held out: validation loss during training
@@ -93,9 +94,8 @@ def sft(model: nn.Module,
     tc = TrainConfig(**{**SFT_DEFAULTS, **cfg, 'out_dir': out_dir})
     context = unwrap(model).config.max_position_embeddings
     block_size = min(512, context) if block_size is None else block_size
-    if not 1 <= block_size <= context:
-        raise ValueError(f"block_size must be in [1, {context}] (the model's context), "
-                         f"got {block_size}")
+    if not 1 <= block_size <= context: raise ValueError(
+        f"block_size must be in [1, {context}] (the model's context), got {block_size}")
     data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size),
                   seed=cfg.get('seed', 0))
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
