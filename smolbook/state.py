@@ -15,50 +15,62 @@ def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'checkp
     "Copy `sd` into the tensors `own` after checking that names and shapes match exactly."
     missing, unexpected = sorted(own.keys() - sd.keys()), sorted(sd.keys() - own.keys())
     if missing or unexpected:
-        raise ValueError(f"{src} does not match the model: missing keys {missing[:8]}, unexpected keys {unexpected[:8]}")
-    bad = [f"{k}: {tuple(v.shape)} in {src}, {tuple(own[k].shape)} in the model" for k, v in sd.items() if v.shape != own[k].shape]
-    if bad: raise ValueError(f"{src} does not match the model: shape mismatch: " + '; '.join(bad[:8]))
+        raise ValueError(f"{src} does not match the model: missing keys {missing[:8]}, "
+                         f"unexpected keys {unexpected[:8]}")
+    bad = [f"{k}: {tuple(v.shape)} in {src}, {tuple(own[k].shape)} in the model"
+           for k, v in sd.items() if v.shape != own[k].shape]
+    if bad: raise ValueError(f"{src} does not match the model: shape mismatch: "
+                             + '; '.join(bad[:8]))
     with torch.no_grad():
         for k, v in sd.items(): own[k].copy_(v)
 
 # %% ../nbs/04a_state.ipynb #e180b782
 def load_weights(model: nn.Module, sd: dict[str, Tensor], src: str = 'checkpoint') -> nn.Module:
-    "Copy `sd` into `model` (a `SmolLM`) after checking names and shapes; errors name `src` and the offending keys."
+    """Copy `sd` into `model` (a `SmolLM`) after checking names and shapes; errors name `src` and
+    the offending keys."""
     sd = {k: v for k, v in sd.items() if not k.endswith('rotary_emb.inv_freq')}
     own = model.state_dict()
     if model.config.tie_word_embeddings:
         own.pop('lm_head.weight')
         head = sd.pop('lm_head.weight', None)
-        if head is not None and 'model.embed_tokens.weight' in sd and not torch.equal(head, sd['model.embed_tokens.weight']):
-            raise ValueError(f"{src}: config ties the embeddings but lm_head.weight differs from model.embed_tokens.weight")
+        if (head is not None and 'model.embed_tokens.weight' in sd
+                and not torch.equal(head, sd['model.embed_tokens.weight'])):
+            raise ValueError(f"{src}: config ties the embeddings but lm_head.weight differs from "
+                             "model.embed_tokens.weight")
     copy_state(own, sd, src)
     return model
 
 # %% ../nbs/04a_state.ipynb #1529795e
 def plain_state(model: nn.Module, merge: bool = False) -> dict[str, Tensor]:
-    "`model`'s state dict as a plain Llama's: adapter layers (modules with `merged_weight()`) folded in, or refused."
+    """`model`'s state dict as a plain Llama's: adapter layers (modules with `merged_weight()`)
+    folded in, or refused."""
     adapted = {n: m for n, m in model.named_modules() if hasattr(m, 'merged_weight')}
     if adapted and not merge:
-        raise ValueError(f"the model has adapters in {len(adapted)} layers, which transformers would drop, loading the "
-                         "base model: save_pretrained(dir, merge=True) writes the merged weights; "
-                         "smolbook.lora.save_adapters writes the adapters alone")
-    sd = {k: v for k, v in model.state_dict().items() if not any(k.startswith(n + '.') for n in adapted)}
+        raise ValueError(f"the model has adapters in {len(adapted)} layers, which transformers "
+                         "would drop, loading the base model: save_pretrained(dir, merge=True) "
+                         "writes the merged weights; smolbook.lora.save_adapters writes the "
+                         "adapters alone")
+    sd = {k: v for k, v in model.state_dict().items()
+          if not any(k.startswith(n + '.') for n in adapted)}
     return {**sd, **{f'{n}.weight': m.merged_weight() for n, m in adapted.items()}}
 
 # %% ../nbs/04a_state.ipynb #3da1262b
 def cast_state(sd: dict[str, Tensor], dtype: torch.dtype | None) -> dict[str, Tensor]:
-    "`sd` on the CPU in `dtype` (None: as is); ValueError naming the tensor when a value lies outside `dtype`'s finite range."
+    """`sd` on the CPU in `dtype` (None: as is); ValueError naming the tensor when a value lies
+    outside `dtype`'s finite range."""
     if dtype is not None and dtype.is_floating_point:
         big = torch.finfo(dtype).max
         for k, v in sd.items():
             if v.is_floating_point() and (m := v.detach().abs().max().item()) > big:
-                raise ValueError(f"{k}: |value| up to {m:.4g} does not fit in {str(dtype).removeprefix('torch.')} "
-                                 f"(largest {big:.4g}); it would be saved as infinity: keep fp32 or use bfloat16")
+                raise ValueError(f"{k}: |value| up to {m:.4g} does not fit in "
+                                 f"{str(dtype).removeprefix('torch.')} (largest {big:.4g}); "
+                                 "it would be saved as infinity: keep fp32 or use bfloat16")
     return {k: v.detach().to('cpu', dtype or v.dtype).contiguous() for k, v in sd.items()}
 
 # %% ../nbs/04a_state.ipynb #9a9730f8
 def tied(model: nn.Module) -> bool:
-    """Whether the head and the embedding of `model` (a SmolLM) are one tensor now. The config says what was built; a
-    `load_state_dict(assign=True)` and training can part them, and then both are saved, untied."""
+    """Whether the head and the embedding of `model` (a SmolLM) are one tensor now. The config says
+    what was built; a `load_state_dict(assign=True)` and training can part them, and then both are
+    saved, untied."""
     head, emb = model.lm_head.weight, model.model.embed_tokens.weight
     return head.shape == emb.shape and head.data_ptr() == emb.data_ptr()
