@@ -13,12 +13,15 @@ __all__ = ['atomic_write', 'read_json', 'is_hub_id', 'missing_path', 'need_file'
 
 # %% ../nbs/00a_files.ipynb #a527fec5
 def atomic_write(path: str | Path, write: Callable[[Path], None]):
-    "Call `write(tmp)`, flush `tmp` to disk and rename it to `path`: readers see the old file or the new one."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')   # one per process: writers never share it
+    """Call `write(tmp)`, flush `tmp` to disk and rename it to `path`: readers see the old file or
+    the new one."""
+    # one per process: writers never share it
+    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     try:
         write(tmp)
         umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)          # as a plain open() would create it (some writers make it private)
+        # as a plain open() would create it (some writers make it private)
+        os.chmod(tmp, 0o666 & ~umask)
         with open(tmp, 'rb+') as f: os.fsync(f.fileno())
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
@@ -31,14 +34,17 @@ def read_json(path: Path) -> dict:
     "A JSON object from `path`; a missing, unreadable or non-object file is an error naming it."
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
     try: d = json.loads(path.read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
-    if not isinstance(d, dict): raise ValueError(f"{path}: expected a JSON object, got {type(d).__name__}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(d).__name__}")
     return d
 
 # %% ../nbs/00a_files.ipynb #d6de54d1
 def is_hub_id(src: str | Path) -> bool:
-    """Whether `src` can only mean a hub repository: `owner/name`, not a path that exists or looks like one (a file suffix,
-    or a first folder that exists here: `runs/gec-mdoel` is a mistyped local folder, not a hub id)."""
+    """Whether `src` can only mean a hub repository: `owner/name`, not a path that exists or looks
+    like one (a file suffix, or a first folder that exists here: `runs/gec-mdoel` is a mistyped
+    local folder, not a hub id)."""
     s = str(src)
     return (not Path(s).expanduser().exists() and not Path(s.split('/')[0]).is_dir()
             and re.fullmatch(r'[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w.-]*', s) is not None
@@ -46,15 +52,19 @@ def is_hub_id(src: str | Path) -> bool:
 
 # %% ../nbs/00a_files.ipynb #aaf3f4d9
 def missing_path(src: str | Path, kind: str = 'file or folder') -> FileNotFoundError:
-    "The error for a local path that does not exist: it names the path and the closest name in its folder, or the missing folder."
+    """The error for a local path that does not exist: it names the path and the closest name in its
+    folder, or the missing folder."""
     p = Path(src).expanduser()
-    if not p.parent.is_dir(): return FileNotFoundError(f"{src}: no such {kind} (no folder {p.parent})")
+    if not p.parent.is_dir():
+        return FileNotFoundError(f"{src}: no such {kind} (no folder {p.parent})")
     near = difflib.get_close_matches(p.name, [c.name for c in p.parent.iterdir()], n=1, cutoff=0.75)
-    return FileNotFoundError(f"{src}: no such {kind}" + (f"; did you mean {p.parent / near[0]}?" if near else ''))
+    return FileNotFoundError(f"{src}: no such {kind}"
+                             + (f"; did you mean {p.parent / near[0]}?" if near else ''))
 
 # %% ../nbs/00a_files.ipynb #c75eafe5
 def need_file(path: str | Path) -> Path:
-    "`path` as a `Path` if it is a file; else `missing_path`'s error, or IsADirectoryError for a folder."
+    """`path` as a `Path` if it is a file; else `missing_path`'s error, or IsADirectoryError for a
+    folder."""
     p = Path(path)
     if p.is_dir(): raise IsADirectoryError(f"{path}: is a folder, not a file")
     if not p.is_file(): raise missing_path(path, 'file')
