@@ -33,7 +33,7 @@ def variant(name: str, n: int, steps: int, hf_dir: str, data: str) -> dict:
         from smolbook.dpo import PreferenceLoss, tokenize_pairs, reference_logps, PREF_DEFAULTS
         from smolbook.train import TrainConfig, param_groups, train_step, mixed_precision
         model = SmolLM.from_pretrained(hf_dir); model.train()
-        model.model.gradient_checkpointing = PREF_DEFAULTS['grad_checkpointing']    # as `smolbook dpo` trains (TRL's default too)
+        model.model.recompute_activations = PREF_DEFAULTS['recompute_activations']    # as `smolbook dpo` trains (TRL's default too)
         data = tokenize_pairs(tok, rows)
         loss = PreferenceLoss()
         if name == 'smolbook, live reference': loss.ref = SmolLM.from_pretrained(hf_dir).eval()

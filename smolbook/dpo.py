@@ -313,7 +313,7 @@ def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str 
 # %% ../nbs/15_dpo.ipynb #7b46a22a
 PREF_DEFAULTS = dict(lr=5e-6, min_lr=5e-7, warmup=10, batch_size=8, weight_decay=0.0,
                      betas=(0.9, 0.999), eval_every=25, eval_batches=8, log_every=5,
-                     grad_checkpointing=True)
+                     recompute_activations=True)
 
 def preference_train(model: nn.Module,
                      tok,                                 # the tokenizer of the pairs' texts

@@ -49,7 +49,7 @@ class Decoder(nn.Module):
         self.register_buffer('cos', cos, persistent=False)
         self.register_buffer('sin', sin, persistent=False)
         # recompute each block's activations in backward to save memory
-        self.gradient_checkpointing = False
+        self.recompute_activations = False
 
     def _apply(self, fn, recurse=True):
         """`.to()`, `.bfloat16()`, ...: the RoPE tables move with the model but stay float32,
@@ -73,7 +73,7 @@ class Decoder(nn.Module):
         am = attention_mask(mask, T, S, input_ids.device)
         x, router = self.embed_tokens(input_ids), []
         for layer in self.layers:
-            if self.gradient_checkpointing and self.training and torch.is_grad_enabled():
+            if self.recompute_activations and self.training and torch.is_grad_enabled():
                 # returns what the first call did
                 x = checkpoint(layer, x, cos, sin, am, cache, use_reentrant=False)
             else: x = layer(x, cos, sin, am, cache)

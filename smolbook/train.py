@@ -60,7 +60,7 @@ class TrainConfig:
     betas: tuple = (0.9, 0.95)
     grad_clip: float = 1.0          # max global gradient norm (0: off)
     precision: str = 'auto'         # 'auto' (native_precision), 'fp32', 'bf16' or 'fp16'
-    grad_checkpointing: bool = False
+    recompute_activations: bool = False  # blocks rerun in backward: less memory (torch checkpoint)
     compile: bool = False           # torch.compile the model
     eval_every: int = 100           # validation every n steps (0: off)
     eval_batches: int = 8           # batches per validation
@@ -151,13 +151,13 @@ def check_fits(need: int,                   # bytes, a lower bound
                                      f"{torch.device(device).type} has {gb(have)} free: {advice}")
 
 # %% ../nbs/08_train.ipynb #b979ac4f
-def training_memory(model: nn.Module, tokens: int, grad_checkpointing: bool = False,
+def training_memory(model: nn.Module, tokens: int, recompute_activations: bool = False,
                     precision: str = 'fp32') -> int:
     """A lower bound of the bytes a training step adds to a loaded model: 12 per trainable
     parameter, and the activations of `tokens`."""
     cfg = unwrap(model).config
     P = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    per_token = cfg.num_hidden_layers * (cfg.hidden_size if grad_checkpointing
+    per_token = cfg.num_hidden_layers * (cfg.hidden_size if recompute_activations
                                          else 2 * cfg.hidden_size + 2 * cfg.intermediate_size)
     return 12 * P + tokens * per_token * (4 if precision == 'fp32' else 2)
 
@@ -327,12 +327,12 @@ def train(model: SmolLM,
                         cfg.grad_accum)[0]
     tokens = max(v.numel() for v in (first.values() if isinstance(first, dict) else [first])
                  if v.dim() == 2)
-    check_fits(training_memory(model, tokens, cfg.grad_checkpointing, prec),
+    check_fits(training_memory(model, tokens, cfg.recompute_activations, prec),
                f"training with batch_size {cfg.batch_size} ({tokens:,} tokens a micro-batch)",
                "lower batch_size, shorten the rows, or raise grad_accum", model.device)
     if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
-    ckpt, model.model.gradient_checkpointing = (model.model.gradient_checkpointing,
-                                                cfg.grad_checkpointing)   # put back after
+    ckpt, model.model.recompute_activations = (model.model.recompute_activations,
+                                                cfg.recompute_activations)   # put back after
     fwd = torch.compile(model) if cfg.compile else model
     if world > 1:                            # find_unused_parameters: an expert no token chose
         fwd = nn.parallel.DistributedDataParallel(
@@ -388,7 +388,7 @@ def train(model: SmolLM,
                 if out and every(cfg.ckpt_every, step, last):
                     save_checkpoint(out / 'ckpt.pt', model, opt, step + 1, scaler)
         finally:                        # also when a NaN or an interrupt stops the run
-            model.eval(); model.model.gradient_checkpointing = ckpt
+            model.eval(); model.model.recompute_activations = ckpt
         return log.rows
 
 # %% ../nbs/08_train.ipynb #b5dd0733
