@@ -19,41 +19,55 @@ __all__ = ['ROUTER', 'EXPERT_COLOURS', 'math_docs', 'chat_docs', 'domain_docs', 
 
 # %% ../nbs/17_specialize.ipynb #53d9eb41
 def math_docs(n: int, seed: int = 0) -> list[str]:
-    "`n` generated worked-arithmetic documents: sums, products, differences, linear equations, word problems."
+    """`n` generated worked-arithmetic documents: sums, products, differences, linear equations,
+    word problems."""
     r, out = random.Random(seed), []
-    names, things = ['Ana', 'Ben', 'Chen', 'Dara', 'Eli', 'Fay'], ['apples', 'books', 'coins', 'marbles', 'pens', 'stamps']
+    names, things = (['Ana', 'Ben', 'Chen', 'Dara', 'Eli', 'Fay'],
+                     ['apples', 'books', 'coins', 'marbles', 'pens', 'stamps'])
     for _ in range(n):
         lines = []
         for _ in range(r.randint(3, 6)):
             a, b, k = r.randint(2, 99), r.randint(2, 99), r.randint(2, 9)
-            lines.append(r.choice([f'{a} + {b} = {a + b}.', f'{a} * {b} = {a * b}.', f'{a + b} - {b} = {a}.',
-                                   f'Solve {k}x + {a} = {k * b + a}: subtract {a}, then divide by {k}, so x = {b}.',
-                                   f'{r.choice(names)} has {a} {r.choice(things)} and gets {b} more, so now there are {a + b}.',
-                                   f'What is {a} times {k}? It is {a * k}.']))
+            lines.append(r.choice([
+                f'{a} + {b} = {a + b}.', f'{a} * {b} = {a * b}.', f'{a + b} - {b} = {a}.',
+                f'Solve {k}x + {a} = {k * b + a}: subtract {a}, then divide by {k}, so x = {b}.',
+                f'{r.choice(names)} has {a} {r.choice(things)} and gets {b} more, so now there '
+                f'are {a + b}.',
+                f'What is {a} times {k}? It is {a * k}.']))
         out.append(' '.join(lines))
     return out
 
+# %% ../nbs/17_specialize.ipynb #339c98f1
 def chat_docs(n: int, seed: int = 0) -> list[str]:
-    "`n` generated dialogues in ChatML: a user's greeting or request and the assistant's answer, over everyday topics."
+    """`n` generated dialogues in ChatML: a user's greeting or request and the assistant's answer,
+    over everyday topics."""
     r, out = random.Random(seed), []
-    topics = ['cooking pasta', 'a trip to the sea', 'learning to draw', 'a rainy weekend', 'a birthday gift', 'planting tomatoes',
-              'a new job', 'a morning walk', 'a good film', 'fixing a bike']
-    asks = ['Can you help me with {t}?', 'I would like some advice about {t}.', 'Hi! Any ideas for {t}?', 'What do you think about {t}?']
-    answers = ['Of course! Start small, take your time, and enjoy it.', 'Sure, happy to help. Tell me a little more about what you need.',
-               'Great question! Many people find that a simple plan works best.', 'I think it sounds lovely. Let me share a few tips.']
+    topics = ['cooking pasta', 'a trip to the sea', 'learning to draw', 'a rainy weekend',
+              'a birthday gift', 'planting tomatoes', 'a new job', 'a morning walk', 'a good film',
+              'fixing a bike']
+    asks = ['Can you help me with {t}?', 'I would like some advice about {t}.',
+            'Hi! Any ideas for {t}?', 'What do you think about {t}?']
+    answers = ['Of course! Start small, take your time, and enjoy it.',
+               'Sure, happy to help. Tell me a little more about what you need.',
+               'Great question! Many people find that a simple plan works best.',
+               'I think it sounds lovely. Let me share a few tips.']
     for _ in range(n):
         turns = []
         for _ in range(r.randint(1, 3)):
             t = r.choice(topics)
-            turns += [f'<|im_start|>user\n{r.choice(asks).format(t=t)}<|im_end|>', f'<|im_start|>assistant\n{r.choice(answers)}<|im_end|>']
+            turns += [f'<|im_start|>user\n{r.choice(asks).format(t=t)}<|im_end|>',
+                      f'<|im_start|>assistant\n{r.choice(answers)}<|im_end|>']
         out.append('\n'.join(turns))
     return out
 
+# %% ../nbs/17_specialize.ipynb #5d01ba2e
 def domain_docs(n: int = 400, seed: int = 0) -> dict[str, list[str]]:
-    "Up to `n` documents of each domain: code (CPython's sources, ~40-line pieces), math and chat (generated)."
-    code = [''.join(lines[i:i + 40]) for src in python_corpus('code') for lines in [src.splitlines(keepends=True)]
-            for i in range(0, len(lines), 40)]
-    return dict(code=random.Random(seed).sample(code, min(n, len(code))), math=math_docs(n, seed), chat=chat_docs(n, seed))
+    """Up to `n` documents of each domain: code (CPython's sources, ~40-line pieces), math and chat
+    (generated)."""
+    code = [''.join(lines[i:i + 40]) for src in python_corpus('code')
+            for lines in [src.splitlines(keepends=True)] for i in range(0, len(lines), 40)]
+    return dict(code=random.Random(seed).sample(code, min(n, len(code))), math=math_docs(n, seed),
+                chat=chat_docs(n, seed))
 
 # %% ../nbs/17_specialize.ipynb #20204c24
 ROUTER = re.compile(r'model\.layers\.\d+\.mlp\.gate\.weight')
@@ -62,21 +76,29 @@ def router_params(model: nn.Module) -> list[str]:
     "Names of the routers' weights, matched exactly (never an expert's `gate_proj`)."
     return [n for n, _ in unwrap(model).named_parameters() if ROUTER.fullmatch(n)]
 
+# %% ../nbs/17_specialize.ipynb #c1ec1e1f
 def guidance_loss(router_logits: Sequence[Tensor],  # one [N, E] per MoE layer
-                  targets: Tensor,                   # [N] the expert each token should go to; -1: not guided
+                  # [N] the expert each token should go to; -1: not guided
+                  targets: Tensor,
                   layers: Sequence[int],             # which MoE layers are guided
-                  mass: float = 0.9,                 # m: the target's probability on the chosen expert
-                 ) -> Tensor:                        # fp32 scalar, mean KL(t || p) over guided tokens and layers
-    "KL from each guided token's router distribution to a target with `mass` on its domain's expert (rest even)."
+                  # m: the target's probability on the chosen expert
+                  mass: float = 0.9,
+                  # fp32 scalar, mean KL(t || p) over guided tokens and layers
+                 ) -> Tensor:
+    """KL from each guided token's router distribution to a target with `mass` on its domain's
+    expert (rest even)."""
     targets = targets.reshape(-1); keep = targets >= 0
     E = router_logits[0].shape[-1]
-    t = torch.full((int(keep.sum()), E), (1 - mass) / (E - 1), device=targets.device).scatter_(1, targets[keep, None], mass)
-    return torch.stack([F.kl_div(router_logits[l][keep].float().log_softmax(-1), t, reduction='batchmean') for l in layers]).mean()
+    t = torch.full((int(keep.sum()), E), (1 - mass) / (E - 1), device=targets.device).scatter_(
+        1, targets[keep, None], mass)
+    return torch.stack([F.kl_div(router_logits[l][keep].float().log_softmax(-1), t,
+                                 reduction='batchmean') for l in layers]).mean()
 
 # %% ../nbs/17_specialize.ipynb #482e6219
 @dataclass
 class GuidedLoss:
-    "lm_loss (with the router losses) + `weight` × guidance, on batches {'ids': [B, T + 1], 'domain': [B]}."
+    """lm_loss (with the router losses) + `weight` × guidance, on batches {'ids': [B, T + 1],
+    'domain': [B]}."""
     experts: Sequence[int]          # the expert of domain 0, 1, ...
     layers: Sequence[int]           # guided MoE layers
     weight: float = 1.0
@@ -84,47 +106,62 @@ class GuidedLoss:
 
     def __call__(self, model: nn.Module, batch: dict) -> dict:
         out, t, keep = lm_terms(model, batch['ids'])
-        tgt = torch.as_tensor(self.experts, device=keep.device)[batch['domain']][:, None].expand_as(keep)
-        g = guidance_loss(t.router_logits, torch.where(keep, tgt, -1), self.layers, self.mass) * keep.sum()   # Σ over guided tokens
+        tgt = (torch.as_tensor(self.experts, device=keep.device)[batch['domain']][:, None]
+               .expand_as(keep))
+        g = guidance_loss(t.router_logits, torch.where(keep, tgt, -1), self.layers,
+                          self.mass) * keep.sum()   # Σ over guided tokens
         return {**out, 'loss': out['loss'] + self.weight * g, 'guidance_loss': g.detach()}
 
 # %% ../nbs/17_specialize.ipynb #57a0588e
 @torch.no_grad()
-def routing_matrix(model: nn.Module, blocks: dict[str, Tensor], batch_size: int = 16) -> Tensor:   # [L, D, E]
+def routing_matrix(model: nn.Module, blocks: dict[str, Tensor],
+                   batch_size: int = 16) -> Tensor:  # [L, D, E]
     "Per MoE layer, the share of each domain's held-out tokens whose top-1 expert is each expert."
     rows = []
     for ids in blocks.values():
         counts = 0
         for i in range(0, len(ids), batch_size):
             x = ids[i:i + batch_size, :-1].to(model.device)
-            with evaluating(model): _, router = model(x, hidden_only=True, output_router_logits=True)
+            with evaluating(model):
+                _, router = model(x, hidden_only=True, output_router_logits=True)
             keep = (x != model.config.eos_token_id).reshape(-1)
-            counts = counts + torch.stack([F.one_hot(z[keep].argmax(-1), z.shape[-1]).sum(0) for z in router]).float()
+            counts = counts + torch.stack([F.one_hot(z[keep].argmax(-1), z.shape[-1]).sum(0)
+                                           for z in router]).float()
         rows.append(counts / counts.sum(-1, keepdim=True))
     return torch.stack(rows, 1).cpu()
 
+# %% ../nbs/17_specialize.ipynb #7147d3b4
 def routing_accuracy(matrix: Tensor, experts: Sequence[int]) -> Tensor:   # [L, D]
     "Per layer and domain, the share of the domain's tokens routed (top-1) to its own expert."
     return matrix[:, range(len(experts)), list(experts)]
 
-def domain_losses(model: nn.Module, blocks: dict[str, Tensor], batch_size: int = 16) -> dict[str, float]:
+# %% ../nbs/17_specialize.ipynb #9d77f1f9
+def domain_losses(model: nn.Module, blocks: dict[str, Tensor],
+                  batch_size: int = 16) -> dict[str, float]:
     "Held-out next-token loss (nats per token) of each domain, the language model alone."
-    return {d: evaluate(model, b, batch_size, (len(b) + batch_size - 1) // batch_size) for d, b in blocks.items()}
+    return {d: evaluate(model, b, batch_size, (len(b) + batch_size - 1) // batch_size)
+            for d, b in blocks.items()}
 
 # %% ../nbs/17_specialize.ipynb #9c7537d9
 def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), trained in place
                tok,                              # its tokenizer
                docs: dict[str, list[str]],       # domain -> documents (e.g. `domain_docs()`)
-               experts: dict[str, int] | None = None,  # domain -> its expert (default: the i-th domain of `docs`, expert i)
+               # domain -> its expert (default: the i-th domain of `docs`, expert i)
+               experts: dict[str, int] | None = None,
                layers: Sequence[int] | None = None,  # guided MoE layers (default: all)
                router_steps: int = 100,          # stage 1: routers only
                full_steps: int = 100,            # stage 2: everything
-               block_size: int = 128, val_frac: float = 0.1, weight: float = 1.0, mass: float = 0.9,
-               router_lr: float = 1e-2, lr: float = 1e-4, batch_size: int = 16, seed: int = 0,
-               progress: bool = True, **train_kw) -> dict:   # other TrainConfig fields, both stages (warmup: none, then a tenth)
-    "Guide each domain's tokens to its expert: routers alone, then everything; routing and losses on held-out blocks before and after."
+               block_size: int = 128, val_frac: float = 0.1, weight: float = 1.0,
+               mass: float = 0.9, router_lr: float = 1e-2, lr: float = 1e-4,
+               batch_size: int = 16, seed: int = 0, progress: bool = True,
+               **train_kw,  # other TrainConfig fields, both stages (warmup: none, then a tenth)
+              ) -> dict:
+    """Guide each domain's tokens to its expert: routers alone, then everything; routing and losses
+    on held-out blocks before and after."""
     cfg = unwrap(model).config
-    if not cfg.num_local_experts: raise ValueError("guidance needs a mixture of experts; upcycle the dense model first (smolbook upcycle, or upcycle() of 16_moe)")
+    if not cfg.num_local_experts:
+        raise ValueError("guidance needs a mixture of experts; upcycle the dense model first "
+                         "(smolbook upcycle, or upcycle() of 16_moe)")
     experts = {d: i for i, d in enumerate(docs)} if experts is None else experts
     unknown = sorted(set(experts) - set(docs))
     if unknown: raise ValueError(f"experts assigned to domains with no documents: {unknown}")
@@ -132,32 +169,42 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
     if missing: raise ValueError(f"domains with no expert assigned: {missing}")
     bad = {d: e for d, e in experts.items() if not 0 <= e < cfg.num_local_experts}
     if bad: raise ValueError(f"expert indices must lie in [0, {cfg.num_local_experts}): {bad}")
-    if len(set(experts.values())) < len(experts): raise ValueError(f"each domain needs its own expert, got {experts}")
+    if len(set(experts.values())) < len(experts):
+        raise ValueError(f"each domain needs its own expert, got {experts}")
     layers = list(range(cfg.num_hidden_layers)) if layers is None else list(layers)
-    if not layers or any(not 0 <= l < cfg.num_hidden_layers for l in layers) or len(set(layers)) < len(layers):
-        raise ValueError(f"layers must be distinct MoE layers in [0, {cfg.num_hidden_layers}), got {layers}")
-    if router_steps < 1 or full_steps < 1: raise ValueError(f"router_steps and full_steps must be >= 1, got {router_steps}, {full_steps}")
+    if (not layers or any(not 0 <= l < cfg.num_hidden_layers for l in layers)
+            or len(set(layers)) < len(layers)):
+        raise ValueError(f"layers must be distinct MoE layers in [0, {cfg.num_hidden_layers}), "
+                         f"got {layers}")
+    if router_steps < 1 or full_steps < 1:
+        raise ValueError(f"router_steps and full_steps must be >= 1, got {router_steps}, "
+                         f"{full_steps}")
     names = list(docs)
     parts = {d: split_docs(docs[d], val_frac, seed) for d in names}
     train_b = {d: pack(parts[d][0], tok, block_size) for d in names}
     val_b = {d: pack(parts[d][1], tok, block_size) for d in names}
-    n = min(len(b) for b in train_b.values())                          # as many blocks of each domain
+    n = min(len(b) for b in train_b.values())                # as many blocks of each domain
     data = Epochs(dict(ids=torch.cat([train_b[d][:n] for d in names]),
                        domain=torch.arange(len(names)).repeat_interleave(n)), seed=seed)
     loss = GuidedLoss([experts[d] for d in names], layers, weight, mass)
     report = dict(domains=names, experts=[experts[d] for d in names], layers=layers,
-                  before=dict(routing=routing_matrix(model, val_b), loss=domain_losses(model, val_b)))
+                  before=dict(routing=routing_matrix(model, val_b),
+                              loss=domain_losses(model, val_b)))
     routers = set(router_params(model))
     frozen = {n: p.requires_grad for n, p in unwrap(model).named_parameters()}
     try:
         for n_, p in unwrap(model).named_parameters(): p.requires_grad_(n_ in routers)
-        report['router_log'] = train(model, data, TrainConfig(steps=router_steps, lr=router_lr, batch_size=batch_size, seed=seed,
-                                                              warmup=0, **train_kw), loss, progress=progress)
-        report['middle'] = dict(routing=routing_matrix(model, val_b), loss=domain_losses(model, val_b))
+        report['router_log'] = train(model, data,
+                                     TrainConfig(steps=router_steps, lr=router_lr,
+                                                 batch_size=batch_size, seed=seed, warmup=0,
+                                                 **train_kw), loss, progress=progress)
+        report['middle'] = dict(routing=routing_matrix(model, val_b),
+                                loss=domain_losses(model, val_b))
     finally:
         for n_, p in unwrap(model).named_parameters(): p.requires_grad_(frozen[n_])
-    report['full_log'] = train(model, data, TrainConfig(steps=full_steps, lr=lr, batch_size=batch_size, seed=seed,
-                                                        warmup=max(1, full_steps // 10), **train_kw),
+    report['full_log'] = train(model, data,
+                               TrainConfig(steps=full_steps, lr=lr, batch_size=batch_size,
+                                           seed=seed, warmup=max(1, full_steps // 10), **train_kw),
                                loss, progress=progress)
     report['after'] = dict(routing=routing_matrix(model, val_b), loss=domain_losses(model, val_b))
     return report
@@ -165,30 +212,44 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
 # %% ../nbs/17_specialize.ipynb #0f8b31bc
 from .tokens import text_ids
 
-EXPERT_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7']
+EXPERT_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1',
+                  '#ff9da7']
 
+# %% ../nbs/17_specialize.ipynb #0ad207f4
 def plot_routing(report: dict, stages: Sequence[str] = ('before', 'after')):
-    "Heatmaps of the share of each domain's held-out tokens per top-1 expert, a row per stage, a column per layer."
+    """Heatmaps of the share of each domain's held-out tokens per top-1 expert, a row per stage, a
+    column per layer."""
     import matplotlib.pyplot as plt, seaborn as sns
     L, D, E = report['before']['routing'].shape
-    fig, ax = plt.subplots(len(stages), L, figsize=(2.6 + 0.55 * E * L, 1.2 + 1.3 * len(stages) + 0.25 * D), squeeze=False)
+    fig, ax = plt.subplots(len(stages), L,
+                           figsize=(2.6 + 0.55 * E * L, 1.2 + 1.3 * len(stages) + 0.25 * D),
+                           squeeze=False)
     for i, st in enumerate(stages):
         for l in range(L):
-            sns.heatmap(report[st]['routing'][l].numpy(), ax=ax[i, l], vmin=0, vmax=1, cmap='viridis', annot=True, fmt='.2f',
-                        cbar=False, annot_kws=dict(fontsize=7), xticklabels=[f'e{e}' for e in range(E)],
+            sns.heatmap(report[st]['routing'][l].numpy(), ax=ax[i, l], vmin=0, vmax=1,
+                        cmap='viridis', annot=True, fmt='.2f', cbar=False,
+                        annot_kws=dict(fontsize=7), xticklabels=[f'e{e}' for e in range(E)],
                         yticklabels=report['domains'] if l == 0 else False)
-            ax[i, l].set_title(f"{st}, layer {l}{' (guided)' if l in report['layers'] else ''}", fontsize=9)
+            ax[i, l].set_title(f"{st}, layer {l}{' (guided)' if l in report['layers'] else ''}",
+                               fontsize=9)
     fig.tight_layout()
     return fig
 
+# %% ../nbs/17_specialize.ipynb #68dd7271
 @torch.no_grad()
 def routing_html(model: nn.Module, tok, text: str, layer: int) -> str:
-    "HTML of `text` with each token's background the colour of its top-1 expert at MoE layer `layer`."
+    """HTML of `text` with each token's background the colour of its top-1 expert at MoE layer
+    `layer`."""
     import html
     ids = text_ids(tok, text)
-    with evaluating(model), torch.no_grad(): _, router = model(torch.tensor([ids], device=model.device), hidden_only=True, output_router_logits=True)
+    with evaluating(model), torch.no_grad():
+        _, router = model(torch.tensor([ids], device=model.device), hidden_only=True,
+                          output_router_logits=True)
     top = router[layer].argmax(-1).tolist()
-    spans = [f'<span style="background:{EXPERT_COLOURS[e % len(EXPERT_COLOURS)]}40" title="expert {e}">{html.escape(tok.decode([t]))}</span>'
+    spans = [f'<span style="background:{EXPERT_COLOURS[e % len(EXPERT_COLOURS)]}40" '
+             f'title="expert {e}">{html.escape(tok.decode([t]))}</span>'
              for t, e in zip(ids, top)]
-    key = ' '.join(f'<span style="background:{c}40">expert {e}</span>' for e, c in enumerate(EXPERT_COLOURS[:router[layer].shape[-1]]))
-    return f'<div style="font-family:monospace;white-space:pre-wrap;line-height:1.6">{"".join(spans)}</div><div>{key}</div>'
+    key = ' '.join(f'<span style="background:{c}40">expert {e}</span>'
+                   for e, c in enumerate(EXPERT_COLOURS[:router[layer].shape[-1]]))
+    return ('<div style="font-family:monospace;white-space:pre-wrap;line-height:1.6">'
+            f'{"".join(spans)}</div><div>{key}</div>')
