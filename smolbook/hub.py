@@ -91,7 +91,7 @@ def resolve(src: str | Path) -> Path:
 # %% ../nbs/05_hub.ipynb #96b16aa4
 def read_safetensors(path: Path) -> dict[str, Tensor]:
     "The tensors of a safetensors file; a missing or unreadable file is an error naming it."
-    if not path.exists(): raise FileNotFoundError(f"{path}: missing checkpoint file")
+    if not path.exists(): raise FileNotFoundError(f"{path}: missing weights file")
     try: return load_file(path)
     except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
 

@@ -103,7 +103,7 @@ class SmolLM(nn.Module):
 
     @classmethod
     def empty(cls, cfg: SmolConfig, device=None) -> SmolLM:
-        "A model whose weights are allocated but not initialised, to be filled from a checkpoint."
+        "A model whose weights are allocated but not initialised, to be filled with saved weights."
         with torch.device('meta'): m = cls(cfg)   # no time spent on a random init
         m.to_empty(device=device or 'cpu')
         m.model.cos, m.model.sin = (t.to(m.device) for t in rope_cache(

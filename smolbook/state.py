@@ -11,7 +11,7 @@ from torch import nn, Tensor
 __all__ = ['copy_state', 'load_weights', 'plain_state', 'cast_state', 'tied']
 
 # %% ../nbs/04a_state.ipynb #bff9b6ec
-def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'checkpoint'):
+def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'the state dict'):
     "Copy `sd` into the tensors `own` after checking that names and shapes match exactly."
     missing, unexpected = sorted(own.keys() - sd.keys()), sorted(sd.keys() - own.keys())
     if missing or unexpected:
@@ -25,7 +25,7 @@ def copy_state(own: dict[str, Tensor], sd: dict[str, Tensor], src: str = 'checkp
         for k, v in sd.items(): own[k].copy_(v)
 
 # %% ../nbs/04a_state.ipynb #e180b782
-def load_weights(model: nn.Module, sd: dict[str, Tensor], src: str = 'checkpoint') -> nn.Module:
+def load_weights(model: nn.Module, sd: dict[str, Tensor], src: str = 'the state dict') -> nn.Module:
     """Copy `sd` into `model` (a `SmolLM`) after checking names and shapes; errors name `src` and
     the offending keys."""
     sd = {k: v for k, v in sd.items() if not k.endswith('rotary_emb.inv_freq')}
