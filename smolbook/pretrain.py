@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from .core import preset as make_config
-from .data import python_corpus, read_corpus, train_tokenizer, split_docs, pack, Curriculum, Stage
+from .data import (python_corpus, read_corpus, train_tokenizer, split_docs, pack,
+                           Curriculum, Stage)
 from .hub import load_tokenizer
 from .model import SmolLM
 from .train import train, TrainConfig, seed_everything, default_device
@@ -24,54 +25,81 @@ def load_docs(spec: str, limit: int | None = None) -> list[str]:
     else: docs = list(read_corpus(spec, limit=limit))
     return docs[:limit] if limit else docs
 
+# %% ../nbs/09_pretrain.ipynb #69f153aa
 def parse_stages(text: str, steps: int) -> list[Stage]:
     "Stages from 'a=3,b=1; a=1,b=1' (one mixture per stage), splitting `steps` evenly."
     mixes = [m for m in text.split(';') if m.strip()]
     if not mixes: raise ValueError("no stages given")
-    if steps < len(mixes): raise ValueError(f"steps must be at least {len(mixes)} for {len(mixes)} stages, got {steps}")
+    if steps < len(mixes):
+        raise ValueError(f"steps must be at least {len(mixes)} for {len(mixes)} stages, "
+                         f"got {steps}")
     bounds = [round(i * steps / len(mixes)) for i in range(len(mixes) + 1)]
     stages = []
     for i, m in enumerate(mixes):
         try: w = {k.strip(): float(v) for k, v in (kv.split('=') for kv in m.split(','))}
-        except ValueError: raise ValueError(f"stage {i}: cannot read {m.strip()!r}; write name=weight,name=weight") from None
+        except ValueError:
+            raise ValueError(f"stage {i}: cannot read {m.strip()!r}; "
+                             "write name=weight,name=weight") from None
         try: stages.append(Stage(bounds[i], bounds[i + 1], w))
         except ValueError as e: raise ValueError(f"stage {i}: {e}") from None
     return stages
 
 # %% ../nbs/09_pretrain.ipynb #3ce06f13
-DEFAULT_SOURCES = {'reference': 'python:reference', 'docstrings': 'python:docstrings', 'code': 'python:code'}
-DEFAULT_STAGES = "reference=3,docstrings=1; reference=1,docstrings=1,code=1; reference=1,docstrings=1,code=2"
-PRETRAIN_DEFAULTS = dict(steps=1200, batch_size=16, lr=2e-3, min_lr=2e-4, warmup=60, eval_every=100, sample_every=400)
+DEFAULT_SOURCES = {'reference': 'python:reference', 'docstrings': 'python:docstrings',
+                   'code': 'python:code'}
+DEFAULT_STAGES = ("reference=3,docstrings=1; reference=1,docstrings=1,code=1; "
+                  "reference=1,docstrings=1,code=2")
+PRETRAIN_DEFAULTS = dict(steps=1200, batch_size=16, lr=2e-3, min_lr=2e-4, warmup=60,
+                         eval_every=100, sample_every=400)
 
+# %% ../nbs/09_pretrain.ipynb #fe29749f
 def pretrain(out_dir: str | Path,
              sources: dict[str, str] = DEFAULT_SOURCES,  # name -> source spec (see load_docs)
              stages: str = DEFAULT_STAGES,        # one mixture per stage, see parse_stages
-             preset: str = 'mini',                # architecture of a fresh model: a preset name (00_core)
-             model: SmolLM | str | Path | None = None,  # continue this model, or the model in this folder (e.g. an upcycled one)
+             # architecture of a fresh model: a preset name (00_core)
+             preset: str = 'mini',
+             # continue this model, or the model in this folder (e.g. an upcycled one)
+             model: SmolLM | str | Path | None = None,
              model_overrides: dict | None = None, # e.g. dict(num_hidden_layers=4, hidden_size=128)
-             tokenizer: str | None = None,        # a tokenizer source; None: train a BPE on the training documents
+             # a tokenizer source; None: train a BPE on the training documents
+             tokenizer: str | None = None,
              vocab_size: int = 4096,              # of the trained BPE
              block_size: int = 128,               # tokens per training row
              max_docs: int | None = None,         # per source (hub corpora are streamed)
-             val_frac: float = 0.05,              # documents per source held out for the validation loss
+             # documents per source held out for the validation loss
+             val_frac: float = 0.05,
              device=None,
              resume: bool = False,                # continue from out_dir/ckpt.pt
-             ckpt_every: int = 200,               # checkpoint (for resume) every n steps and at the end; 0: never
+             # checkpoint (for resume) every n steps and at the end; 0: never
+             ckpt_every: int = 200,
              progress: bool = True,
-             **train_kw) -> tuple[SmolLM, list[dict]]:  # TrainConfig fields over PRETRAIN_DEFAULTS: steps, lr, ...
-    "Pretrain a SmolLM from scratch, or continue `model`, on a curriculum over `sources`; everything is written to `out_dir`."
-    cfg = TrainConfig(**{**PRETRAIN_DEFAULTS, **train_kw, 'out_dir': str(out_dir), 'ckpt_every': ckpt_every})   # checks them
-    plan = parse_stages(stages, cfg.steps)                # settings are checked before any data is read
+             **train_kw,  # TrainConfig fields over PRETRAIN_DEFAULTS: steps, lr, ...
+            ) -> tuple[SmolLM, list[dict]]:
+    """Pretrain a SmolLM from scratch, or continue `model`, on a curriculum over `sources`;
+    everything is written to `out_dir`."""
+    cfg = TrainConfig(**{**PRETRAIN_DEFAULTS, **train_kw, 'out_dir': str(out_dir),
+                         'ckpt_every': ckpt_every})   # checks them
+    plan = parse_stages(stages, cfg.steps)  # settings are checked before any data is read
     unknown = sorted({k for st in plan for k in st.weights} - set(sources))
-    if unknown: raise ValueError(f"stages weight sources {unknown} that --sources does not name ({sorted(sources)})")
-    if isinstance(model, SmolLM) and not tokenizer: raise ValueError("continuing a model object needs its tokenizer")
-    if model is not None and not isinstance(model, SmolLM): model, tokenizer = SmolLM.from_pretrained(model), tokenizer or model
-    context = (model.config if model is not None else make_config(preset, **(model_overrides or {}))).max_position_embeddings
+    if unknown:
+        raise ValueError(f"stages weight sources {unknown} that --sources does not name "
+                         f"({sorted(sources)})")
+    if isinstance(model, SmolLM) and not tokenizer:
+        raise ValueError("continuing a model object needs its tokenizer")
+    if model is not None and not isinstance(model, SmolLM):
+        model, tokenizer = SmolLM.from_pretrained(model), tokenizer or model
+    context = (model.config if model is not None
+               else make_config(preset, **(model_overrides or {}))).max_position_embeddings
     if block_size < 1: raise ValueError(f"block_size must be at least 1, got {block_size}")
-    if block_size > context: raise ValueError(f"block_size {block_size} exceeds the {'given' if model else repr(preset)} model's context {context}")
-    if max_docs is not None and max_docs < 2: raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
-    if not tokenizer and vocab_size < 512: raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")
-    if resume and not (Path(out_dir) / 'ckpt.pt').exists(): raise FileNotFoundError(f"{Path(out_dir) / 'ckpt.pt'}: no checkpoint to resume")
+    if block_size > context:
+        raise ValueError(f"block_size {block_size} exceeds the "
+                         f"{'given' if model else repr(preset)} model's context {context}")
+    if max_docs is not None and max_docs < 2:
+        raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
+    if not tokenizer and vocab_size < 512:
+        raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")
+    if resume and not (Path(out_dir) / 'ckpt.pt').exists():
+        raise FileNotFoundError(f"{Path(out_dir) / 'ckpt.pt'}: no checkpoint to resume")
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.seed)
     docs = {name: load_docs(spec, max_docs) for name, spec in sources.items()}
@@ -80,7 +108,8 @@ def pretrain(out_dir: str | Path,
     splits = {}
     for name, d in docs.items():
         try: splits[name] = split_docs(d, val_frac, cfg.seed)
-        except ValueError as e: raise ValueError(f"source {name!r} ({sources[name]}): {e}") from None
+        except ValueError as e:
+            raise ValueError(f"source {name!r} ({sources[name]}): {e}") from None
     if tokenizer: tok = load_tokenizer(tokenizer)
     elif resume and (out / 'tokenizer.json').exists(): tok = load_tokenizer(out)
     else: tok = train_tokenizer([t for tr, _ in splits.values() for t in tr], vocab_size)
@@ -89,13 +118,17 @@ def pretrain(out_dir: str | Path,
     val_blocks = torch.cat([pack(va, tok, block_size) for _, va in splits.values()])
     data = Curriculum(train_blocks, plan, seed=cfg.seed)
     if model is not None:
-        if len(tok) > model.config.vocab_size: raise ValueError(f"the tokenizer has {len(tok)} tokens, the model's vocabulary {model.config.vocab_size}")
+        if len(tok) > model.config.vocab_size:
+            raise ValueError(f"the tokenizer has {len(tok)} tokens, the model's vocabulary "
+                             f"{model.config.vocab_size}")
         m = model.to(device or default_device())
     else:
-        mcfg = make_config(preset, **{**(model_overrides or {}), 'vocab_size': len(tok), 'bos_token_id': tok.bos_token_id,
-                                'eos_token_id': tok.eos_token_id})
+        mcfg = make_config(preset, **{**(model_overrides or {}), 'vocab_size': len(tok),
+                                      'bos_token_id': tok.bos_token_id,
+                                      'eos_token_id': tok.eos_token_id})
         with torch.device(device or default_device()): m = SmolLM(mcfg)
     prompts = tuple(d[:40] for d in (splits[name][1][0] for name in sources))
-    rows = train(m, data, cfg, val_data=val_blocks, tokenizer=tok, prompts=prompts, resume=resume, progress=progress)
+    rows = train(m, data, cfg, val_data=val_blocks, tokenizer=tok, prompts=prompts, resume=resume,
+                 progress=progress)
     m.save_pretrained(out)
     return m, rows
