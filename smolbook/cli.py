@@ -4,7 +4,8 @@
 
 # %% ../nbs/90_cli.ipynb #1066e583
 from __future__ import annotations
-import argparse, errno, importlib.util, inspect, json, os, re, shlex, shutil, signal, socket, sys, threading, time
+import argparse, errno, importlib.util, inspect, json, os, re, shlex, shutil, signal, socket, \
+    sys, threading, time
 import warnings
 from dataclasses import replace
 import torch
@@ -22,7 +23,8 @@ from .train import TrainConfig, default_device, native_precision, plot_log, seed
 from .gec import GECFormat, GGUF_KEY, read_gec, correct, correct_stream, gec_format
 from .sft import SFT_DEFAULTS, sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
-from .dpo import LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train, plot_preferences
+from .dpo import (LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train,
+                          plot_preferences)
 from .lora import apply_lora
 from .upcycle import upcycle, param_counts, plot_moe_log
 from .specialize import domain_docs, specialize, plot_routing, routing_accuracy
@@ -36,70 +38,97 @@ __all__ = ['MODEL_HELP', 'PRECISIONS', 'DTYPES', 'ROUTER_COEFS', 'RUN_RECORD', '
 
 # %% ../nbs/90_cli.ipynb #552895aa
 def _type(annotation: str, default) -> Callable:
-    "How a flag's text is read: the first of int, float or str that the annotation names, else the default's type."
-    if m := re.search(r'\b(int|float|str)\b', str(annotation)): return {'int': int, 'float': float, 'str': str}[m[1]]
+    """How a flag's text is read: the first of int, float or str that the annotation names, else the
+    default's type."""
+    if m := re.search(r'\b(int|float|str)\b', str(annotation)):
+        return {'int': int, 'float': float, 'str': str}[m[1]]
     return str if default is None else type(default)
 
-def _arg(c: argparse.ArgumentParser, src: Callable, name: str, flag: str | None = None,
-         over: dict | None = None,   # a recipe's defaults over `src`'s (SFT_DEFAULTS over TrainConfig's)
-         **kw) -> argparse.Action:   # add_argument's: dest, a type for text such as `k=v,...`, choices, help
-    """The flag `--name` (or `flag`) from the parameter `name` of `src`, a function or a dataclass: its default,
-    its type, and its docment as help. A bool default makes a switch. The action keeps where it came from."""
+# %% ../nbs/90_cli.ipynb #fee6f9b4
+def _arg(
+    c: argparse.ArgumentParser, src: Callable, name: str, flag: str | None = None,
+    over: dict | None = None,  # a recipe's defaults over `src`'s (SFT_DEFAULTS over TrainConfig's)
+    **kw  # add_argument's: dest, a type for text such as `k=v,...`, choices, help
+) -> argparse.Action:
+    """The flag `--name` (or `flag`) from the parameter `name` of `src`, a function or a
+    dataclass: its default, its type, and its docment as help. A bool default makes a switch. The
+    action keeps where it came from."""
     p = inspect.signature(src).parameters[name]
     default = (over or {}).get(name, p.default)
     kw = {'dest': name, 'help': docments(src)[name], **kw}
     flag = flag or '--' + name.replace('_', '-')
-    if isinstance(default, bool) and 'type' not in kw: a = c.add_argument(flag, **{'action': 'store_true', **kw})
+    if isinstance(default, bool) and 'type' not in kw:
+        a = c.add_argument(flag, **{'action': 'store_true', **kw})
     else: a = c.add_argument(flag, default=default, **{'type': _type(p.annotation, default), **kw})
     a.source = (src, name)
-    c.set_defaults(derived=(*(c.get_default('derived') or ()), (src, name, kw['dest'])))   # for `_given`
+    # for `_given`
+    c.set_defaults(derived=(*(c.get_default('derived') or ()), (src, name, kw['dest'])))
     return a
 
 # %% ../nbs/90_cli.ipynb #960c9940
-MODEL_HELP = 'hub id, transformers directory or .gguf file (default: the offline SmolLM2-135M-Instruct)'
+MODEL_HELP = ('hub id, transformers directory or .gguf file '
+              '(default: the offline SmolLM2-135M-Instruct)')
 PRECISIONS = ['auto', 'fp32', 'bf16', 'fp16']
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
 ROUTER_COEFS = ('router_aux_loss_coef', 'router_z_loss_coef')
 
+# %% ../nbs/90_cli.ipynb #434015db
 def _given(a: argparse.Namespace, src: Callable) -> dict:
-    "The values of the flags that came from `src`'s parameters (`_arg`), by parameter name: `src(**_given(a, src))`."
+    """The values of the flags that came from `src`'s parameters (`_arg`), by parameter name:
+    `src(**_given(a, src))`."""
     return {name: getattr(a, dest) for s, name, dest in a.derived if s is src}
 
+# %% ../nbs/90_cli.ipynb #2e3000ea
 def _model_flag(c: argparse.ArgumentParser, help: str = MODEL_HELP, required: bool = False):
     _arg(c, load_model, 'src', '--model', dest='model', help=help, required=required)
 
+# %% ../nbs/90_cli.ipynb #6553e9ba
 def _dtype_flag(c: argparse.ArgumentParser):
-    "--dtype: the weights' precision where a command runs a model (a trainer keeps fp32 weights and autocasts: --precision)."
+    """--dtype: the weights' precision where a command runs a model (a trainer keeps fp32 weights
+    and autocasts: --precision)."""
     c.add_argument('--dtype', default='auto', choices=PRECISIONS,
-                   help="the weights' precision; auto: the GPU's half precision, or on a CPU fp32 unless it computes bf16 natively")
+                   help="the weights' precision; auto: the GPU's half precision, or on a CPU "
+                        "fp32 unless it computes bf16 natively")
 
+# %% ../nbs/90_cli.ipynb #4552a8df
 def _router_flags(c: argparse.ArgumentParser):
-    "--router-aux-loss-coef and --router-z-loss-coef: the router losses' weights on a mixture of experts (0 turns one off)."
+    """--router-aux-loss-coef and --router-z-loss-coef: the router losses' weights on a mixture
+    of experts (0 turns one off)."""
     for flag, what in (('aux', 'α of the load-balancing loss'), ('z', 'β of the router z-loss')):
         c.add_argument(f'--router-{flag}-loss-coef', type=float,
-                       help=f"a mixture of experts: weight {what} (default: the model's config.json, saved with it; "
-                            "0: off; the router losses are on by default in every trainer)")
+                       help=f"a mixture of experts: weight {what} (default: the model's "
+                            "config.json, saved with it; 0: off; the router losses are on by "
+                            "default in every trainer)")
 
+# %% ../nbs/90_cli.ipynb #2a0a6915
 def _train_flags(c: argparse.ArgumentParser, recipe: Callable, over: dict, names: tuple[str, ...]):
-    """A trainer's `TrainConfig` flags under its recipe's defaults `over`, then --resume (the `recipe`'s) and the router
-    flags."""
-    for n in names: _arg(c, TrainConfig, n, over=over, **({'choices': PRECISIONS} if n == 'precision' else {}))
-    _arg(c, recipe, 'resume', help="continue from OUT/ckpt.pt, with the settings OUT/run.json records (flags left out "
-         "take them; only the run's length and its checkpoint and evaluation intervals may change)")
+    """A trainer's `TrainConfig` flags under its recipe's defaults `over`, then --resume (the
+    `recipe`'s) and the router flags."""
+    for n in names:
+        _arg(c, TrainConfig, n, over=over, **({'choices': PRECISIONS} if n == 'precision' else {}))
+    _arg(c, recipe, 'resume',
+         help="continue from OUT/ckpt.pt, with the settings OUT/run.json records (flags left "
+              "out take them; only the run's length and its checkpoint and evaluation "
+              "intervals may change)")
     _router_flags(c)
 
+# %% ../nbs/90_cli.ipynb #b39c12b3
 def _mapping(value: Callable = str) -> Callable[[str], dict]:
     "A flag's reader of `key=value,key=value` text."
     def read(s: str) -> dict:
         try: return {k: value(v) for k, v in (kv.split('=', 1) for kv in s.split(','))}
-        except ValueError: raise argparse.ArgumentTypeError(f"expected key=value,key=value; got {s!r}") from None
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected key=value,key=value; got {s!r}") from None
     return read
 
+# %% ../nbs/90_cli.ipynb #9fc121ca
 def _numbers(value: Callable) -> Callable[[str], tuple]:
     "A flag's reader of comma-separated numbers."
     def read(s: str) -> tuple:
         try: return tuple(value(x) for x in s.split(','))
-        except ValueError: raise argparse.ArgumentTypeError(f"expected numbers separated by commas; got {s!r}") from None
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected numbers separated by commas; got {s!r}") from None
     return read
 
 # %% ../nbs/90_cli.ipynb #a0953966
@@ -107,23 +136,28 @@ def _dtype(a: argparse.Namespace, dev: torch.device) -> torch.dtype:
     "--dtype on `dev`: 'auto' is what the device computes natively."
     return DTYPES[native_precision(dev) if a.dtype == 'auto' else a.dtype]
 
+# %% ../nbs/90_cli.ipynb #3548cf4a
 def _load(a: argparse.Namespace, infer: bool = False):
-    """load_model(--model) on the GPU when there is one. To infer, its weights are cast to --dtype ('auto': what the
-    device computes natively); to train they stay fp32 (master weights) and take the router flags."""
+    """load_model(--model) on the GPU when there is one. To infer, its weights are cast to
+    --dtype ('auto': what the device computes natively); to train they stay fp32 (master weights)
+    and take the router flags."""
     model, tok, src = load_model(a.model)
     dev = default_device()
     if infer: return model.to(dev, _dtype(a, dev)), tok, src
     _router_coefs(a, model.config)
     return model.to(dev), tok, src
 
+# %% ../nbs/90_cli.ipynb #7a3f7d18
 def _router_coefs(a: argparse.Namespace, cfg: SmolConfig) -> dict:
-    "--router-aux-loss-coef and --router-z-loss-coef, where given, set in `cfg` (checked as `SmolConfig` checks them)."
+    """--router-aux-loss-coef and --router-z-loss-coef, where given, set in `cfg` (checked as
+    `SmolConfig` checks them)."""
     given = {f: getattr(a, f) for f in ROUTER_COEFS if getattr(a, f, None) is not None}
-    replace(cfg, **given)                                   # the config's own checks, before anything changes
+    replace(cfg, **given)   # the config's own checks, before anything changes
     if given and not cfg.num_local_experts:
         flags = ', '.join('--' + f.replace('_', '-') for f in given)
         warnings.warn(f"{flags}: the model is dense (no router), so there is nothing to weigh")
-    for f, v in given.items(): setattr(cfg, f, v)           # saved with the model, as transformers' Mixtral saves them
+    # saved with the model, as transformers' Mixtral saves them
+    for f, v in given.items(): setattr(cfg, f, v)
     return given
 
 # %% ../nbs/90_cli.ipynb #c09c0bb6
@@ -133,14 +167,18 @@ def _generate_flags(c: argparse.ArgumentParser):
     _arg(c, GenerationConfig, 'max_new_tokens', help='tokens to generate at most')
     for n in ('temperature', 'top_k', 'top_p', 'seed'): _arg(c, GenerationConfig, n)
     _arg(c, prompt_ids, 'chat', '--raw', action='store_false',
-         help='feed the prompt as plain text, without the chat template (text such as <|im_end|> in it stays text)')
+         help='feed the prompt as plain text, without the chat template (text such as '
+              '<|im_end|> in it stays text)')
     _dtype_flag(c)
 
+# %% ../nbs/90_cli.ipynb #d0e4ecc5
 def _generate(a: argparse.Namespace):
     g = GenerationConfig(**_given(a, GenerationConfig))                # checks them
-    unused = [f for f, v in (('--top-k', a.top_k), ('--top-p', a.top_p), ('--seed', a.seed)) if v is not None]
+    unused = [f for f, v in (('--top-k', a.top_k), ('--top-p', a.top_p), ('--seed', a.seed))
+              if v is not None]
     if g.temperature == 0 and unused:
-        warnings.warn(f"{', '.join(unused)}: used only when sampling, and --temperature 0 decodes greedily")
+        warnings.warn(f"{', '.join(unused)}: used only when sampling, and --temperature 0 "
+                      "decodes greedily")
     prompt = a.prompt if a.prompt is not None else _stdin()
     if not prompt.strip(): raise ValueError("the prompt is empty")
     t0 = time.perf_counter()
@@ -151,89 +189,128 @@ def _generate(a: argparse.Namespace):
     t2 = time.perf_counter()
     print(tok.decode(new, skip_special_tokens=True).strip())
     mode = 'greedy' if g.temperature == 0 else f'sampled at temperature {g.temperature:g}'
-    print(f"[{src}: loaded in {t1 - t0:.1f}s; {ids.shape[1]} prompt tokens, {len(new)} new ({mode}) at "
-          f"{len(new) / (t2 - t1):.1f} tok/s]", file=sys.stderr)
+    print(f"[{src}: loaded in {t1 - t0:.1f}s; {ids.shape[1]} prompt tokens, {len(new)} new "
+          f"({mode}) at {len(new) / (t2 - t1):.1f} tok/s]", file=sys.stderr)
 
 # %% ../nbs/90_cli.ipynb #f482ae6c
-RUN_RECORD = 'run.json'               # what made a folder: the command, smolbook's version and every setting
-WRITERS = ('pretrain', 'sft', 'pairs', 'dpo', 'cpo', 'orpo', 'upcycle', 'specialize', 'export', 'eval')
-INPUTS = ('model', 'data', 'pairs', 'shots', 'tokenizer', 'src', 'refs', 'hyp')       # flags that name what a command reads
-RESUME_MAY_CHANGE = ('steps', 'epochs', 'ckpt_every', 'eval_every', 'sample_every', 'recompute_ref')   # typed on --resume: taken
-_KEEP = {'dpo': ('ref_logps.safetensors', 'ref_logps_val.safetensors')}   # caches checked by fingerprint: --overwrite keeps them
+# what made a folder: the command, smolbook's version and every setting
+RUN_RECORD = 'run.json'
+WRITERS = ('pretrain', 'sft', 'pairs', 'dpo', 'cpo', 'orpo', 'upcycle', 'specialize', 'export',
+           'eval')
+# flags that name what a command reads
+INPUTS = ('model', 'data', 'pairs', 'shots', 'tokenizer', 'src', 'refs', 'hyp')
+# typed on --resume: taken
+RESUME_MAY_CHANGE = ('steps', 'epochs', 'ckpt_every', 'eval_every', 'sample_every', 'recompute_ref')
+# caches checked by fingerprint: --overwrite keeps them
+_KEEP = {'dpo': ('ref_logps.safetensors', 'ref_logps_val.safetensors')}
 
+# %% ../nbs/90_cli.ipynb #c601b714
 def _outputs(a: argparse.Namespace) -> list[tuple[str, Path, bool]]:
     "(flag, path, whether a folder) of everything the command writes."
     for dest in ('out', 'gguf', 'jsonl', 'plots'):
         if getattr(a, dest, None) == '': raise ValueError(f"--{dest} is empty: give a path")
-    if a.command == 'pairs': return [('--out', Path(a.out), False), ('--out', Path(a.out).with_suffix('.png'), False)]
+    if a.command == 'pairs':
+        return [('--out', Path(a.out), False), ('--out', Path(a.out).with_suffix('.png'), False)]
     if a.command == 'eval':
         if a.plots and (a.plots.endswith(os.sep) or Path(a.plots).is_dir()):
-            raise ValueError(f"--plots {a.plots}: a prefix for PREFIX_scores.png and PREFIX_edits.png, such as {Path(a.plots) / 'eval'}")
-        return ([('--jsonl', Path(a.jsonl), False)] if a.jsonl else []) + [('--plots', Path(f'{a.plots}_{k}.png'), False) for k in ('scores', 'edits') if a.plots]
-    return ([('--out', Path(a.out), True)] if getattr(a, 'out', None) else []) + ([('--gguf', Path(a.gguf), False)] if getattr(a, 'gguf', None) else [])
+            raise ValueError(f"--plots {a.plots}: a prefix for PREFIX_scores.png and "
+                             f"PREFIX_edits.png, such as {Path(a.plots) / 'eval'}")
+        return (([('--jsonl', Path(a.jsonl), False)] if a.jsonl else [])
+                + [('--plots', Path(f'{a.plots}_{k}.png'), False)
+                   for k in ('scores', 'edits') if a.plots])
+    return (([('--out', Path(a.out), True)] if getattr(a, 'out', None) else [])
+            + ([('--gguf', Path(a.gguf), False)] if getattr(a, 'gguf', None) else []))
 
+# %% ../nbs/90_cli.ipynb #99f3088a
 def _record(folder: Path) -> dict:
     "The folder's run record, or {} (none, or unreadable)."
     try: return json.loads((folder / RUN_RECORD).read_text())
     except (OSError, ValueError): return {}
 
+# %% ../nbs/90_cli.ipynb #9e50949f
 def _holds(p: Path) -> str:
     "What an existing output path holds, in a few words."
     if p.is_file(): return 'exists'
     names = sorted(c.name for c in p.iterdir())
     listed = ', '.join(names[:5]) + (', ...' if len(names) > 5 else '')
     if cmd := _record(p).get('command'):
-        return f"holds {'a' if 'config.json' in names else 'an unfinished'} `smolbook {cmd}` run ({listed})"
-    return f"holds a model ({listed})" if 'config.json' in names else f"is not empty ({len(names)} entries: {listed})"
+        return (f"holds {'a' if 'config.json' in names else 'an unfinished'} `smolbook {cmd}` run "
+                f"({listed})")
+    return (f"holds a model ({listed})" if 'config.json' in names
+            else f"is not empty ({len(names)} entries: {listed})")
 
+# %% ../nbs/90_cli.ipynb #5df1dca1
 def _same(x, y) -> bool:
     "Whether two settings are the same (paths compared resolved)."
-    return x == y or (isinstance(x, str) and isinstance(y, str) and Path(x).exists() and Path(x).resolve() == Path(y).resolve())
+    return x == y or (isinstance(x, str) and isinstance(y, str) and Path(x).exists()
+                      and Path(x).resolve() == Path(y).resolve())
 
+# %% ../nbs/90_cli.ipynb #5d0daee5
 def _inside(path: str, folder: Path) -> bool:
-    return Path(path).exists() and folder.resolve() in (Path(path).resolve(), *Path(path).resolve().parents)
+    return Path(path).exists() and folder.resolve() in (Path(path).resolve(),
+                                                         *Path(path).resolve().parents)
 
+# %% ../nbs/90_cli.ipynb #edb2d089
 def _check_outputs(a: argparse.Namespace):
-    """Before any work: refuse an output that is empty, is the --model, is of the wrong kind, or holds something, unless
-    --overwrite (replace it) or --resume (continue the same command's run)."""
+    """Before any work: refuse an output that is empty, is the --model, is of the wrong kind, or
+    holds something, unless --overwrite (replace it) or --resume (continue the same command's
+    run)."""
     resume, overwrite = getattr(a, 'resume', False), getattr(a, 'overwrite', False)
-    if resume and overwrite: raise ValueError("--resume continues --out and --overwrite replaces it: give one of them")
+    if resume and overwrite:
+        raise ValueError("--resume continues --out and --overwrite replaces it: give one of them")
     for flag, p, folder in _outputs(a):
-        if file := next((q for q in p.parents if q.exists() and not q.is_dir()), None): raise ValueError(f"{flag} {p}: {file} is a file, not a folder")
+        if file := next((q for q in p.parents if q.exists() and not q.is_dir()), None):
+            raise ValueError(f"{flag} {p}: {file} is a file, not a folder")
         if p.exists() and p.is_dir() != folder:
-            raise ValueError(f"{flag} {p}: exists and is a {'file' if folder else 'folder'}; give {'a folder' if folder else 'a file name'}")
+            raise ValueError(f"{flag} {p}: exists and is a {'file' if folder else 'folder'}; "
+                             f"give {'a folder' if folder else 'a file name'}")
         if getattr(a, 'model', None) and _same(str(p), a.model):
-            raise ValueError(f"{flag} {p} is the --model: write to another path (a model is never replaced by what is made from it)")
+            raise ValueError(f"{flag} {p} is the --model: write to another path "
+                             "(a model is never replaced by what is made from it)")
         if overwrite and folder and _inside(os.getcwd(), p):
-            raise ValueError(f"{flag} {p} holds the current folder, which --overwrite cannot move aside: give the run a folder of its own")
+            raise ValueError(f"{flag} {p} holds the current folder, which --overwrite cannot move "
+                             "aside: give the run a folder of its own")
         for dest in INPUTS if overwrite and folder else ():
             for v in (lambda v: v if isinstance(v, list) else [v])(getattr(a, dest, None)):
-                if isinstance(v, str) and v and _inside(v, p): raise ValueError(f"--{dest} {v} lies inside {flag} {p}, which --overwrite would move aside")
+                if isinstance(v, str) and v and _inside(v, p):
+                    raise ValueError(f"--{dest} {v} lies inside {flag} {p}, which --overwrite "
+                                     "would move aside")
         busy = p.exists() and (p.is_file() or any(p.iterdir()))
         if resume:
             if (cmd := _record(p).get('command', a.command)) != a.command:
-                raise ValueError(f"{flag} {p} holds a `smolbook {cmd}` run, which `smolbook {a.command} --resume` cannot continue")
-            if not (p / 'ckpt.pt').exists(): raise FileNotFoundError(f"{flag} {p}: no checkpoint (ckpt.pt) to resume; run without --resume to start")
+                raise ValueError(f"{flag} {p} holds a `smolbook {cmd}` run, which "
+                                 f"`smolbook {a.command} --resume` cannot continue")
+            if not (p / 'ckpt.pt').exists():
+                raise FileNotFoundError(f"{flag} {p}: no checkpoint (ckpt.pt) to resume; "
+                                        "run without --resume to start")
         elif busy and not overwrite:
-            again = ', or --resume to continue it' if folder and hasattr(a, 'resume') and (p / 'ckpt.pt').exists() else ''
-            raise ValueError(f"{flag} {p} {_holds(p)}: give --overwrite to replace it{again}, or choose another path")
+            again = (', or --resume to continue it'
+                     if folder and hasattr(a, 'resume') and (p / 'ckpt.pt').exists() else '')
+            raise ValueError(f"{flag} {p} {_holds(p)}: give --overwrite to replace it{again}, "
+                             "or choose another path")
 
+# %% ../nbs/90_cli.ipynb #28c40c14
 def _resumed(a: argparse.Namespace, argv: list[str], cmd: argparse.ArgumentParser):
-    """A resumed run keeps the settings its run.json records: a flag left out takes the recorded value, and a flag
-    typed with another value is refused (only the length of the run and its checkpoints and evaluations may change)."""
+    """A resumed run keeps the settings its run.json records: a flag left out takes the recorded
+    value, and a flag typed with another value is refused (only the length of the run and its
+    checkpoints and evaluations may change)."""
     rec = _record(Path(a.out)).get('settings', {}) if getattr(a, 'resume', False) else {}
     flags = {x.dest: x.option_strings[0] for x in cmd._actions if x.option_strings}
-    typed = {x.dest for x in cmd._actions for s in x.option_strings for t in argv if t == s or t.startswith(s + '=')}
+    typed = {x.dest for x in cmd._actions for s in x.option_strings for t in argv
+             if t == s or t.startswith(s + '=')}
     for k, v in rec.items():
         if k not in flags or k == 'out': continue                     # (a folder may move)
         if k not in typed: setattr(a, k, v)
         elif k not in RESUME_MAY_CHANGE and not _same(getattr(a, k), v):
-            raise ValueError(f"{flags[k]} {getattr(a, k)}: {a.out} was trained with {flags[k]} {v} ({RUN_RECORD}); a resumed run keeps its settings, so leave the flag out")
+            raise ValueError(f"{flags[k]} {getattr(a, k)}: {a.out} was trained with {flags[k]} "
+                             f"{v} ({RUN_RECORD}); a resumed run keeps its settings, so leave the "
+                             "flag out")
 
+# %% ../nbs/90_cli.ipynb #295abc48
 def _begin(a: argparse.Namespace) -> list[tuple[Path, Path | None, bool]]:
-    """Make each output folder with the run's record: a fresh one, or (--overwrite) an empty one, its old content moved aside
-    until the run ends; --resume writes into the folder as it is. Returns (folder, moved-aside content, whether the folder
-    existed empty) for `_finish`."""
+    """Make each output folder with the run's record: a fresh one, or (--overwrite) an empty one,
+    its old content moved aside until the run ends; --resume writes into the folder as it is.
+    Returns (folder, moved-aside content, whether the folder existed empty) for `_finish`."""
     made = []
     for flag, p, folder in _outputs(a):
         if not folder: continue
@@ -245,13 +322,16 @@ def _begin(a: argparse.Namespace) -> list[tuple[Path, Path | None, bool]]:
             for k in _KEEP.get(a.command, ()) if old else ():
                 if (old / k).exists(): shutil.copy2(old / k, p / k)
             made.append((p, old, existed))
-        settings = {k: v for k, v in vars(a).items() if k not in ('run', 'derived', 'command', 'resume', 'overwrite')}
-        atomic_write(p / RUN_RECORD, lambda f: f.write_text(json.dumps(dict(command=a.command, version=__version__, settings=settings), indent=2)))
+        settings = {k: v for k, v in vars(a).items()
+                    if k not in ('run', 'derived', 'command', 'resume', 'overwrite')}
+        atomic_write(p / RUN_RECORD, lambda f: f.write_text(
+            json.dumps(dict(command=a.command, version=__version__, settings=settings), indent=2)))
     return made
 
+# %% ../nbs/90_cli.ipynb #67fc6cbd
 def _finish(made: list[tuple[Path, Path | None, bool]], ok: bool):
-    """After the run: drop what --overwrite moved aside; or, when the run failed before it kept a checkpoint to resume from,
-    put the folder back as it was (a new folder is removed)."""
+    """After the run: drop what --overwrite moved aside; or, when the run failed before it kept a
+    checkpoint to resume from, put the folder back as it was (a new folder is removed)."""
     for p, old, existed in made:
         if ok or (p / 'ckpt.pt').exists():
             if old: shutil.rmtree(old)
@@ -260,24 +340,33 @@ def _finish(made: list[tuple[Path, Path | None, bool]], ok: bool):
         if old: old.rename(p)
         elif existed: p.mkdir()
 
+# %% ../nbs/90_cli.ipynb #9ea0332f
 def _resume_hint(a: argparse.Namespace, cmd: argparse.ArgumentParser) -> str:
-    "How to continue a stopped training run (its required flags, and --resume: the rest comes from run.json), or why it cannot be."
+    """How to continue a stopped training run (its required flags, and --resume: the rest comes from
+    run.json), or why it cannot be."""
     if not hasattr(a, 'resume') or not getattr(a, 'out', None): return ''
     ckpt = Path(a.out) / 'ckpt.pt'
     if not ckpt.exists():
-        return ('; stopped before its first checkpoint (--ckpt-every ' + str(a.ckpt_every) if a.ckpt_every else
-                '; no checkpoint was kept (--ckpt-every N keeps one') + '), so there is nothing to resume'
-    try: step = f" at step {torch.load(ckpt, map_location='cpu', weights_only=True, mmap=True)['step']}"
+        return (('; stopped before its first checkpoint (--ckpt-every ' + str(a.ckpt_every)
+                 if a.ckpt_every else '; no checkpoint was kept (--ckpt-every N keeps one')
+                + '), so there is nothing to resume')
+    try: step = (f" at step "
+                 f"{torch.load(ckpt, map_location='cpu', weights_only=True, mmap=True)['step']}")
     except Exception: step = ''
-    required = [t for x in cmd._actions if x.required and x.dest != 'out' for t in (x.option_strings[0], str(getattr(a, x.dest)))]
-    return f"; {ckpt} keeps the run{step}: continue it with {shlex.join(['smolbook', a.command, *required, '--out', a.out, '--resume'])}"
+    required = [t for x in cmd._actions if x.required and x.dest != 'out'
+                for t in (x.option_strings[0], str(getattr(a, x.dest)))]
+    return (f"; {ckpt} keeps the run{step}: continue it with "
+            f"{shlex.join(['smolbook', a.command, *required, '--out', a.out, '--resume'])}")
 
+# %% ../nbs/90_cli.ipynb #c8477ba5
 _PYTHON_NAMES = {"stale='recompute'": '--recompute-ref'}
 
 def _in_flags(msg: str, cmd: argparse.ArgumentParser) -> str:
-    """`msg` with the library's Python names of settings replaced by the command's flags: `batch_size` -> `--batch-size`
-    anywhere, a one-word name (`lr`, `beta`) where it starts a sentence about its value ('lr must be ...')."""
-    flags = {x.dest: x.option_strings[0] for x in cmd._actions if x.option_strings and x.option_strings[0].startswith('--')}
+    """`msg` with the library's Python names of settings replaced by the command's flags:
+    `batch_size` -> `--batch-size` anywhere, a one-word name (`lr`, `beta`) where it starts a
+    sentence about its value ('lr must be ...')."""
+    flags = {x.dest: x.option_strings[0] for x in cmd._actions
+             if x.option_strings and x.option_strings[0].startswith('--')}
     for name, flag in _PYTHON_NAMES.items():
         if flag in flags.values(): msg = msg.replace(name, flag)
     for dest, flag in flags.items():
@@ -287,82 +376,111 @@ def _in_flags(msg: str, cmd: argparse.ArgumentParser) -> str:
 
 # %% ../nbs/90_cli.ipynb #cc9f2f72
 def _pretrain_flags(c: argparse.ArgumentParser):
-    c.add_argument('--out', required=True, help='folder for the model, tokenizer, log.jsonl, curves.png and ckpt.pt')
+    c.add_argument('--out', required=True,
+                   help='folder for the model, tokenizer, log.jsonl, curves.png and ckpt.pt')
     _arg(c, pretrain, 'preset', choices=sorted(PRESETS))
-    _arg(c, pretrain, 'model', help='continue this model (e.g. from smolbook upcycle) instead of a fresh --preset; '
-                                    'its tokenizer unless --tokenizer')
-    _arg(c, pretrain, 'sources', type=_mapping(), help='name=spec,... with specs python:KIND, a path, or a hub dataset id[@config]')
-    for n in ('stages', 'tokenizer', 'vocab_size', 'block_size', 'max_docs', 'val_frac', 'ckpt_every'): _arg(c, pretrain, n)
-    _train_flags(c, pretrain, PRETRAIN_DEFAULTS, ('steps', 'batch_size', 'grad_accum', 'lr', 'min_lr', 'warmup', 'eval_every',
-                                                  'sample_every', 'seed', 'precision'))
+    _arg(c, pretrain, 'model',
+         help='continue this model (e.g. from smolbook upcycle) instead of a fresh --preset; its '
+              'tokenizer unless --tokenizer')
+    _arg(c, pretrain, 'sources', type=_mapping(),
+         help='name=spec,... with specs python:KIND, a path, or a hub dataset id[@config]')
+    for n in ('stages', 'tokenizer', 'vocab_size', 'block_size', 'max_docs', 'val_frac',
+              'ckpt_every'):
+        _arg(c, pretrain, n)
+    _train_flags(c, pretrain, PRETRAIN_DEFAULTS, ('steps', 'batch_size', 'grad_accum', 'lr',
+                                                  'min_lr', 'warmup', 'eval_every', 'sample_every',
+                                                  'seed', 'precision'))
 
+# %% ../nbs/90_cli.ipynb #c256cc5b
 def _pretrain(a: argparse.Namespace):
     model = SmolLM.from_pretrained(a.model) if a.model else None
     coefs = _router_coefs(a, model.config if model else preset(a.preset))
-    kw = {**_given(a, pretrain), **_given(a, TrainConfig), 'model': model, 'tokenizer': a.tokenizer or a.model}
+    kw = {**_given(a, pretrain), **_given(a, TrainConfig), 'model': model,
+          'tokenizer': a.tokenizer or a.model}
     _, rows = pretrain(a.out, model_overrides=coefs, **kw)
     last = _last_loss(rows, a)
     name = a.model or a.preset
-    plot_log(rows, f'smolbook pretrain {"--model" if a.model else "--preset"} {name}').savefig(f'{a.out}/curves.png', dpi=90)
+    plot_log(rows, f'smolbook pretrain {"--model" if a.model else "--preset"} {name}').savefig(
+        f'{a.out}/curves.png', dpi=90)
     if any('router/0/entropy' in r for r in rows):
-        plot_moe_log(rows, title=f'smolbook pretrain --model {name}').savefig(f'{a.out}/routing.png', dpi=90)
+        plot_moe_log(rows, title=f'smolbook pretrain --model {name}').savefig(
+            f'{a.out}/routing.png', dpi=90)
     fresh = inspect.signature(pretrain).parameters
-    if a.model and (a.preset, a.vocab_size) != (fresh['preset'].default, fresh['vocab_size'].default):
-        print(f"note: --preset and --vocab-size describe a fresh model; {a.model} kept its own", file=sys.stderr)
-    print(f"trained {name} to step {last['step'] + 1}: loss {last['loss']:.3f}; model, tokenizer, log and curves in {a.out}")
+    if a.model and ((a.preset, a.vocab_size)
+                    != (fresh['preset'].default, fresh['vocab_size'].default)):
+        print(f"note: --preset and --vocab-size describe a fresh model; {a.model} kept its own",
+              file=sys.stderr)
+    print(f"trained {name} to step {last['step'] + 1}: loss {last['loss']:.3f}; "
+          f"model, tokenizer, log and curves in {a.out}")
 
+# %% ../nbs/90_cli.ipynb #7407e7c0
 def _last_loss(rows: list[dict], a: argparse.Namespace) -> dict:
     "The last logged training row; a run resumed after its last step logs none."
     done = [r for r in rows if 'loss' in r]
-    if not done: raise ValueError(f"{a.out} was already trained to its last step; raise "
-                                  f"{'--steps' if hasattr(a, 'steps') else '--epochs'} to continue it")
+    if not done:
+        raise ValueError(f"{a.out} was already trained to its last step; raise "
+                         f"{'--steps' if hasattr(a, 'steps') else '--epochs'} to continue it")
     return done[-1]
 
 # %% ../nbs/90_cli.ipynb #c26fd88d
-DATA_HELP = ("'sample' (32 sentences packaged with smolbook), a JFLEG-format directory (dev.src, dev.ref0-3: "
-             "git clone https://github.com/keisks/jfleg gives jfleg/dev), a CoEdIT-schema .jsonl/.parquet file or a hub id")
+DATA_HELP = ("'sample' (32 sentences packaged with smolbook), a JFLEG-format directory "
+             "(dev.src, dev.ref0-3: git clone https://github.com/keisks/jfleg gives jfleg/dev), "
+             "a CoEdIT-schema .jsonl/.parquet file or a hub id")
 
 def _sft_flags(c: argparse.ArgumentParser):
     c.add_argument('--data', required=True, help=DATA_HELP)
     _model_flag(c)
-    c.add_argument('--out', required=True, help='folder for the fine-tuned model, tokenizer, prompt format and log.jsonl')
+    c.add_argument('--out', required=True,
+                   help='folder for the fine-tuned model, tokenizer, prompt format and log.jsonl')
     _arg(c, split_docs, 'val_frac', help='sources held out for the validation loss (0: none)')
     for n in ('epochs', 'block_size', 'max_len'): _arg(c, sft, n)
-    _train_flags(c, sft, SFT_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup', 'ckpt_every', 'seed', 'precision'))
+    _train_flags(c, sft, SFT_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup', 'ckpt_every',
+                                        'seed', 'precision'))
 
+# %% ../nbs/90_cli.ipynb #6e64b5a6
 def _sft(a: argparse.Namespace):
-    if a.resume and not a.ckpt_every: raise ValueError("--resume continues from OUT/ckpt.pt: give --ckpt-every too")
+    if a.resume and not a.ckpt_every:
+        raise ValueError("--resume continues from OUT/ckpt.pt: give --ckpt-every too")
     examples = read_gec(a.data)
-    train_ex, val_ex = split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac else (examples, [])
+    train_ex, val_ex = (split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac
+                        else (examples, []))
     model, tok, _ = _load(a)
     fmt = GECFormat(tok)
     seed_everything(a.seed)
     t0 = time.perf_counter()
-    rows = sft(model, fmt.pairs(train_ex), fmt.pairs(val_ex), out_dir=a.out, **_given(a, sft), **_given(a, TrainConfig))
+    rows = sft(model, fmt.pairs(train_ex), fmt.pairs(val_ex), out_dir=a.out, **_given(a, sft),
+               **_given(a, TrainConfig))
     last = _last_loss(rows, a)
     model.save_pretrained(a.out, tokenizer=tok); fmt.save(a.out)
     kept = f"; optimizer checkpoint {a.out}/ckpt.pt kept for --resume" if a.ckpt_every else ''
     n, pairs = len(train_ex), sum(len(e.refs) for e in train_ex)
     print(f"fine-tuned on {n} example{'s' * (n != 1)} ({pairs} pair{'s' * (pairs != 1)}) in "
-          f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer, prompt format and log in {a.out}{kept}")
+          f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer, "
+          f"prompt format and log in {a.out}{kept}")
 
 # %% ../nbs/90_cli.ipynb #aa09b100
 def _shot_flags(c: argparse.ArgumentParser):
-    c.add_argument('--shots', help='few-shot examples (any --data format of sft); default: packaged examples for a model not fine-tuned')
+    c.add_argument('--shots', help='few-shot examples (any --data format of sft); default: '
+                                   'packaged examples for a model not fine-tuned')
     c.add_argument('--n-shots', type=int, default=3, help='examples taken from --shots')
 
+# %% ../nbs/90_cli.ipynb #81745e6e
 def _shots(a: argparse.Namespace) -> list[tuple[str, str]]:
     if a.n_shots < 1: raise ValueError(f"--n-shots must be >= 1, got {a.n_shots}")
     if not a.shots: return []
     try: return [(e.src, e.refs[0]) for e in read_gec(a.shots)[:a.n_shots]]
     except (ValueError, OSError) as e: raise type(e)(f"--shots {e}") from None
 
-def _gec_format(a: argparse.Namespace, tok, src: str, shots: list[tuple[str, str]]) -> tuple[GECFormat, bool]:
-    "The prompt format `src` was fine-tuned with (and True), or a few-shot one (and False), said on stderr."
+# %% ../nbs/90_cli.ipynb #2822e054
+def _gec_format(a: argparse.Namespace, tok, src: str,
+                shots: list[tuple[str, str]]) -> tuple[GECFormat, bool]:
+    """The prompt format `src` was fine-tuned with (and True), or a few-shot one (and False), said
+    on stderr."""
     fmt, tuned = gec_format(tok, a.model, shots)
     if not tuned and not shots:
-        print(f"note: {src} records no prompt format (gec_format.json, written by smolbook sft), so it was not fine-tuned "
-              f"for correction: using {len(fmt.shots)} packaged few-shot examples (--shots FILE for others)", file=sys.stderr)
+        print(f"note: {src} records no prompt format (gec_format.json, written by smolbook "
+              f"sft), so it was not fine-tuned for correction: using {len(fmt.shots)} packaged "
+              "few-shot examples (--shots FILE for others)", file=sys.stderr)
     return fmt, tuned
 
 # %% ../nbs/90_cli.ipynb #ee590775
@@ -371,41 +489,55 @@ def _correct_flags(c: argparse.ArgumentParser):
     _shot_flags(c)
     _dtype_flag(c)
     _arg(c, correct, 'batch_size', help='sentences decoded together')
-    _arg(c, GenerationConfig, 'num_beams', help='beam search with this many hypotheses per sentence (1: greedy; on JFLEG '
-                                                '4 beams scored lower, bench/results/gec.md)')
-    _arg(c, correct, 'rounds', help='iterative correction: correct changed sentences again, up to this many passes '
-                                    '(on JFLEG 2 passes scored lower)')
-    _arg(c, correct_stream, 'chunk', help='lines read, corrected (sorted by length into batches) and written at a time')
+    _arg(c, GenerationConfig, 'num_beams',
+         help='beam search with this many hypotheses per sentence (1: greedy; on JFLEG 4 beams '
+              'scored lower, bench/results/gec.md)')
+    _arg(c, correct, 'rounds',
+         help='iterative correction: correct changed sentences again, up to this many passes (on '
+              'JFLEG 2 passes scored lower)')
+    _arg(c, correct_stream, 'chunk',
+         help='lines read, corrected (sorted by length into batches) and written at a time')
 
+# %% ../nbs/90_cli.ipynb #c4c9e954
 def _correct(a: argparse.Namespace):
-    config = GenerationConfig(**_given(a, GenerationConfig))          # checked, like --shots, before the model loads
+    # checked, like --shots, before the model loads
+    config = GenerationConfig(**_given(a, GenerationConfig))
     shots = _shots(a)
-    if sys.stdin.isatty():                                             # typed at a terminal: answered line by line
-        print("smolbook correct: type sentences, one per line; end with Ctrl-D", file=sys.stderr); a.chunk = 1
+    if sys.stdin.isatty():                              # typed at a terminal: answered line by line
+        print("smolbook correct: type sentences, one per line; end with Ctrl-D", file=sys.stderr)
+        a.chunk = 1
     lines = _stdin_lines()
     head = list(islice(lines, a.chunk))
-    if len(head) < a.chunk and not any(l.strip() for l in head):      # nothing to correct: no model needed
+    # nothing to correct: no model needed
+    if len(head) < a.chunk and not any(l.strip() for l in head):
         sys.stdout.write('\n' * len(head)); return
     model, tok, src = _load(a, infer=True)
     read, n, changed = [], 0, 0
     def feed():
         for l in chain(head, lines): read.append(l); yield l
     fmt, tuned = _gec_format(a, tok, src, shots)
-    for fixed in correct_stream(model, fmt, feed(), config=config, **_given(a, correct_stream), **_given(a, correct)):
-        sys.stdout.write(fixed + '\n'); sys.stdout.flush()          # each answer as soon as it is there, through a pipe too
+    for fixed in correct_stream(model, fmt, feed(), config=config, **_given(a, correct_stream),
+                                **_given(a, correct)):
+        # each answer as soon as it is there, through a pipe too
+        sys.stdout.write(fixed + '\n'); sys.stdout.flush()
         line = read.pop(0)
         if line.strip(): n += 1; changed += fixed.split() != line.split()
-    hint = ('' if changed or not n else f"; none changed: {src} may need more fine-tuning" if tuned else
-            f"; none changed: {src} may not be fine-tuned for correction (smolbook sft writes one that is)")
-    print(f"corrected {n} sentence{'s' * (n != 1)}: {changed} changed, {n - changed} unchanged{hint}", file=sys.stderr)
+    hint = ('' if changed or not n else
+            f"; none changed: {src} may need more fine-tuning" if tuned else
+            f"; none changed: {src} may not be fine-tuned for correction (smolbook sft writes one "
+            "that is)")
+    print(f"corrected {n} sentence{'s' * (n != 1)}: {changed} changed, {n - changed} "
+          f"unchanged{hint}", file=sys.stderr)
 
 # %% ../nbs/90_cli.ipynb #b6310232
 def _pairs_flags(c: argparse.ArgumentParser):
     c.add_argument('--data', required=True, help=DATA_HELP)
     _model_flag(c)
-    c.add_argument('--out', required=True, help='the pairs file (.jsonl); the margins plot goes beside it (.png)')
+    c.add_argument('--out', required=True,
+                   help='the pairs file (.jsonl); the margins plot goes beside it (.png)')
     _shot_flags(c)
-    _arg(c, make_pairs, 'temperatures', type=_numbers(float), help='sampling temperatures, comma-separated')
+    _arg(c, make_pairs, 'temperatures', type=_numbers(float),
+         help='sampling temperatures, comma-separated')
     _arg(c, make_pairs, 'n', '--samples', help='samples per temperature per sentence')
     _arg(c, make_pairs, 'with_reference')
     c.add_argument('--max-examples', type=int, help='use the first n sentences of --data')
@@ -413,42 +545,57 @@ def _pairs_flags(c: argparse.ArgumentParser):
     _arg(c, make_pairs, 'seed', help='the same seed gives the same pairs')
     _dtype_flag(c)
 
+# %% ../nbs/90_cli.ipynb #c81bf539
 def _pairs(a: argparse.Namespace):
     shots, examples = _shots(a), read_gec(a.data)
-    if a.max_examples is not None and a.max_examples < 1: raise ValueError(f"--max-examples must be >= 1, got {a.max_examples}")
+    if a.max_examples is not None and a.max_examples < 1:
+        raise ValueError(f"--max-examples must be >= 1, got {a.max_examples}")
     examples = examples[:a.max_examples] if a.max_examples else examples
     model, tok, src = _load(a, infer=True)
     fmt, _ = _gec_format(a, tok, src, shots)
     rows = make_pairs(model, fmt, examples, **_given(a, make_pairs))
-    if not rows: raise ValueError(f"none of the {len(examples)} examples gave a pair: sample more (--samples) or hotter (--temperatures)")
+    if not rows: raise ValueError(f"none of the {len(examples)} examples gave a pair: sample more "
+                                  "(--samples) or hotter (--temperatures)")
     write_pairs(rows, a.out)
     plot_margins(rows).savefig(Path(a.out).with_suffix('.png'), dpi=90)
-    print(f"{len(rows)} pairs from {len(examples)} examples in {a.out} (margins: {Path(a.out).with_suffix('.png')})")
+    print(f"{len(rows)} pairs from {len(examples)} examples in {a.out} "
+          f"(margins: {Path(a.out).with_suffix('.png')})")
 
 # %% ../nbs/90_cli.ipynb #2d4e73c3
 def _prefs_flags(c: argparse.ArgumentParser, method: str):
     c.set_defaults(method=method)
-    c.add_argument('--pairs', required=True, help='a jsonl of prompt, chosen, rejected (smolbook pairs writes one)')
+    c.add_argument('--pairs', required=True,
+                   help='a jsonl of prompt, chosen, rejected (smolbook pairs writes one)')
     _model_flag(c, MODEL_HELP + ('; also the reference' if method == 'dpo' else ''))
     c.add_argument('--out', required=True, help='folder for the trained model and its records')
     if method != 'orpo': _arg(c, PreferenceLoss, 'loss_type', choices=LOSS_TYPES[method])
-    for n in ('beta',) + {'dpo': ('label_smoothing',), 'cpo': ('label_smoothing', 'cpo_alpha', 'simpo_gamma')}.get(method, ()):
+    for n in ('beta',) + {'dpo': ('label_smoothing',),
+                          'cpo': ('label_smoothing', 'cpo_alpha', 'simpo_gamma')}.get(method, ()):
         _arg(c, PreferenceLoss, n)
     _arg(c, split_docs, 'val_frac', help='prompts held out for the validation loss (0: none)')
-    c.add_argument('--lora', type=int, default=0, help='LoRA rank (0: train every weight); saved merged')
+    c.add_argument('--lora', type=int, default=0,
+                   help='LoRA rank (0: train every weight); saved merged')
     if method == 'dpo':
-        c.add_argument('--recompute-ref', action='store_true', help='recompute OUT/ref_logps.safetensors when it was made for other inputs')
+        c.add_argument('--recompute-ref', action='store_true',
+                       help='recompute OUT/ref_logps.safetensors when it was made for other inputs')
     for n in ('epochs', 'max_len'): _arg(c, preference_train, n)
-    _train_flags(c, preference_train, PREF_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup', 'ckpt_every', 'seed', 'precision'))
+    _train_flags(c, preference_train, PREF_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup',
+                                                      'ckpt_every', 'seed', 'precision'))
 
+# %% ../nbs/90_cli.ipynb #ee76819c
 def _prefs(a: argparse.Namespace):
     "smolbook dpo, cpo and orpo."
-    loss = PreferenceLoss(a.method, **{'loss_type': LOSS_TYPES[a.method][0], **_given(a, PreferenceLoss)})   # checks them
-    if a.lora < 0: raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
-    rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]   # where: file:line
-    try: train_rows, val_rows = (split_docs(rows, a.val_frac, a.seed, key=lambda r: json.dumps(r['prompt']))
+    loss = PreferenceLoss(a.method, **{'loss_type': LOSS_TYPES[a.method][0],
+                                       **_given(a, PreferenceLoss)})   # checks them
+    if a.lora < 0:
+        raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
+    # where: file:line
+    rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]
+    try: train_rows, val_rows = (split_docs(rows, a.val_frac, a.seed,
+                                            key=lambda r: json.dumps(r['prompt']))
                                  if a.val_frac else (rows, []))
-    except ValueError as e: raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
+    except ValueError as e:
+        raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
     model, tok, src = _load(a)
     fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None
     if a.lora: apply_lora(model, r=a.lora, alpha=2 * a.lora)
@@ -456,58 +603,71 @@ def _prefs(a: argparse.Namespace):
     out = Path(a.out)
     t0 = time.perf_counter()
     stale = 'recompute' if getattr(a, 'recompute_ref', False) or a.overwrite else 'error'
-    log = preference_train(model, tok, train_rows, val_rows, loss, ref_cache=out / 'ref_logps.safetensors', stale=stale,
+    log = preference_train(model, tok, train_rows, val_rows, loss,
+                           ref_cache=out / 'ref_logps.safetensors', stale=stale,
                            names=[r['where'] for r in train_rows + val_rows], out_dir=out,
                            **_given(a, preference_train), **_given(a, TrainConfig))
     last = _last_loss(log, a)
     model.save_pretrained(out, tokenizer=tok, merge=bool(a.lora))
     if fmt is not None: fmt.save(out)
     plot_preferences(log, f'smolbook {a.command}').savefig(out / 'curves.png', dpi=90)
-    print(f"{a.command} ({loss.loss_type}) on {len(train_rows)} pairs in {time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}, "
-          f"rewards/margins {last['rewards/margins']:.3f}, rewards/accuracies {last['rewards/accuracies']:.2f}; "
-          f"model, log and curves in {a.out}")
+    print(f"{a.command} ({loss.loss_type}) on {len(train_rows)} pairs in "
+          f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}, "
+          f"rewards/margins {last['rewards/margins']:.3f}, "
+          f"rewards/accuracies {last['rewards/accuracies']:.2f}; model, log and curves in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #f03f3dc3
 def _upcycle_flags(c: argparse.ArgumentParser):
     _model_flag(c)
-    c.add_argument('--out', required=True, help='folder for the Mixtral-format model and its tokenizer')
+    c.add_argument('--out', required=True,
+                   help='folder for the Mixtral-format model and its tokenizer')
     for n in ('num_local_experts', 'num_experts_per_tok', 'seed'): _arg(c, upcycle, n)
 
+# %% ../nbs/90_cli.ipynb #d380f9c0
 def _saved_dtype(src: str | None) -> torch.dtype | None:
     "The precision a model folder's config.json records (`torch_dtype`); None for anything else."
     cfg = Path(src or '') / 'config.json'
     name = json.loads(read_utf8(cfg)).get('torch_dtype') if src and cfg.is_file() else None
     return {str(d).removeprefix('torch.'): d for d in DTYPES.values()}.get(name)
 
+# %% ../nbs/90_cli.ipynb #e4959452
 def _upcycle(a: argparse.Namespace):
     model, tok, src = load_model(a.model)
     moe = upcycle(model, **_given(a, upcycle))                         # checks E and k
-    moe.save_pretrained(a.out, dtype=_saved_dtype(a.model), tokenizer=tok)   # in the precision --model was saved in
+    # in the precision --model was saved in
+    moe.save_pretrained(a.out, dtype=_saved_dtype(a.model), tokenizer=tok)
     _keep_format(a.model, a.out, tok)
     pc, e, k = param_counts(moe), moe.config.num_local_experts, moe.config.num_experts_per_tok
-    print(f"{src} upcycled to {e} expert{'s' * (e > 1)}, top-{k}: {pc['total']:,} parameters, {pc['active']:,} active "
-          f"per token; a Mixtral model in {a.out} (continue it with: smolbook pretrain --model {a.out} --out DIR)")
+    print(f"{src} upcycled to {e} expert{'s' * (e > 1)}, top-{k}: {pc['total']:,} parameters, "
+          f"{pc['active']:,} active per token; a Mixtral model in {a.out} (continue it with: "
+          f"smolbook pretrain --model {a.out} --out DIR)")
 
+# %% ../nbs/90_cli.ipynb #fd2473e6
 def _keep_format(src: str | None, out: str, tok):
-    "A fine-tuned model's prompt format goes along with it: from its folder's gec_format.json, or its GGUF file's metadata."
+    """A fine-tuned model's prompt format goes along with it: from its folder's gec_format.json,
+    or its GGUF file's metadata."""
     if src and (fmt := GECFormat.load(src, tok)): fmt.save(out)
 
 # %% ../nbs/90_cli.ipynb #b8e79815
 def _specialize_flags(c: argparse.ArgumentParser):
-    _model_flag(c, 'a mixture-of-experts model (smolbook upcycle, then pretrain --model)', required=True)
+    _model_flag(c, 'a mixture-of-experts model (smolbook upcycle, then pretrain --model)',
+                required=True)
     c.add_argument('--out', required=True, help='folder for the specialised model and its records')
     _arg(c, specialize, 'experts', '--domain-experts', type=_mapping(int),
          help='domain=expert index, one per domain (default: the i-th domain, expert i)')
     c.add_argument('--sources', type=_mapping(),
-                   help='domain=spec,... (specs as pretrain --sources); default: the offline code, math and chat domains')
+                   help='domain=spec,... (specs as pretrain --sources); default: the offline '
+                        'code, math and chat domains')
     _arg(c, domain_docs, 'n', '--max-docs', dest='max_docs', help='documents per domain')
-    _arg(c, specialize, 'layers', type=_numbers(int), help='guided MoE layers, comma-separated (default: all)')
+    _arg(c, specialize, 'layers', type=_numbers(int),
+         help='guided MoE layers, comma-separated (default: all)')
     for n in ('router_steps', 'full_steps'): _arg(c, specialize, n)
     _arg(c, specialize, 'block_size', help='tokens per training row')
     _arg(c, specialize, 'seed', help='seed of the documents, split and data order')
     _arg(c, TrainConfig, 'precision', choices=PRECISIONS)
     _router_flags(c)
 
+# %% ../nbs/90_cli.ipynb #2c236032
 def _specialize(a: argparse.Namespace):
     docs = ({d: load_docs(spec, a.max_docs) for d, spec in a.sources.items()} if a.sources
             else domain_docs(a.max_docs, a.seed))
@@ -516,16 +676,21 @@ def _specialize(a: argparse.Namespace):
     out = Path(a.out)
     model.save_pretrained(out, tokenizer=tok)
     plot_routing(rep).savefig(out / 'routing.png', dpi=90)
-    acc = {st: routing_accuracy(rep[st]['routing'], rep['experts']).tolist() for st in ('before', 'after')}
-    summary = dict(model=src, domains=rep['domains'], experts=rep['experts'], layers=rep['layers'], routing_accuracy=acc,
-                   loss={st: rep[st]['loss'] for st in ('before', 'after')})
+    acc = {st: routing_accuracy(rep[st]['routing'], rep['experts']).tolist()
+           for st in ('before', 'after')}
+    summary = dict(model=src, domains=rep['domains'], experts=rep['experts'], layers=rep['layers'],
+                   routing_accuracy=acc, loss={st: rep[st]['loss'] for st in ('before', 'after')})
     atomic_write(out / 'specialize.json', lambda p: p.write_text(json.dumps(summary, indent=2)))
-    rows = [dict(r, stage=st) for st, log in (('routers', rep['router_log']), ('full', rep['full_log'])) for r in log]
-    atomic_write(out / 'log.jsonl', lambda p: p.write_text(''.join(json.dumps(r) + '\n' for r in rows)))   # losses, router terms, loads
+    rows = [dict(r, stage=st)
+            for st, log in (('routers', rep['router_log']), ('full', rep['full_log'])) for r in log]
+    atomic_write(out / 'log.jsonl',                                   # losses, router terms, loads
+                 lambda p: p.write_text(''.join(json.dumps(r) + '\n' for r in rows)))
     worst = min(acc['after'][l][j] for l in rep['layers'] for j in range(len(rep['domains'])))
-    print(f"specialized {src}: held-out routing accuracy (share of a domain's tokens whose first expert is its own; "
-          f"chance {1 / model.config.num_local_experts:.2f}) at least {worst:.2f} at the guided layers {rep['layers']}; "
-          + ', '.join(f"{d} loss {rep['before']['loss'][d]:.3f} -> {rep['after']['loss'][d]:.3f}" for d in rep['domains'])
+    print(f"specialized {src}: held-out routing accuracy (share of a domain's tokens whose first "
+          f"expert is its own; chance {1 / model.config.num_local_experts:.2f}) at least "
+          f"{worst:.2f} at the guided layers {rep['layers']}; "
+          + ', '.join(f"{d} loss {rep['before']['loss'][d]:.3f} -> {rep['after']['loss'][d]:.3f}"
+                      for d in rep['domains'])
           + f"; model, routing.png, specialize.json and log.jsonl in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #745da4c9
@@ -534,25 +699,36 @@ def _export_flags(c: argparse.ArgumentParser):
     c.add_argument('--out', help='folder for config.json, model.safetensors and the tokenizer')
     c.add_argument('--dtype', choices=list(DTYPES), help='precision of --out (default: fp16)')
     c.add_argument('--gguf', help='GGUF file to write (llama architecture; dense models)')
-    c.add_argument('--type', choices=list(GGUF_TYPES), help="weights' type in --gguf (default: f16; q8_0: 8.5 bits per weight)")
+    c.add_argument('--type', choices=list(GGUF_TYPES),
+                   help="weights' type in --gguf (default: f16; q8_0: 8.5 bits per weight)")
 
+# %% ../nbs/90_cli.ipynb #7f258a0e
 def _mb(path: Path) -> str:
     mb = path.stat().st_size / 2**20
     return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.2g} MB"
 
+# %% ../nbs/90_cli.ipynb #c4f8a413
 def _export(a: argparse.Namespace):
-    if not (a.out or a.gguf): raise ValueError("nothing to write: give --out DIR (transformers, --dtype) and/or --gguf FILE (llama.cpp, --type)")
-    if a.gguf and not a.gguf.endswith('.gguf'): raise ValueError(f"--gguf {a.gguf}: the file name must end in .gguf")
+    if not (a.out or a.gguf):
+        raise ValueError("nothing to write: give --out DIR (transformers, --dtype) and/or --gguf "
+                         "FILE (llama.cpp, --type)")
+    if a.gguf and not a.gguf.endswith('.gguf'):
+        raise ValueError(f"--gguf {a.gguf}: the file name must end in .gguf")
     for flag, value, needs in (('--dtype', a.dtype, a.out), ('--type', a.type, a.gguf)):
         if value and not needs:
-            warnings.warn(f"{flag} {value} is ignored: it sets the precision of {'--out' if flag == '--dtype' else '--gguf'}, which was not given")
-    dtype, type = a.dtype or 'fp16', a.type or inspect.signature(save_gguf).parameters['type'].default
+            warnings.warn(f"{flag} {value} is ignored: it sets the precision of "
+                          f"{'--out' if flag == '--dtype' else '--gguf'}, which was not given")
+    dtype, type = (a.dtype or 'fp16',
+                   a.type or inspect.signature(save_gguf).parameters['type'].default)
     model, tok, src = load_model(a.model)
-    fmt = GECFormat.load(a.model, tok) if a.model else None   # a fine-tuned model's prompt format travels with it
+    # a fine-tuned model's prompt format travels with it
+    fmt = GECFormat.load(a.model, tok) if a.model else None
     done = []
-    if a.gguf:                                       # first: its checks (experts, fp16 range, tokenizer) refuse before anything is written
+    # first: its checks (experts, fp16 range, tokenizer) refuse before anything is written
+    if a.gguf:
         save_gguf(model, tok, a.gguf, type, metadata={GGUF_KEY: fmt.record()} if fmt else None)
-        done.append(f"{a.gguf} ({type}, {_mb(Path(a.gguf))}; run it with llama.cpp: llama-cli -m {a.gguf} -cnv)")
+        done.append(f"{a.gguf} ({type}, {_mb(Path(a.gguf))}; run it with llama.cpp: "
+                    f"llama-cli -m {a.gguf} -cnv)")
     if a.out:
         model.save_pretrained(a.out, dtype=DTYPES[dtype], tokenizer=tok)
         if fmt: fmt.save(a.out)
@@ -563,39 +739,54 @@ def _export(a: argparse.Namespace):
 def _app_flags(c: argparse.ArgumentParser):
     _model_flag(c, MODEL_HELP + '; a folder from smolbook sft is asked in its own prompt format')
     c.add_argument('--port', type=int, default=7860, help='port on --host')
-    c.add_argument('--host', default='127.0.0.1', help='address to listen on (0.0.0.0: every interface)')
+    c.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (0.0.0.0: every interface)')
     for n in ('max_chars', 'concurrency'): _arg(c, build_app, n)
     _dtype_flag(c)
 
+# %% ../nbs/90_cli.ipynb #12172bd1
 def _app(a: argparse.Namespace):
     if not 0 < a.port < 65536: raise ValueError(f"--port must be in 1..65535, got {a.port}")
     for flag, v in (('--max-chars', a.max_chars), ('--concurrency', a.concurrency)):
         if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
-    if importlib.util.find_spec('gradio') is None: raise ValueError("the app needs gradio: pip install 'smolbook[app]'")
-    with socket.socket() as s:                       # a taken port is said now, not after the model has loaded
+    if importlib.util.find_spec('gradio') is None:
+        raise ValueError("the app needs gradio: pip install 'smolbook[app]'")
+    # a taken port is said now, not after the model has loaded
+    with socket.socket() as s:
         try: s.bind((a.host, a.port))
         except OSError as e:
             fix = 'choose another --port' if e.errno == errno.EADDRINUSE else 'check --host'
-            raise OSError(f"cannot listen on --host {a.host} --port {a.port} ({e.strerror}); {fix}") from None
+            raise OSError(f"cannot listen on --host {a.host} --port {a.port} ({e.strerror}); "
+                          f"{fix}") from None
     dev = default_device()
-    build_app(a.model, **_given(a, build_app), dtype=_dtype(a, dev), device=dev).launch(server_name=a.host, server_port=a.port)
+    build_app(a.model, **_given(a, build_app), dtype=_dtype(a, dev), device=dev).launch(
+        server_name=a.host, server_port=a.port)
 
 # %% ../nbs/90_cli.ipynb #ae734d82
 def _stdin_lines() -> Iterator[str]:
-    "Standard input's lines, read one at a time (without their line ends); bytes that are not UTF-8 are an error naming the line."
+    """Standard input's lines, read one at a time (without their line ends); bytes that are not
+    UTF-8 are an error naming the line."""
     if not hasattr(sys.stdin, 'buffer'): yield from (l.rstrip('\r\n') for l in sys.stdin); return
     for n, raw in enumerate(sys.stdin.buffer, 1):
         try: yield raw.decode('utf-8').rstrip('\r\n')
-        except UnicodeDecodeError as e: raise ValueError(f"standard input line {n}: not UTF-8 text (byte {e.start})") from None
+        except UnicodeDecodeError as e:
+            raise ValueError(f"standard input line {n}: not UTF-8 text (byte {e.start})") from None
 
+# %% ../nbs/90_cli.ipynb #0906a694
 def _stdin() -> str:
-    try: return sys.stdin.buffer.read().decode('utf-8') if hasattr(sys.stdin, 'buffer') else sys.stdin.read()
-    except UnicodeDecodeError as e: raise ValueError(f"standard input: not UTF-8 text (byte {e.start})") from None
+    try: return (sys.stdin.buffer.read().decode('utf-8') if hasattr(sys.stdin, 'buffer')
+                 else sys.stdin.read())
+    except UnicodeDecodeError as e:
+        raise ValueError(f"standard input: not UTF-8 text (byte {e.start})") from None
 
+# %% ../nbs/90_cli.ipynb #55e07bc3
 def _read_lines(path: str, flag: str) -> list[str]:
-    "The lines of a text file given to `flag`; a missing file, a directory or non-UTF-8 bytes is an error naming it."
+    """The lines of a text file given to `flag`; a missing file, a directory or non-UTF-8 bytes
+    is an error naming it."""
     p = Path(path)
-    if p.is_dir(): raise ValueError(f"{flag} {path}: is a directory, expected a text file with one sentence per line")
+    if p.is_dir():
+        raise ValueError(f"{flag} {path}: is a directory, expected a text file with one sentence "
+                         "per line")
     if not p.exists(): raise FileNotFoundError(f"{flag} {path}: no such file")
     return read_utf8(p).splitlines()
 
@@ -609,84 +800,109 @@ def _eval_flags(c: argparse.ArgumentParser):
     c.add_argument('--jsonl', help='write per-sentence source, references and outputs here')
     c.add_argument('--plots', help='write PREFIX_scores.png and PREFIX_edits.png')
 
+# %% ../nbs/90_cli.ipynb #025d27f7
 def _eval(a: argparse.Namespace):
     for flag, path in (('--jsonl', a.jsonl), ('--plots', a.plots)):
-        if path and not Path(path).parent.is_dir(): raise FileNotFoundError(f"{flag} {path}: no folder {Path(path).parent}")
+        if path and not Path(path).parent.is_dir():
+            raise FileNotFoundError(f"{flag} {path}: no folder {Path(path).parent}")
     src = _read_lines(a.src, '--src')
     refs = [_read_lines(r, '--refs') for r in a.refs]
     names = a.names or [Path(h).stem for h in a.hyp]
-    if len(names) != len(a.hyp): raise ValueError(f"--names gives {len(names)} names for {len(a.hyp)} --hyp files")
-    if len(set(names)) != len(names) or COPY in names: raise ValueError(f"--hyp files need distinct names, not {COPY!r} (--names): {names}")
+    if len(names) != len(a.hyp):
+        raise ValueError(f"--names gives {len(names)} names for {len(a.hyp)} --hyp files")
+    if len(set(names)) != len(names) or COPY in names:
+        raise ValueError(f"--hyp files need distinct names, not {COPY!r} (--names): {names}")
     systems = {n: _read_lines(h, '--hyp') for n, h in zip(names, a.hyp)}
     for path, lines in [*zip(a.refs, refs), *zip(a.hyp, systems.values())]:
-        if len(lines) != len(src): raise ValueError(f"{path} has {len(lines)} lines, --src {a.src} has {len(src)}")
+        if len(lines) != len(src):
+            raise ValueError(f"{path} has {len(lines)} lines, --src {a.src} has {len(src)}")
     errant = not a.no_errant and importlib.util.find_spec('errant') is not None
-    if not (errant or a.no_errant): warnings.warn("ERRANT is not installed, so its columns are left out: pip install 'smolbook[errant]'")
+    if not (errant or a.no_errant):
+        warnings.warn("ERRANT is not installed, so its columns are left out: "
+                      "pip install 'smolbook[errant]'")
     rows = gec_report(src, refs, systems, errant=errant)
     print(report_table(rows))
     if a.jsonl:
         with open(a.jsonl, 'w', encoding='utf-8') as f:
             for i, s in enumerate(src):
-                f.write(json.dumps(dict(src=s, refs=[r[i] for r in refs], hyps={n: h[i] for n, h in systems.items()})) + '\n')
+                f.write(json.dumps(dict(src=s, refs=[r[i] for r in refs],
+                                        hyps={n: h[i] for n, h in systems.items()})) + '\n')
     if a.plots:
-        plot_scores(rows, f'{a.plots}_scores.png'); plot_edit_distances(src, systems, refs, f'{a.plots}_edits.png')
+        plot_scores(rows, f'{a.plots}_scores.png')
+        plot_edit_distances(src, systems, refs, f'{a.plots}_edits.png')
 
 # %% ../nbs/90_cli.ipynb #b31431d7
-COMMANDS = {   # name: (run, its flags, one line for `smolbook --help`, its own --help's description)
-    'generate': (_generate, _generate_flags, 'continue a prompt with a model', 'Continue a prompt with a model.'),
-    'pretrain': (_pretrain, _pretrain_flags, 'pretrain a SmolLM from scratch, or continue one, on a curriculum',
-                 'Pretrain a SmolLM from scratch (--preset), or continue a model (--model; the recipe of '
-                 'nbs/09_pretrain.ipynb). A mixture of experts also gets routing.png: load per expert, experts in use, '
-                 'router entropy.'),
+# name: (run, its flags, one line for `smolbook --help`, its own --help's description)
+COMMANDS = {
+    'generate': (_generate, _generate_flags, 'continue a prompt with a model',
+                 'Continue a prompt with a model.'),
+    'pretrain': (_pretrain, _pretrain_flags,
+                 'pretrain a SmolLM from scratch, or continue one, on a curriculum',
+                 'Pretrain a SmolLM from scratch (--preset), or continue a model (--model; the '
+                 'recipe of nbs/09_pretrain.ipynb). A mixture of experts also gets routing.png: '
+                 'load per expert, experts in use, router entropy.'),
     'sft': (_sft, _sft_flags, 'fine-tune a model for grammatical error correction',
-            'Fine-tune a model on GEC data (the recipe of nbs/13_sft.ipynb). Writes the model, its tokenizer, its prompt '
-            'format (gec_format.json, which smolbook correct reads) and log.jsonl to --out; the optimizer checkpoint '
-            '(about 1.6 GB for the 135M model) only with --ckpt-every.'),
+            'Fine-tune a model on GEC data (the recipe of nbs/13_sft.ipynb). Writes the model, its '
+            'tokenizer, its prompt format (gec_format.json, which smolbook correct reads) and '
+            'log.jsonl to --out; the optimizer checkpoint (about 1.6 GB for the 135M model) only '
+            'with --ckpt-every.'),
     'correct': (_correct, _correct_flags, 'correct sentences from standard input, one per line',
-                'Correct each line of standard input; write one corrected line per input line (blank lines stay blank). '
-                'A model written by smolbook sft is asked in the format it was trained with; any other model gets '
-                'few-shot examples.'),
-    'pairs': (_pairs, _pairs_flags, 'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
-              'Sample corrections of every --data sentence from --model at each temperature, rank them by character edit '
-              'distance to the nearest reference, and write the nearest (chosen) and farthest (rejected) as a jsonl of '
-              "prompt, chosen, rejected (TRL's fields), with a histogram of the margins beside it."),
+                'Correct each line of standard input; write one corrected line per input line '
+                '(blank lines stay blank). A model written by smolbook sft is asked in the format '
+                'it was trained with; any other model gets few-shot examples.'),
+    'pairs': (_pairs, _pairs_flags,
+              'sample preference pairs for dpo/cpo/orpo from a fine-tuned model',
+              'Sample corrections of every --data sentence from --model at each temperature, rank '
+              'them by character edit distance to the nearest reference, and write the nearest '
+              "(chosen) and farthest (rejected) as a jsonl of prompt, chosen, rejected (TRL's "
+              'fields), with a histogram of the margins beside it.'),
     **{m: (_prefs, lambda c, m=m: _prefs_flags(c, m), f'train on preference pairs: {desc}',
-           f'Train --model on the pairs of smolbook pairs with {desc} (nbs/15_dpo.ipynb). Writes the model, its tokenizer '
-           'and prompt format (for smolbook correct), run.json (the settings), log.jsonl and curves.png to --out'
-           + (', and the reference log-probs (ref_logps.safetensors, which --overwrite keeps for the next run on the same '
-              'inputs)' if m == 'dpo' else '') + '.')
-       for m, desc in (('dpo', 'DPO against the starting model'), ('cpo', 'CPO or SimPO, without a reference model'),
+           f'Train --model on the pairs of smolbook pairs with {desc} (nbs/15_dpo.ipynb). '
+           'Writes the model, its tokenizer and prompt format (for smolbook correct), run.json '
+           '(the settings), log.jsonl and curves.png to --out'
+           + (', and the reference log-probs (ref_logps.safetensors, which --overwrite keeps for '
+              'the next run on the same inputs)' if m == 'dpo' else '') + '.')
+       for m, desc in (('dpo', 'DPO against the starting model'),
+                       ('cpo', 'CPO or SimPO, without a reference model'),
                        ('orpo', 'ORPO, odds ratio plus NLL, without a reference model'))},
-    'upcycle': (_upcycle, _upcycle_flags, 'turn a dense model into a mixture of experts (Mixtral format)',
-                'Copy each MLP of a dense model into every expert of a sparse mixture, with fresh routers '
-                '(nbs/16_moe.ipynb). The result computes what the dense model computes until it is trained '
-                '(smolbook pretrain --model).'),
-    'specialize': (_specialize, _specialize_flags, 'teach chosen experts of an MoE model to own chosen domains',
+    'upcycle': (_upcycle, _upcycle_flags,
+                'turn a dense model into a mixture of experts (Mixtral format)',
+                'Copy each MLP of a dense model into every expert of a sparse mixture, with fresh '
+                'routers (nbs/16_moe.ipynb). The result computes what the dense model computes '
+                'until it is trained (smolbook pretrain --model).'),
+    'specialize': (_specialize, _specialize_flags,
+                   'teach chosen experts of an MoE model to own chosen domains',
                    "Guide each domain's tokens to its expert: the routers alone, then everything "
-                   '(nbs/17_specialize.ipynb). Writes the model, routing.png (domain x expert heatmaps per layer, before '
-                   'and after), specialize.json (held-out routing accuracy and per-domain loss) and log.jsonl to --out.'),
+                   '(nbs/17_specialize.ipynb). Writes the model, routing.png (domain x expert '
+                   'heatmaps per layer, before and after), specialize.json (held-out routing '
+                   'accuracy and per-domain loss) and log.jsonl to --out.'),
     'export': (_export, _export_flags, 'write a model in half precision or as GGUF for llama.cpp',
-               'Write a model for transformers in fp32, bf16 or fp16 (--out), and/or as one GGUF file that llama.cpp runs '
-               "(--gguf), with its tokenizer and chat template (nbs/18_export.ipynb). Values out of fp16's range are "
-               'refused.'),
+               'Write a model for transformers in fp32, bf16 or fp16 (--out), and/or as one GGUF '
+               'file that llama.cpp runs (--gguf), with its tokenizer and chat template '
+               "(nbs/18_export.ipynb). Values out of fp16's range are refused."),
     'app': (_app, _app_flags, 'serve the grammar-correction web app on localhost',
-            'Serve a web page (Gradio) with a Correct tab, which corrects pasted text sentence by sentence and highlights '
-            'every change, and a Generate tab (nbs/19_app.ipynb). Needs the app extra: pip install "smolbook[app]".'),
+            'Serve a web page (Gradio) with a Correct tab, which corrects pasted text sentence by '
+            'sentence and highlights every change, and a Generate tab (nbs/19_app.ipynb). Needs '
+            'the app extra: pip install "smolbook[app]".'),
     'eval': (_eval, _eval_flags, 'score corrections: GLEU, BLEU, sacreBLEU, ERRANT, copy rate',
              'Score corrected sentences against references, with the copy-the-source baseline.'),
 }
 
 # %% ../nbs/90_cli.ipynb #ffd1e3a3
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    "Shows a flag's default when it has a value worth showing (not for required flags, switches or unset ones)."
+    """Shows a flag's default when it has a value worth showing (not for required flags, switches
+    or unset ones)."""
     def _get_help_string(self, action):
-        if action.required or action.default is None or action.default is False or action.default is argparse.SUPPRESS:
-            return action.help                                      # (0 and 0.0 are real defaults: shown)
+        if (action.required or action.default is None or action.default is False
+                or action.default is argparse.SUPPRESS):
+            return action.help                      # (0 and 0.0 are real defaults: shown)
         return super()._get_help_string(action)
 
+# %% ../nbs/90_cli.ipynb #5d26f0a3
 def parser() -> argparse.ArgumentParser:
     "The `smolbook` command's argument parser: one subcommand per entry of `COMMANDS`."
-    p = argparse.ArgumentParser(prog='smolbook', description='Small Llama-style language models, from scratch.')
+    p = argparse.ArgumentParser(prog='smolbook',
+                                description='Small Llama-style language models, from scratch.')
     p.add_argument('--version', action='version', version=f'smolbook {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     for name, (run, flags, help, description) in COMMANDS.items():
@@ -694,7 +910,8 @@ def parser() -> argparse.ArgumentParser:
         c.set_defaults(run=run, derived=())
         if name in WRITERS:
             c.add_argument('--overwrite', action='store_true',
-                           help='replace what the output path holds (put back if this run fails before it keeps a checkpoint)')
+                           help='replace what the output path holds (put back if this run fails '
+                                'before it keeps a checkpoint)')
         flags(c)
     return p
 
@@ -706,24 +923,33 @@ def main(argv: list[str] | None = None):
     a = p.parse_args(argv)
     if a.command is None: p.print_help(); p.exit(0)
     cmd = p._subparsers._group_actions[0].choices[a.command]
-    fmt, warnings.formatwarning = warnings.formatwarning, lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n"   # put back after
-    def stop(signum, frame): raise KeyboardInterrupt(signum)          # `kill`, `timeout`, a closed terminal: as Ctrl-C
-    stops = [getattr(signal, s) for s in ('SIGTERM', 'SIGHUP') if hasattr(signal, s)] if threading.current_thread() is threading.main_thread() else []
+    # put back after
+    fmt, warnings.formatwarning = (warnings.formatwarning,
+                                   lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n")
+    # `kill`, `timeout`, a closed terminal: as Ctrl-C
+    def stop(signum, frame): raise KeyboardInterrupt(signum)
+    stops = ([getattr(signal, s) for s in ('SIGTERM', 'SIGHUP') if hasattr(signal, s)]
+             if threading.current_thread() is threading.main_thread() else [])
     before = {s: signal.signal(s, stop) for s in stops}
     made, ok = [], False
     try:
-        _check_outputs(a)                             # before anything slow: outputs that would be lost or mixed are refused
+        # before anything slow: outputs that would be lost or mixed are refused
+        _check_outputs(a)
         _resumed(a, argv, cmd)
         made = _begin(a)
         a.run(a); ok = True
-    except BrokenPipeError:                           # the reader stopped early (`| head`): stop quietly, as `cat` would
+    except BrokenPipeError:
+        # the reader stopped early (`| head`): stop quietly, as `cat` would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); p.exit(141)
-    except (ValueError, OSError, FloatingPointError) as e: _finish(made, False); made = []; p.exit(2, f"smolbook {a.command}: error: {_in_flags(str(e), cmd)}\n")
+    except (ValueError, OSError, FloatingPointError) as e:
+        _finish(made, False); made = []
+        p.exit(2, f"smolbook {a.command}: error: {_in_flags(str(e), cmd)}\n")
     except KeyboardInterrupt as e:
-        hint = _resume_hint(a, cmd)                   # of this run's folder, before an old one is put back
+        hint = _resume_hint(a, cmd)   # of this run's folder, before an old one is put back
         _finish(made, False); made = []
         signum = e.args[0] if e.args and isinstance(e.args[0], int) else signal.SIGINT
-        how = 'interrupted' if signum == signal.SIGINT else f'stopped by {signal.Signals(signum).name}'
+        how = ('interrupted' if signum == signal.SIGINT
+               else f'stopped by {signal.Signals(signum).name}')
         p.exit(128 + signum, f"smolbook {a.command}: {how}{hint}\n")
     finally:
         _finish(made, ok); warnings.formatwarning = fmt
