@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .data import Epochs, batch_rows, check_pair
 from .files import atomic_write
 from .tokens import chat_ids, pad_id, text_ids
@@ -32,6 +33,38 @@ def _chat_header(tok) -> str:
     return tok.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)[
         len(tok.apply_chat_template(turn, tokenize=False)):]
 
+# %% ../nbs/15_dpo.ipynb #c26dad8b
+def _pair_ids(tok, r: dict, where: str, header: str, max_len: int) -> tuple[list, list, list]:
+    """One pair's token ids, checked: the prompt's, and the chosen and rejected answers' with EOS;
+    errors name the pair `where`."""
+    check_pair(where, r)                          # the checks `read_pairs` makes (07_data)
+    # an older pairs file's prompt
+    if header and isinstance(r['prompt'], str) and r['prompt'].rstrip().endswith(header):
+        raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with "
+                         f"{header!r}), which would be read as plain text: give it as "
+                         "messages, [{'role': 'user', 'content': ...}], as smolbook pairs "
+                         "writes it")
+    try: p = (chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list)
+              else text_ids(tok, r['prompt']))
+    except ValueError as e: raise ValueError(f"{where}: {e}") from None
+    c, j = (text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
+    if len(p) + max(len(c), len(j)) > max_len:
+        raise ValueError(f"{where}: the prompt ({len(p)} tokens) leaves no room for its "
+                         f"completion ({max(len(c), len(j))} tokens) within max_len {max_len}")
+    return p, c, j
+
+# %% ../nbs/15_dpo.ipynb #229ac1ca
+def _answer_rows(seqs: list[tuple], which: int, T: int, pad: int) -> tuple[Tensor, Tensor]:
+    """[P, T] rows of each prompt then its answer `which` (1 chosen, 2 rejected), right-padded with
+    `pad`, and their labels, -100 but on the answer."""
+    ids, labels = torch.full((len(seqs), T), pad), torch.full((len(seqs), T), -100)
+    for r, s in enumerate(seqs):
+        p, a = s[0], s[which]
+        ids[r, :len(p) + len(a)] = torch.tensor(p + a)
+        # position t predicts token t + 1
+        labels[r, len(p) - 1:len(p) + len(a) - 1] = torch.tensor(a)
+    return ids, labels
+
 # %% ../nbs/15_dpo.ipynb #d01abcad
 def tokenize_pairs(tok,                                 # a transformers tokenizer
                    # {prompt, chosen, rejected}: a prompt text or chat messages, answer texts
@@ -45,34 +78,13 @@ def tokenize_pairs(tok,                                 # a transformers tokeniz
     completion (and its EOS). Texts are literal (`text_ids`): only a chat prompt's template makes
     control tokens (`chat_ids`), and EOS is added."""
     if not len(rows): raise ValueError("no preference pairs")
-    seqs, header = [], _chat_header(tok).strip()
-    for i, r in enumerate(rows):
-        where = names[i] if names else f'pair {i}'
-        check_pair(where, r)                          # the checks `read_pairs` makes (07_data)
-        # an older pairs file's prompt
-        if header and isinstance(r['prompt'], str) and r['prompt'].rstrip().endswith(header):
-            raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with "
-                             f"{header!r}), which would be read as plain text: give it as "
-                             "messages, [{'role': 'user', 'content': ...}], as smolbook pairs "
-                             "writes it")
-        try: p = (chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list)
-                  else text_ids(tok, r['prompt']))
-        except ValueError as e: raise ValueError(f"{where}: {e}") from None
-        c, j = (text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
-        if len(p) + max(len(c), len(j)) > max_len:
-            raise ValueError(f"{where}: the prompt ({len(p)} tokens) leaves no room for its "
-                             f"completion ({max(len(c), len(j))} tokens) within max_len {max_len}")
-        seqs.append((p, c, j))
+    header = _chat_header(tok).strip()
+    seqs = [_pair_ids(tok, r, names[i] if names else f'pair {i}', header, max_len)
+            for i, r in enumerate(rows)]
     T = max(len(p) + max(len(c), len(j)) for p, c, j in seqs)
     out = {}
     for k, which in (('chosen', 1), ('rejected', 2)):
-        ids, labels = torch.full((len(seqs), T), pad_id(tok)), torch.full((len(seqs), T), -100)
-        for r, s in enumerate(seqs):
-            p, a = s[0], s[which]
-            ids[r, :len(p) + len(a)] = torch.tensor(p + a)
-            # position t predicts token t + 1
-            labels[r, len(p) - 1:len(p) + len(a) - 1] = torch.tensor(a)
-        out[f'{k}_ids'], out[f'{k}_labels'] = ids, labels
+        out[f'{k}_ids'], out[f'{k}_labels'] = _answer_rows(seqs, which, T, pad_id(tok))
     return out
 
 # %% ../nbs/15_dpo.ipynb #ea8ba542
@@ -170,84 +182,111 @@ class PreferenceLoss:
     chunk: int = 256               # rows of logits at a time
 
     def __post_init__(self):
-        if self.method not in LOSS_TYPES:
-            raise ValueError(f"method must be dpo, cpo or orpo, got {self.method!r}")
-        if self.method == 'orpo': self.loss_type = 'orpo'
-        if self.loss_type not in LOSS_TYPES[self.method]:
-            raise ValueError(f"{self.method} loss_type must be one of "
-                             f"{', '.join(LOSS_TYPES[self.method])}, got {self.loss_type!r}")
-        if not (isinstance(self.beta, (int, float)) and math.isfinite(self.beta) and self.beta > 0):
-            raise ValueError(f"beta must be a finite number > 0, got {self.beta}")
-        if self.label_smoothing and self.loss_type not in ('sigmoid', 'robust', 'simpo'):
-            raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, "
-                             f"not {self.loss_type}")
-        # beyond 0.5 the preference flips
-        if not (0 <= self.label_smoothing < 0.5
-                or (self.label_smoothing == 0.5 and self.loss_type != 'robust')):
-            raise ValueError(f"label_smoothing must be in [0, 0.5"
-                             f"{')' if self.loss_type == 'robust' else ']'}, "
-                             f"got {self.label_smoothing}")
-        if not (math.isfinite(self.cpo_alpha) and self.cpo_alpha >= 0):
-            raise ValueError(f"cpo_alpha must be a finite number >= 0, got {self.cpo_alpha}")
+        if self.method == 'orpo': self.loss_type = 'orpo'   # ORPO has one loss type
+        self._check()
 
-    def counts(self, batch: dict) -> dict:
-        "The units of the loss's two parts: pairs, and chosen answer tokens (CPO's and ORPO's NLL)."
-        return dict(pairs=len(batch['chosen_ids']),
-                    chosen_tokens=int((batch['chosen_labels'] != -100).sum()))
+# %% ../nbs/15_dpo.ipynb #ef44d9bb
+@patch
+def _check(self: PreferenceLoss):
+    "Refuses settings that make no sense, naming the setting."
+    if self.method not in LOSS_TYPES:
+        raise ValueError(f"method must be dpo, cpo or orpo, got {self.method!r}")
+    if self.loss_type not in LOSS_TYPES[self.method]:
+        raise ValueError(f"{self.method} loss_type must be one of "
+                         f"{', '.join(LOSS_TYPES[self.method])}, got {self.loss_type!r}")
+    if not (isinstance(self.beta, (int, float)) and math.isfinite(self.beta) and self.beta > 0):
+        raise ValueError(f"beta must be a finite number > 0, got {self.beta}")
+    if self.label_smoothing and self.loss_type not in ('sigmoid', 'robust', 'simpo'):
+        raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, "
+                         f"not {self.loss_type}")
+    # beyond 0.5 the preference flips
+    if not (0 <= self.label_smoothing < 0.5
+            or (self.label_smoothing == 0.5 and self.loss_type != 'robust')):
+        raise ValueError(f"label_smoothing must be in [0, 0.5"
+                         f"{')' if self.loss_type == 'robust' else ']'}, "
+                         f"got {self.label_smoothing}")
+    if not (math.isfinite(self.cpo_alpha) and self.cpo_alpha >= 0):
+        raise ValueError(f"cpo_alpha must be a finite number >= 0, got {self.cpo_alpha}")
 
-    @torch.no_grad()
-    def reference(self, model: nn.Module, batch: dict) -> Tensor:   # [2, P]
-        """The reference's log-probs: precomputed in the batch, or a live `ref`, or the LoRA base; a
-        live one always as in eval mode."""
-        if 'ref_chosen_logps' in batch:
-            return torch.stack([batch['ref_chosen_logps'], batch['ref_rejected_logps']])
-        if self.ref is not None:
-            with evaluating(self.ref): return pair_logps(self.ref, batch, self.chunk)[0]
-        base = unwrap(model)
-        if any(isinstance(m, LoRALinear) for m in base.modules()):
-            with adapters_off(base), evaluating(base): return pair_logps(base, batch, self.chunk)[0]
-        raise ValueError("DPO needs the reference log-probs: `reference_logps` in the batch, a "
-                         "`ref` model, or a LoRA model")
+# %% ../nbs/15_dpo.ipynb #1b41ac87
+@patch
+def counts(self: PreferenceLoss, batch: dict) -> dict:
+    "The units of the loss's two parts: pairs, and chosen answer tokens (CPO's and ORPO's NLL)."
+    return dict(pairs=len(batch['chosen_ids']),
+                chosen_tokens=int((batch['chosen_labels'] != -100).sum()))
 
-    def __call__(self, model: nn.Module, batch: dict, totals: dict) -> dict:
-        """This micro-batch's share of the step's loss (pair mean + token-mean NLL), and the metrics
-        summed over its pairs."""
-        lp, n, t = pair_logps(model, batch, self.chunk)                  # [2, P] each
-        avg, typ, b = lp / n.clamp(min=1), self.loss_type, self.beta
-        if self.method == 'dpo':
-            ratio = lp - self.reference(model, batch)
-            score, delta = lp, (ratio[0] / n[0] - ratio[1] / n[1] if typ == 'ipo'
-                                else ratio[0] - ratio[1])
-            reward = b * ratio.detach()
-        else:
-            score = avg if typ in ('ipo', 'simpo', 'orpo') else lp       # what CPO/ORPO compare
-            delta, reward = score[0] - score[1], b * score.detach()
-        per_pair = {'sigmoid': lambda: sigmoid_loss(delta, b, self.label_smoothing),
-                    'robust': lambda: robust_loss(delta, b, self.label_smoothing),
-                    'hinge': lambda: hinge_loss(delta, b),
-                    'ipo': lambda: ipo_loss(delta, b),
-                    'simpo': lambda: sigmoid_loss(delta - self.simpo_gamma / b, b,
-                                                  self.label_smoothing),
-                    'orpo': lambda: b * odds_ratio_loss(*score)}[typ]()
-        loss, logs = per_pair.sum() / totals['pairs'], {}
-        # NLL: a mean over the step's chosen tokens
-        if self.method != 'dpo':
-            nll = -lp[0].sum() / totals['chosen_tokens']
-            loss = loss + (self.cpo_alpha if self.method == 'cpo' else 1.0) * nll
-            # logged sums are divided by the pairs
-            logs['nll_loss'] = nll.detach() * totals['pairs']
-        if self.method == 'orpo':
-            lo = odds_ratio(*score).detach()
-            logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(),
-                         'log_odds_chosen': lo.sum()})
-        out = dict(loss=loss, count=lp.shape[1], tokens=int(batch['chosen_ids'].numel() * 2),
-                   **{'rewards/chosen': reward[0].sum(), 'rewards/rejected': reward[1].sum(),
-                      'rewards/accuracies': (reward[0] > reward[1]).float().sum(),
-                      'rewards/margins': (reward[0] - reward[1]).sum(),
-                      'logps/chosen': score[0].detach().sum(),
-                      'logps/rejected': score[1].detach().sum()}, **logs)
-        # a pair's unit: half on each answer
-        return add_router_terms(out, t, lp.new_full((lp.numel(),), 0.5), totals['pairs'])
+# %% ../nbs/15_dpo.ipynb #5e652323
+@patch
+@torch.no_grad()
+def reference(self: PreferenceLoss, model: nn.Module, batch: dict) -> Tensor:   # [2, P]
+    """The reference's log-probs: precomputed in the batch, or a live `ref`, or the LoRA base; a
+    live one always as in eval mode."""
+    if 'ref_chosen_logps' in batch:
+        return torch.stack([batch['ref_chosen_logps'], batch['ref_rejected_logps']])
+    if self.ref is not None:
+        with evaluating(self.ref): return pair_logps(self.ref, batch, self.chunk)[0]
+    base = unwrap(model)
+    if any(isinstance(m, LoRALinear) for m in base.modules()):
+        with adapters_off(base), evaluating(base): return pair_logps(base, batch, self.chunk)[0]
+    raise ValueError("DPO needs the reference log-probs: `reference_logps` in the batch, a "
+                     "`ref` model, or a LoRA model")
+
+# %% ../nbs/15_dpo.ipynb #029bc038
+@patch
+def _margin(self: PreferenceLoss, model: nn.Module, batch: dict, lp: Tensor, n: Tensor):
+    """What the method compares [2, P] (summed or average log-probs), the margin Δ [P] and the
+    rewards [2, P], from the answers' summed log-probs `lp` and token counts `n` [2, P]."""
+    typ, b = self.loss_type, self.beta
+    if self.method == 'dpo':
+        ratio = lp - self.reference(model, batch)
+        delta = ratio[0] / n[0] - ratio[1] / n[1] if typ == 'ipo' else ratio[0] - ratio[1]
+        return lp, delta, b * ratio.detach()
+    # what CPO/ORPO compare
+    score = lp / n.clamp(min=1) if typ in ('ipo', 'simpo', 'orpo') else lp
+    return score, score[0] - score[1], b * score.detach()
+
+# %% ../nbs/15_dpo.ipynb #1fd86fca
+@patch
+def _pair_loss(self: PreferenceLoss, score: Tensor, delta: Tensor) -> Tensor:   # [P]
+    "Each pair's loss, by `loss_type`, from the margin Δ (ORPO: from the scores)."
+    b, eps = self.beta, self.label_smoothing
+    return {'sigmoid': lambda: sigmoid_loss(delta, b, eps),
+            'robust': lambda: robust_loss(delta, b, eps),
+            'hinge': lambda: hinge_loss(delta, b),
+            'ipo': lambda: ipo_loss(delta, b),
+            'simpo': lambda: sigmoid_loss(delta - self.simpo_gamma / b, b, eps),
+            'orpo': lambda: b * odds_ratio_loss(*score)}[self.loss_type]()
+
+# %% ../nbs/15_dpo.ipynb #dae36797
+def _reward_metrics(reward: Tensor, score: Tensor) -> dict:
+    "TRL's reward and log-prob metrics of [2, P] rewards and scores, summed over the pairs."
+    return {'rewards/chosen': reward[0].sum(), 'rewards/rejected': reward[1].sum(),
+            'rewards/accuracies': (reward[0] > reward[1]).float().sum(),
+            'rewards/margins': (reward[0] - reward[1]).sum(),
+            'logps/chosen': score[0].detach().sum(), 'logps/rejected': score[1].detach().sum()}
+
+# %% ../nbs/15_dpo.ipynb #19f3fb24
+@patch
+def __call__(self: PreferenceLoss, model: nn.Module, batch: dict, totals: dict) -> dict:
+    """This micro-batch's share of the step's loss (pair mean + token-mean NLL), and the metrics
+    summed over its pairs."""
+    lp, n, t = pair_logps(model, batch, self.chunk)                  # [2, P] each
+    score, delta, reward = self._margin(model, batch, lp, n)
+    loss, logs = self._pair_loss(score, delta).sum() / totals['pairs'], {}
+    # NLL: a mean over the step's chosen tokens
+    if self.method != 'dpo':
+        nll = -lp[0].sum() / totals['chosen_tokens']
+        loss = loss + (self.cpo_alpha if self.method == 'cpo' else 1.0) * nll
+        # logged sums are divided by the pairs
+        logs['nll_loss'] = nll.detach() * totals['pairs']
+    if self.method == 'orpo':
+        lo = odds_ratio(*score).detach()
+        logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(),
+                     'log_odds_chosen': lo.sum()})
+    out = dict(loss=loss, count=lp.shape[1], tokens=int(batch['chosen_ids'].numel() * 2),
+               **_reward_metrics(reward, score), **logs)
+    # a pair's unit: half on each answer
+    return add_router_terms(out, t, lp.new_full((lp.numel(),), 0.5), totals['pairs'])
 
 # %% ../nbs/15_dpo.ipynb #77416fa6
 PAIR_TENSORS = ('chosen_ids', 'chosen_labels', 'rejected_ids', 'rejected_labels')
@@ -310,11 +349,34 @@ def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str 
     atomic_write(path, lambda p: save_file(ref, str(p), metadata={'fingerprint': fp}))
     return ref
 
-# %% ../nbs/15_dpo.ipynb #7b46a22a
+# %% ../nbs/15_dpo.ipynb #cdd29eb4
 PREF_DEFAULTS = dict(lr=5e-6, min_lr=5e-7, warmup=10, batch_size=8, weight_decay=0.0,
                      betas=(0.9, 0.999), eval_every=25, eval_batches=8, log_every=5,
                      recompute_activations=True)
 
+# %% ../nbs/15_dpo.ipynb #7caaa413
+def _tokenize_splits(tok, train_rows: Sequence[dict], val_rows: Sequence[dict], max_len: int,
+                     names: Sequence[str] | None) -> tuple[dict, dict | None]:
+    "The training pairs and the validation pairs (None without any) as tokens."
+    n = len(train_rows)
+    data = tokenize_pairs(tok, train_rows, max_len, names[:n] if names else None)
+    val = (tokenize_pairs(tok, val_rows, max_len, names[n:] if names else None)
+           if len(val_rows) else None)
+    return data, val
+
+# %% ../nbs/15_dpo.ipynb #e771271a
+def _add_reference_logps(model: nn.Module, data: dict, val: dict | None,
+                         ref_cache: str | Path | None, stale: str, precision: str,
+                         batch_size: int, progress: bool):
+    """Adds the model's log-probs, DPO's reference, to the training and validation pairs, kept in
+    `ref_cache` and a `_val` file beside it when given."""
+    for d, part in ((data, ''), (val, '_val')):
+        if d is None: continue
+        f = ref_cache and Path(ref_cache).with_name(Path(ref_cache).stem + part + '.safetensors')
+        d.update(cached_reference_logps(model, d, f, precision, stale, batch_size, progress) if f
+                 else reference_logps(model, d, batch_size, precision, progress))
+
+# %% ../nbs/15_dpo.ipynb #7b46a22a
 def preference_train(model: nn.Module,
                      tok,                                 # the tokenizer of the pairs' texts
                      # {prompt, chosen, rejected} texts (14_pairs)
@@ -338,21 +400,12 @@ def preference_train(model: nn.Module,
     loss = loss or PreferenceLoss()
     # checks the settings before the pairs are tokenised
     tc = TrainConfig(**{**PREF_DEFAULTS, **cfg, 'out_dir': out_dir})
-    n = len(train_rows)
-    data = tokenize_pairs(tok, train_rows, max_len, names[:n] if names else None)
-    val = (tokenize_pairs(tok, val_rows, max_len, names[n:] if names else None)
-           if len(val_rows) else None)
+    data, val = _tokenize_splits(tok, train_rows, val_rows, max_len, names)
     tc = replace(tc, steps=Epochs(data).steps(tc.batch_size, epochs))
     # the model before its first step is the reference
     if loss.method == 'dpo' and loss.ref is None:
-        prec, bs = tc.precision, tc.batch_size
-        # the validation pairs' log-probs in a file beside
-        for d, part in ((data, ''), (val, '_val')):
-            if d is None: continue
-            f = ref_cache and Path(ref_cache).with_name(Path(ref_cache).stem + part
-                                                        + '.safetensors')
-            d.update(cached_reference_logps(model, d, f, prec, stale, bs, progress) if f
-                     else reference_logps(model, d, bs, prec, progress))
+        _add_reference_logps(model, data, val, ref_cache, stale, tc.precision, tc.batch_size,
+                             progress)
     return train(model, Epochs(data, seed=tc.seed), tc, loss, val_data=val, resume=resume,
                  progress=progress)
 
