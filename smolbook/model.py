@@ -5,6 +5,7 @@
 # %% ../nbs/04_model.ipynb #e15556b5
 from __future__ import annotations
 from pathlib import Path
+from fastcore.basics import patch
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.checkpoint import checkpoint
@@ -35,7 +36,7 @@ class Block(nn.Module):
         y = self.mlp(self.post_attention_layernorm(x))
         return (x + y[0], y[1]) if isinstance(y, tuple) else x + y
 
-# %% ../nbs/04_model.ipynb #04813046
+# %% ../nbs/04_model.ipynb #2901aacb
 class Decoder(nn.Module):
     "Token embeddings, the decoder blocks and the final norm (transformers' `LlamaModel`)."
     def __init__(self, cfg: SmolConfig):
@@ -61,27 +62,30 @@ class Decoder(nn.Module):
             self.cos, self.sin = cos.to(self.cos.device), sin.to(self.sin.device)
         return self
 
-    def forward(self, input_ids: Tensor, mask: Tensor | None = None, cache: KVCache | None = None,
-                output_router_logits: bool = False) -> Tensor | tuple[Tensor, tuple[Tensor, ...]]:
-        """`input_ids` [B, T], `mask` [B, S] over cached + new tokens -> hidden states [B, T, C]
-        (, each MoE layer's router logits)."""
-        T = input_ids.shape[1]
-        S = T + (cache.pos if cache is not None else 0)
-        if mask is None: pos = torch.arange(S - T, S, device=input_ids.device)[None]   # [1, T]
-        else: pos = positions(mask)[:, S - T:]                                         # [B, T]
-        cos, sin = self.cos[pos][:, None], self.sin[pos][:, None]     # [B, 1, T, hd]
-        am = attention_mask(mask, T, S, input_ids.device)
-        x, router = self.embed_tokens(input_ids), []
-        for layer in self.layers:
-            if self.recompute_activations and self.training and torch.is_grad_enabled():
-                # returns what the first call did
-                x = checkpoint(layer, x, cos, sin, am, cache, use_reentrant=False)
-            else: x = layer(x, cos, sin, am, cache)
-            if isinstance(x, tuple): x, r = x; router.append(r)   # an MoE layer's [B·T, E]
-        if cache is not None: cache.pos = S
-        return (self.norm(x), tuple(router)) if output_router_logits else self.norm(x)
+# %% ../nbs/04_model.ipynb #9a488fed
+@patch
+def forward(self: Decoder, input_ids: Tensor, mask: Tensor | None = None,
+            cache: KVCache | None = None, output_router_logits: bool = False
+           ) -> Tensor | tuple[Tensor, tuple[Tensor, ...]]:
+    """`input_ids` [B, T], `mask` [B, S] over cached + new tokens -> hidden states [B, T, C]
+    (, each MoE layer's router logits)."""
+    T = input_ids.shape[1]
+    S = T + (cache.pos if cache is not None else 0)
+    if mask is None: pos = torch.arange(S - T, S, device=input_ids.device)[None]   # [1, T]
+    else: pos = positions(mask)[:, S - T:]                                         # [B, T]
+    cos, sin = self.cos[pos][:, None], self.sin[pos][:, None]     # [B, 1, T, hd]
+    am = attention_mask(mask, T, S, input_ids.device)
+    x, router = self.embed_tokens(input_ids), []
+    for layer in self.layers:
+        if self.recompute_activations and self.training and torch.is_grad_enabled():
+            # returns what the first call did
+            x = checkpoint(layer, x, cos, sin, am, cache, use_reentrant=False)
+        else: x = layer(x, cos, sin, am, cache)
+        if isinstance(x, tuple): x, r = x; router.append(r)   # an MoE layer's [B·T, E]
+    if cache is not None: cache.pos = S
+    return (self.norm(x), tuple(router)) if output_router_logits else self.norm(x)
 
-# %% ../nbs/04_model.ipynb #6dec0c91
+# %% ../nbs/04_model.ipynb #33e56319
 class SmolLM(nn.Module):
     """A Llama-style causal language model: `SmolLM(cfg)(input_ids, attention_mask)` -> logits
     [B, T, vocab]."""
@@ -101,91 +105,104 @@ class SmolLM(nn.Module):
         "Make the embedding and the head one tensor if the config ties them."
         if self.config.tie_word_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
 
-    @classmethod
-    def empty(cls, cfg: SmolConfig, device=None) -> SmolLM:
-        "A model whose weights are allocated but not initialised, to be filled with saved weights."
-        with torch.device('meta'): m = cls(cfg)   # no time spent on a random init
-        m.to_empty(device=device or 'cpu')
-        m.model.cos, m.model.sin = (t.to(m.device) for t in rope_cache(
-            cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta))
-        m.tie_weights()
-        return m
-
-    # -> logits [B, T, vocab] in the model's dtype
-    def forward(self,
-                input_ids: Tensor,                    # [B, T] token ids
-                # [B, S]: 1 = token, 0 = left padding; S = cached + T
-                attention_mask: Tensor | None = None,
-                # keys/values of earlier tokens, updated in place
-                cache: KVCache | None = None,
-                # logits of the last position only ([B, 1, vocab])
-                last_only: bool = False,
-                # return the final hidden states [B, T, C], skip the head
-                hidden_only: bool = False,
-                # also return each MoE layer's router logits [B·T, E] (a tuple)
-                output_router_logits: bool = False,
-                # [B, T] the token each position should predict (-100: none): return `Terms`
-                targets: Tensor | None = None,
-                # with targets: each target's log-prob, not the summed cross-entropy
-                per_token: bool = False,
-                # [B, T] tokens the router terms count (default: attention_mask > 0)
-                router_mask: Tensor | None = None,
-                chunk: int = 256,                     # with targets: rows of logits at a time
-               ) -> Tensor | tuple[Tensor, tuple[Tensor, ...]] | Terms:
-        """Logits for every position of `input_ids`; with `targets`, what a loss needs (`Terms`,
-        03b_losses)."""
-        self._check(input_ids, attention_mask, cache)
-        x, router = self.model(input_ids, attention_mask, cache, output_router_logits=True)
-        if targets is not None:
-            mask = (router_mask if router_mask is not None
-                    else None if attention_mask is None else attention_mask > 0)
-            return self._terms(x, router, targets, mask, per_token, chunk)
-        out = x if hidden_only else self.lm_head(x[:, -1:] if last_only else x)
-        return (out, router) if output_router_logits else out
-
-    @torch.compiler.disable        # data-dependent shapes; the decoder before it compiles
-    def _terms(self, h: Tensor, router: tuple, y: Tensor, mask: Tensor | None, per_token: bool,
-               chunk: int) -> Terms:
-        """The targets' log-probs through the chunked head, only at the positions that have one; an
-        MoE's router terms in training."""
-        B, T, V = *h.shape[:2], self.config.vocab_size
-        for name, t in (('targets', y), ('router_mask', mask)):
-            if t is not None and tuple(t.shape) != (B, T):
-                raise ValueError(f"{name} must be [B, T] = {(B, T)} like input_ids, "
-                                 f"got {tuple(t.shape)}")
-        if not isinstance(chunk, int) or chunk < 1:
-            raise ValueError(f"chunk must be a whole number >= 1, got {chunk!r}")
-        if (bad := ((y < 0) & (y != -100)) | (y >= V)).any():
-            raise ValueError(f"targets must be token ids in [0, {V}) or -100 (no target), "
-                             f"got {y[bad][0].item()}")
-        # default: every token
-        keep, mask = y != -100, torch.ones_like(y, dtype=torch.bool) if mask is None else mask
-        hk, yk, w = h[keep], y[keep], self.lm_head.weight
-        if per_token:
-            logps, nll = h.new_zeros(y.shape, dtype=torch.float32).masked_scatter(
-                keep, token_logps(hk, w, yk, chunk)), None
-        else: logps, nll = None, chunked_cross_entropy(hk, w, yk, chunk)
-        pen, stats = (router_terms(self.config, router, mask) if router and self.training
-                      else (None, {}))
-        return Terms(nll, logps, pen, stats, router)
-
-    def _check(self, ids: Tensor, mask: Tensor | None, cache: KVCache | None):
-        cfg = self.config
-        if ids.ndim != 2 or ids.dtype not in (torch.long, torch.int32):
-            raise ValueError(f"input_ids must be an integer tensor [B, T], "
-                             f"got {ids.dtype} {tuple(ids.shape)}")
-        B, T = ids.shape
-        if T == 0: raise ValueError("input_ids is empty: give at least one token")
-        S = T + (cache.pos if cache is not None else 0)
-        if S > cfg.max_position_embeddings:
-            raise ValueError(f"{S} tokens exceed the context of {cfg.max_position_embeddings} "
-                             f"positions")
-        lo, hi = ids.min().item(), ids.max().item()
-        if lo < 0 or hi >= cfg.vocab_size:
-            raise ValueError(f"token ids must lie in [0, {cfg.vocab_size}); got min {lo}, max {hi}")
-        if mask is not None and tuple(mask.shape) != (B, S):
-            raise ValueError(f"attention_mask must be [B, S] = {(B, S)} (cached + new tokens), "
-                             f"got {tuple(mask.shape)}")
-
     @property
     def device(self) -> torch.device: return self.lm_head.weight.device
+
+# %% ../nbs/04_model.ipynb #622a0be2
+@patch(cls_method=True)
+def empty(cls: SmolLM, cfg: SmolConfig, device=None) -> SmolLM:
+    "A model whose weights are allocated but not initialised, to be filled with saved weights."
+    with torch.device('meta'): m = cls(cfg)   # no time spent on a random init
+    m.to_empty(device=device or 'cpu')
+    m.model.cos, m.model.sin = (t.to(m.device) for t in rope_cache(
+        cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta))
+    m.tie_weights()
+    return m
+
+# %% ../nbs/04_model.ipynb #5fd9da83
+@patch
+def _check(self: SmolLM, ids: Tensor, mask: Tensor | None, cache: KVCache | None):
+    cfg = self.config
+    if ids.ndim != 2 or ids.dtype not in (torch.long, torch.int32):
+        raise ValueError(f"input_ids must be an integer tensor [B, T], "
+                         f"got {ids.dtype} {tuple(ids.shape)}")
+    B, T = ids.shape
+    if T == 0: raise ValueError("input_ids is empty: give at least one token")
+    S = T + (cache.pos if cache is not None else 0)
+    if S > cfg.max_position_embeddings:
+        raise ValueError(f"{S} tokens exceed the context of {cfg.max_position_embeddings} "
+                         f"positions")
+    lo, hi = ids.min().item(), ids.max().item()
+    if lo < 0 or hi >= cfg.vocab_size:
+        raise ValueError(f"token ids must lie in [0, {cfg.vocab_size}); got min {lo}, max {hi}")
+    if mask is not None and tuple(mask.shape) != (B, S):
+        raise ValueError(f"attention_mask must be [B, S] = {(B, S)} (cached + new tokens), "
+                         f"got {tuple(mask.shape)}")
+
+# %% ../nbs/04_model.ipynb #8966f04a
+# -> logits [B, T, vocab] in the model's dtype
+@patch
+def forward(self: SmolLM,
+            input_ids: Tensor,                    # [B, T] token ids
+            # [B, S]: 1 = token, 0 = left padding; S = cached + T
+            attention_mask: Tensor | None = None,
+            # keys/values of earlier tokens, updated in place
+            cache: KVCache | None = None,
+            # logits of the last position only ([B, 1, vocab])
+            last_only: bool = False,
+            # return the final hidden states [B, T, C], skip the head
+            hidden_only: bool = False,
+            # also return each MoE layer's router logits [B·T, E] (a tuple)
+            output_router_logits: bool = False,
+            # [B, T] the token each position should predict (-100: none): return `Terms`
+            targets: Tensor | None = None,
+            # with targets: each target's log-prob, not the summed cross-entropy
+            per_token: bool = False,
+            # [B, T] tokens the router terms count (default: attention_mask > 0)
+            router_mask: Tensor | None = None,
+            chunk: int = 256,                     # with targets: rows of logits at a time
+           ) -> Tensor | tuple[Tensor, tuple[Tensor, ...]] | Terms:
+    """Logits for every position of `input_ids`; with `targets`, what a loss needs (`Terms`,
+    03b_losses)."""
+    self._check(input_ids, attention_mask, cache)
+    x, router = self.model(input_ids, attention_mask, cache, output_router_logits=True)
+    if targets is not None:
+        mask = (router_mask if router_mask is not None
+                else None if attention_mask is None else attention_mask > 0)
+        return self._terms(x, router, targets, mask, per_token, chunk)
+    out = x if hidden_only else self.lm_head(x[:, -1:] if last_only else x)
+    return (out, router) if output_router_logits else out
+
+# %% ../nbs/04_model.ipynb #1d69597b
+@patch
+@torch.compiler.disable        # data-dependent shapes; the decoder before it compiles
+def _terms(self: SmolLM, h: Tensor, router: tuple, y: Tensor, mask: Tensor | None,
+           per_token: bool, chunk: int) -> Terms:
+    """The targets' log-probs through the chunked head, only at the positions that have one; an
+    MoE's router terms in training."""
+    self._check_targets(*h.shape[:2], y, mask, chunk)
+    # default: every token
+    keep, mask = y != -100, torch.ones_like(y, dtype=torch.bool) if mask is None else mask
+    hk, yk, w = h[keep], y[keep], self.lm_head.weight
+    if per_token:
+        logps, nll = h.new_zeros(y.shape, dtype=torch.float32).masked_scatter(
+            keep, token_logps(hk, w, yk, chunk)), None
+    else: logps, nll = None, chunked_cross_entropy(hk, w, yk, chunk)
+    pen, stats = (router_terms(self.config, router, mask) if router and self.training
+                  else (None, {}))
+    return Terms(nll, logps, pen, stats, router)
+
+# %% ../nbs/04_model.ipynb #341a6411
+@patch
+def _check_targets(self: SmolLM, B: int, T: int, y: Tensor, mask: Tensor | None, chunk: int):
+    "Raise a `ValueError` unless `y` and `mask` are [B, T], `chunk` >= 1 and `y` holds ids or -100."
+    V = self.config.vocab_size
+    for name, t in (('targets', y), ('router_mask', mask)):
+        if t is not None and tuple(t.shape) != (B, T):
+            raise ValueError(f"{name} must be [B, T] = {(B, T)} like input_ids, "
+                             f"got {tuple(t.shape)}")
+    if not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk must be a whole number >= 1, got {chunk!r}")
+    if (bad := ((y < 0) & (y != -100)) | (y >= V)).any():
+        raise ValueError(f"targets must be token ids in [0, {V}) or -100 (no target), "
+                         f"got {y[bad][0].item()}")
