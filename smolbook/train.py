@@ -10,6 +10,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
 import numpy as np, torch
+from fastcore.basics import patch
 from torch import nn, Tensor
 from .model import SmolLM
 from .losses import evaluating, lm_loss, unwrap
@@ -72,25 +73,31 @@ class TrainConfig:
 
     def __post_init__(self):
         if isinstance(self.out_dir, Path): self.out_dir = str(self.out_dir)   # logged as JSON
-        for f in ('steps', 'batch_size', 'grad_accum', 'eval_batches', 'log_every'):
-            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1):
-                raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
-        for f in ('warmup', 'eval_every', 'sample_every', 'ckpt_every', 'seed'):
-            if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 0):
-                raise ValueError(f"{f} must be 0 or more, got {getattr(self, f)}")
-        for f in ('lr', 'min_lr', 'weight_decay', 'grad_clip'):
-            v = getattr(self, f)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
-                    and (v > 0 or f != 'lr')):
-                raise ValueError(f"{f} must be a finite number "
-                                 f"{'> 0' if f == 'lr' else '>= 0'}, got {v}")
-        if self.batch_size % self.grad_accum:
-            raise ValueError(f"batch_size {self.batch_size} is not divisible by grad_accum "
-                             f"{self.grad_accum}")
-        if self.schedule not in ('cosine', 'constant'):
-            raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
-        if self.precision not in ('auto', 'fp32', 'bf16', 'fp16'):
-            raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got {self.precision!r}")
+        self._check()
+
+# %% ../nbs/08_train.ipynb #728af7e4
+@patch
+def _check(self: TrainConfig):
+    "ValueError naming the first field that cannot work."
+    for f in ('steps', 'batch_size', 'grad_accum', 'eval_batches', 'log_every'):
+        if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1):
+            raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
+    for f in ('warmup', 'eval_every', 'sample_every', 'ckpt_every', 'seed'):
+        if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 0):
+            raise ValueError(f"{f} must be 0 or more, got {getattr(self, f)}")
+    for f in ('lr', 'min_lr', 'weight_decay', 'grad_clip'):
+        v = getattr(self, f)
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
+                and (v > 0 or f != 'lr')):
+            raise ValueError(f"{f} must be a finite number "
+                             f"{'> 0' if f == 'lr' else '>= 0'}, got {v}")
+    if self.batch_size % self.grad_accum:
+        raise ValueError(f"batch_size {self.batch_size} is not divisible by grad_accum "
+                         f"{self.grad_accum}")
+    if self.schedule not in ('cosine', 'constant'):
+        raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+    if self.precision not in ('auto', 'fp32', 'bf16', 'fp16'):
+        raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got {self.precision!r}")
 
 # %% ../nbs/08_train.ipynb #361d13e1
 def default_device() -> torch.device:
@@ -161,6 +168,18 @@ def training_memory(model: nn.Module, tokens: int, recompute_activations: bool =
                                          else 2 * cfg.hidden_size + 2 * cfg.intermediate_size)
     return 12 * P + tokens * per_token * (4 if precision == 'fp32' else 2)
 
+# %% ../nbs/08_train.ipynb #7c3d23f3
+def _check_memory(model: SmolLM, data, cfg: TrainConfig, prec: str, rank: int, world: int):
+    "ValueError when a step on `data`'s first micro-batch cannot fit beside the model."
+    # a micro-batch's shape
+    first = split_batch(split_batch(data.batch(0, cfg.batch_size), world)[rank],
+                        cfg.grad_accum)[0]
+    tokens = max(v.numel() for v in (first.values() if isinstance(first, dict) else [first])
+                 if v.dim() == 2)
+    check_fits(training_memory(model, tokens, cfg.recompute_activations, prec),
+               f"training with batch_size {cfg.batch_size} ({tokens:,} tokens a micro-batch)",
+               "lower batch_size, shorten the rows, or raise grad_accum", model.device)
+
 # %% ../nbs/08_train.ipynb #6ac84e8f
 def mixed_precision(device: torch.device,
                     precision: str = 'auto') -> tuple[str, torch.autocast, torch.amp.GradScaler]:
@@ -206,6 +225,16 @@ def sum_over_ranks(xs: list[float], world: int, device=None) -> list[float]:
     t = torch.tensor(xs, dtype=torch.float64, device=device); torch.distributed.all_reduce(t)
     return t.tolist()
 
+# %% ../nbs/08_train.ipynb #6bc5188e
+def _wrap(model: SmolLM, cfg: TrainConfig, world: int) -> nn.Module:
+    "What the steps call: `model`, compiled if `cfg.compile`, in DDP when there are processes."
+    fwd = torch.compile(model) if cfg.compile else model
+    if world > 1:                            # find_unused_parameters: an expert no token chose
+        fwd = nn.parallel.DistributedDataParallel(
+            fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None,
+            find_unused_parameters=bool(model.config.num_local_experts))
+    return fwd
+
 # %% ../nbs/08_train.ipynb #23dc0289
 class Logger:
     """Appends one JSON object per line to `path` (when given) and keeps them in `rows`; a fresh run
@@ -231,21 +260,12 @@ def step_totals(loss_fn: Callable, micro: list, world: int = 1, device=None) -> 
     return dict(zip(per[0], sum_over_ranks([sum(float(c[k]) for c in per) for k in per[0]],
                                            world, device)))
 
-# %% ../nbs/08_train.ipynb #6bc33053
-def train_step(fwd: nn.Module,                   # the model, or its DDP/compile wrapper
-               opt: torch.optim.Optimizer,
-               scaler: torch.amp.GradScaler,
-               # the step's global batch (a tensor or a dict of tensors)
-               batch,
-               cfg: TrainConfig,
-               loss_fn: Callable = lm_loss,
-               autocast=None, rank: int = 0, world: int = 1) -> dict:
-    """One optimizer step: the step's mean `loss` per unit, `count`, `tokens`, `grad_norm`, and the
-    means of logged sums."""
+# %% ../nbs/08_train.ipynb #afdf90b6
+def _accumulate(fwd: nn.Module, scaler: torch.amp.GradScaler, micro: list, loss_fn: Callable,
+                totals: dict | None, autocast, world: int) -> tuple[dict, float]:
+    """Forward and backward over this process's micro-batches: the step's sums of what `loss_fn`
+    returned (over all processes), and the reference count $n_0$ the losses were divided by."""
     model, sums, n0 = unwrap(fwd), {}, None
-    # this process's share, in micro-batches
-    micro = split_batch(split_batch(batch, world)[rank], cfg.grad_accum)
-    totals = step_totals(loss_fn, micro, world, model.device)
     for i, mb in enumerate(micro):
         # DDP reduces gradients on the last micro-batch only
         sync = world == 1 or i == len(micro) - 1
@@ -260,21 +280,46 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
             scaler.scale(res['loss'] / n0).backward()
         for k, v in res.items():
             sums[k] = sums.get(k, 0.0) + float(v.detach() if isinstance(v, Tensor) else v)
-    total = dict(zip(sums, sum_over_ranks(list(sums.values()), world, res['loss'].device)))
-    n = total.pop('count')
-    if not n: raise ValueError("the step's batch has nothing to learn from (count 0)")
-    norm = 1.0 if totals else n     # with totals the loss already is the step's mean
+    return dict(zip(sums, sum_over_ranks(list(sums.values()), world, res['loss'].device))), n0
+
+# %% ../nbs/08_train.ipynb #0984b8c3
+def _update(model: nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
+            grad_scale: float, grad_clip: float) -> Tensor:
+    """Unscale (fp16), multiply the gradients by `grad_scale`, clip them to `grad_clip` (0: off)
+    and step, unless their norm is not finite; the norm."""
     scaler.unscale_(opt)
     for p in model.parameters():
-        if p.grad is not None: p.grad.mul_(world * n0 / norm)
+        if p.grad is not None: p.grad.mul_(grad_scale)
     gnorm = nn.utils.clip_grad_norm_(model.parameters(),
-                                     cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
+                                     grad_clip if grad_clip > 0 else float('inf'))
     # (the fp16 scaler skips such a step itself, and lowers its scale)
     if not scaler.is_enabled() and not gnorm.isfinite():
         # the norm is of the reduced gradients: the same on every rank
         opt.zero_grad(set_to_none=True)
         raise FloatingPointError(f"the gradient norm is {gnorm.item()}: the step was not applied")
     scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
+    return gnorm
+
+# %% ../nbs/08_train.ipynb #6bc33053
+def train_step(fwd: nn.Module,                   # the model, or its DDP/compile wrapper
+               opt: torch.optim.Optimizer,
+               scaler: torch.amp.GradScaler,
+               # the step's global batch (a tensor or a dict of tensors)
+               batch,
+               cfg: TrainConfig,
+               loss_fn: Callable = lm_loss,
+               autocast=None, rank: int = 0, world: int = 1) -> dict:
+    """One optimizer step: the step's mean `loss` per unit, `count`, `tokens`, `grad_norm`, and the
+    means of logged sums."""
+    model = unwrap(fwd)
+    # this process's share, in micro-batches
+    micro = split_batch(split_batch(batch, world)[rank], cfg.grad_accum)
+    totals = step_totals(loss_fn, micro, world, model.device)
+    total, n0 = _accumulate(fwd, scaler, micro, loss_fn, totals, autocast, world)
+    n = total.pop('count')
+    if not n: raise ValueError("the step's batch has nothing to learn from (count 0)")
+    norm = 1.0 if totals else n     # with totals the loss already is the step's mean
+    gnorm = _update(model, opt, scaler, world * n0 / norm, cfg.grad_clip)
     return dict(loss=total.pop('loss') / norm, count=n, tokens=total.pop('tokens', n),
                 grad_norm=gnorm.item(), **{k: v / n for k, v in total.items()})
 
@@ -295,6 +340,37 @@ def log_samples(model: SmolLM, tokenizer, prompts, step: int, log: Logger):
         log(event='sample', step=step, prompt=p,
             text=tokenizer.decode(new, skip_special_tokens=True))
 
+# %% ../nbs/08_train.ipynb #f564db52
+def _check_settings(cfg: TrainConfig, world: int):
+    """ValueError when the batch does not split into `cfg.grad_accum` micro-batches on each of
+    `world` processes; a warning when the warmup lasts the whole run."""
+    if cfg.batch_size % (cfg.grad_accum * world):
+        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum "
+                         f"{cfg.grad_accum} x {world} processes")
+    if cfg.warmup >= cfg.steps and cfg.warmup > 1:
+        warnings.warn(f"warmup ({cfg.warmup} steps) is as long as the run ({cfg.steps} steps): "
+                      f"the learning rate never reaches {cfg.lr}")
+
+# %% ../nbs/08_train.ipynb #703fb3e0
+def _stopped(e: FloatingPointError, step: int, out: Path | None) -> FloatingPointError:
+    "The error that stops the run at `step`, saying whether a checkpoint in `out` is left."
+    kept = (f"the last checkpoint, {out / 'ckpt.pt'}, is intact"
+            if out and (out / 'ckpt.pt').exists() else "no checkpoint was written")
+    return FloatingPointError(f"step {step}: {e}; stopped, {kept}")
+
+# %% ../nbs/08_train.ipynb #9de51013
+def _ppl(loss_fn: Callable, pre: str, loss: float) -> dict:
+    "`{pre}ppl` of a loss of one unit; a loss with `counts` has several units, and no perplexity."
+    return {} if hasattr(loss_fn, 'counts') else {pre + 'ppl': math.exp(min(loss, 50))}
+
+def _step_row(step: int, res: dict, lr: float, tokens: int, dt: float,
+              scaler: torch.amp.GradScaler, loss_fn: Callable) -> dict:
+    """A step's log row: `train_step`'s means, the perplexity, the learning rate, the tokens a
+    second since the last row (`tokens` in `dt` seconds) and, in fp16, the loss scale."""
+    return dict(step=step, **res, **_ppl(loss_fn, '', res.get('lm_loss', res['loss'])), lr=lr,
+                tok_per_s=tokens / dt if dt else 0.0,
+                **(dict(loss_scale=scaler.get_scale()) if scaler.is_enabled() else {}))
+
 # %% ../nbs/08_train.ipynb #82eee2c7
 @torch.enable_grad()                     # whatever the caller's grad mode
 def train(model: SmolLM,
@@ -313,31 +389,15 @@ def train(model: SmolLM,
     the processes)."""
     from tqdm.auto import tqdm
     rank, world = init_distributed(model.device)
-    if cfg.batch_size % (cfg.grad_accum * world):
-        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by grad_accum "
-                         f"{cfg.grad_accum} x {world} processes")
-    if cfg.warmup >= cfg.steps and cfg.warmup > 1:
-        warnings.warn(f"warmup ({cfg.warmup} steps) is as long as the run ({cfg.steps} steps): "
-                      f"the learning rate never reaches {cfg.lr}")
+    _check_settings(cfg, world)
     out = Path(cfg.out_dir) if cfg.out_dir else None
     if resume and not out: raise ValueError("resume needs cfg.out_dir")
     prec, autocast, scaler = mixed_precision(model.device, cfg.precision)
-    # a micro-batch's shape
-    first = split_batch(split_batch(data.batch(0, cfg.batch_size), world)[rank],
-                        cfg.grad_accum)[0]
-    tokens = max(v.numel() for v in (first.values() if isinstance(first, dict) else [first])
-                 if v.dim() == 2)
-    check_fits(training_memory(model, tokens, cfg.recompute_activations, prec),
-               f"training with batch_size {cfg.batch_size} ({tokens:,} tokens a micro-batch)",
-               "lower batch_size, shorten the rows, or raise grad_accum", model.device)
+    _check_memory(model, data, cfg, prec, rank, world)
     if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
     ckpt, model.model.recompute_activations = (model.model.recompute_activations,
                                                 cfg.recompute_activations)   # put back after
-    fwd = torch.compile(model) if cfg.compile else model
-    if world > 1:                            # find_unused_parameters: an expert no token chose
-        fwd = nn.parallel.DistributedDataParallel(
-            fwd, device_ids=[model.device.index] if model.device.type == 'cuda' else None,
-            find_unused_parameters=bool(model.config.num_local_experts))
+    fwd = _wrap(model, cfg, world)
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
                             fused=model.device.type in ('cuda', 'cpu'))
     # the caller's RNG: left as it was
@@ -356,8 +416,6 @@ def train(model: SmolLM,
             bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps,
                        disable=not (progress and rank == 0), desc='train')
             t0, tokens = time.perf_counter(), 0
-            ppl = lambda pre, l: ({} if hasattr(loss_fn, 'counts')      # one unit: a perplexity
-                                  else {pre + 'ppl': math.exp(min(l, 50))})
             for step in bar:
                 last = step == cfg.steps - 1
                 if stage_of and (step == start or stage_of(step) != stage_of(step - 1)):
@@ -366,23 +424,18 @@ def train(model: SmolLM,
                 for g in opt.param_groups: g['lr'] = lr
                 try: res = train_step(fwd, opt, scaler, data.batch(step, cfg.batch_size), cfg,
                                       loss_fn, autocast, rank, world)
-                except FloatingPointError as e:
-                    kept = (f"the last checkpoint, {out / 'ckpt.pt'}, is intact"
-                            if out and (out / 'ckpt.pt').exists() else "no checkpoint was written")
-                    raise FloatingPointError(f"step {step}: {e}; stopped, {kept}") from None
+                except FloatingPointError as e: raise _stopped(e, step, out) from None
                 tokens += res.pop('tokens'); res.pop('count')
                 if step % cfg.log_every == 0 or last:
-                    dt = time.perf_counter() - t0
-                    log(step=step, **res, **ppl('', res.get('lm_loss', res['loss'])), lr=lr,
-                        tok_per_s=tokens / dt if dt else 0.0,
-                        **(dict(loss_scale=scaler.get_scale()) if scaler.is_enabled() else {}))
+                    log(**_step_row(step, res, lr, tokens, time.perf_counter() - t0, scaler,
+                                    loss_fn))
                     t0, tokens = time.perf_counter(), 0
                     bar.set_postfix(loss=f"{res['loss']:.3f}", lr=f'{lr:.2e}')
                 if rank: continue              # evaluation, samples and checkpoints: rank 0
                 if val_data is not None and every(cfg.eval_every, step, last):
                     vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn,
                                   autocast)
-                    log(event='eval', step=step, val_loss=vl, **ppl('val_', vl))
+                    log(event='eval', step=step, val_loss=vl, **_ppl(loss_fn, 'val_', vl))
                 if tokenizer is not None and prompts and every(cfg.sample_every, step, last):
                     with evaluating(model): log_samples(model, tokenizer, prompts, step, log)
                 if out and every(cfg.ckpt_every, step, last):
