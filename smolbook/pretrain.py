@@ -52,6 +52,53 @@ DEFAULT_STAGES = ("reference=3,docstrings=1; reference=1,docstrings=1,code=1; "
 PRETRAIN_DEFAULTS = dict(steps=1200, batch_size=16, lr=2e-3, min_lr=2e-4, warmup=60,
                          eval_every=100, sample_every=400)
 
+# %% ../nbs/09_pretrain.ipynb #bac94a75
+def _open_model(model: SmolLM | str | Path | None, tokenizer: str | None) -> tuple:
+    """(model, tokenizer) to continue: a model object with its tokenizer source, or the model in a
+    folder with the tokenizer saved beside it; (None, tokenizer) for a fresh model."""
+    if isinstance(model, SmolLM) and not tokenizer:
+        raise ValueError("continuing a model object needs its tokenizer")
+    if model is not None and not isinstance(model, SmolLM):
+        model, tokenizer = SmolLM.from_pretrained(model), tokenizer or model
+    return model, tokenizer
+
+# %% ../nbs/09_pretrain.ipynb #c8d3d9ae
+def _split_sources(sources: dict[str, str], max_docs: int | None, val_frac: float,
+                   seed: int) -> dict[str, tuple[list[str], list[str]]]:
+    "Each source's documents, split by document into (train, validation)."
+    docs = {name: load_docs(spec, max_docs) for name, spec in sources.items()}
+    for name, d in docs.items():
+        if not d: raise ValueError(f"source {name!r} ({sources[name]}) has no documents")
+    splits = {}
+    for name, d in docs.items():
+        try: splits[name] = split_docs(d, val_frac, seed)
+        except ValueError as e:
+            raise ValueError(f"source {name!r} ({sources[name]}): {e}") from None
+    return splits
+
+# %% ../nbs/09_pretrain.ipynb #24b2c547
+def _tokenizer_for(splits: dict, tokenizer: str | None, vocab_size: int, resumed: Path | None):
+    """The tokenizer `tokenizer` names; else the one saved in the `resumed` run's folder; else a
+    byte-level BPE of `vocab_size` trained on the training documents."""
+    if tokenizer: return load_tokenizer(tokenizer)
+    if resumed and (resumed / 'tokenizer.json').exists(): return load_tokenizer(resumed)
+    return train_tokenizer([t for tr, _ in splits.values() for t in tr], vocab_size)
+
+# %% ../nbs/09_pretrain.ipynb #f49896aa
+def _model_for(tok, model: SmolLM | None, preset: str, model_overrides: dict | None,
+               device) -> SmolLM:
+    """`model` on `device`, when its vocabulary holds `tok`'s; else a fresh model of `preset`
+    (with `model_overrides`) sized to `tok`."""
+    if model is not None:
+        if len(tok) > model.config.vocab_size:
+            raise ValueError(f"the tokenizer has {len(tok)} tokens, the model's vocabulary "
+                             f"{model.config.vocab_size}")
+        return model.to(device)
+    mcfg = make_config(preset, **{**(model_overrides or {}), 'vocab_size': len(tok),
+                                  'bos_token_id': tok.bos_token_id,
+                                  'eos_token_id': tok.eos_token_id})
+    with torch.device(device): return SmolLM(mcfg)
+
 # %% ../nbs/09_pretrain.ipynb #fe29749f
 def pretrain(out_dir: str | Path,
              sources: dict[str, str] = DEFAULT_SOURCES,  # name -> source spec (see load_docs)
@@ -84,10 +131,7 @@ def pretrain(out_dir: str | Path,
     if unknown:
         raise ValueError(f"stages weight sources {unknown} that --sources does not name "
                          f"({sorted(sources)})")
-    if isinstance(model, SmolLM) and not tokenizer:
-        raise ValueError("continuing a model object needs its tokenizer")
-    if model is not None and not isinstance(model, SmolLM):
-        model, tokenizer = SmolLM.from_pretrained(model), tokenizer or model
+    model, tokenizer = _open_model(model, tokenizer)
     context = (model.config if model is not None
                else make_config(preset, **(model_overrides or {}))).max_position_embeddings
     if block_size < 1: raise ValueError(f"block_size must be at least 1, got {block_size}")
@@ -102,31 +146,13 @@ def pretrain(out_dir: str | Path,
         raise FileNotFoundError(f"{Path(out_dir) / 'ckpt.pt'}: no checkpoint to resume")
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.seed)
-    docs = {name: load_docs(spec, max_docs) for name, spec in sources.items()}
-    for name, d in docs.items():
-        if not d: raise ValueError(f"source {name!r} ({sources[name]}) has no documents")
-    splits = {}
-    for name, d in docs.items():
-        try: splits[name] = split_docs(d, val_frac, cfg.seed)
-        except ValueError as e:
-            raise ValueError(f"source {name!r} ({sources[name]}): {e}") from None
-    if tokenizer: tok = load_tokenizer(tokenizer)
-    elif resume and (out / 'tokenizer.json').exists(): tok = load_tokenizer(out)
-    else: tok = train_tokenizer([t for tr, _ in splits.values() for t in tr], vocab_size)
+    splits = _split_sources(sources, max_docs, val_frac, cfg.seed)
+    tok = _tokenizer_for(splits, tokenizer, vocab_size, out if resume else None)
     tok.save_pretrained(out)
     train_blocks = {name: pack(tr, tok, block_size) for name, (tr, _) in splits.items()}
     val_blocks = torch.cat([pack(va, tok, block_size) for _, va in splits.values()])
     data = Curriculum(train_blocks, plan, seed=cfg.seed)
-    if model is not None:
-        if len(tok) > model.config.vocab_size:
-            raise ValueError(f"the tokenizer has {len(tok)} tokens, the model's vocabulary "
-                             f"{model.config.vocab_size}")
-        m = model.to(device or default_device())
-    else:
-        mcfg = make_config(preset, **{**(model_overrides or {}), 'vocab_size': len(tok),
-                                      'bos_token_id': tok.bos_token_id,
-                                      'eos_token_id': tok.eos_token_id})
-        with torch.device(device or default_device()): m = SmolLM(mcfg)
+    m = _model_for(tok, model, preset, model_overrides, device or default_device())
     prompts = tuple(d[:40] for d in (splits[name][1][0] for name in sources))
     rows = train(m, data, cfg, val_data=val_blocks, tokenizer=tok, prompts=prompts, resume=resume,
                  progress=progress)
