@@ -4,8 +4,8 @@
 
 # %% ../nbs/90_cli.ipynb #1066e583
 from __future__ import annotations
-import argparse, errno, importlib.util, inspect, json, os, re, shlex, shutil, signal, socket, \
-    sys, threading, time
+import argparse, errno, functools, importlib.util, inspect, json, os, re, shlex, shutil, signal, \
+    socket, sys, threading, time
 import warnings
 from dataclasses import replace
 import torch
@@ -44,6 +44,13 @@ def _type(annotation: str, default) -> Callable:
         return {'int': int, 'float': float, 'str': str}[m[1]]
     return str if default is None else type(default)
 
+# %% ../nbs/90_cli.ipynb #a6e7bd2e
+@functools.cache
+def _docs(src: Callable) -> dict:
+    "The docments of `src`'s parameters (fastcore), or none where its source cannot be read."
+    try: return docments(src)
+    except OSError: return {}
+
 # %% ../nbs/90_cli.ipynb #fee6f9b4
 def _arg(
     c: argparse.ArgumentParser, src: Callable, name: str, flag: str | None = None,
@@ -55,7 +62,7 @@ def _arg(
     action keeps where it came from."""
     p = inspect.signature(src).parameters[name]
     default = (over or {}).get(name, p.default)
-    kw = {'dest': name, 'help': docments(src)[name], **kw}
+    kw = {'dest': name, 'help': _docs(src).get(name), **kw}
     flag = flag or '--' + name.replace('_', '-')
     if isinstance(default, bool) and 'type' not in kw:
         a = c.add_argument(flag, **{'action': 'store_true', **kw})
