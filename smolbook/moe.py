@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .core import SmolConfig
 
 # %% auto #0
@@ -39,15 +40,6 @@ class SparseMoE(nn.Module):
         self.gate = nn.Linear(cfg.hidden_size, cfg.num_local_experts, bias=False)   # the router W_r
         self.experts = nn.ModuleList(MLP(cfg) for _ in range(cfg.num_local_experts))
 
-    # [N, C] -> logits [N, E], weights g [N, k] fp32, experts [N, k]
-    def route(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        "The router: its logits, and each token's k experts with their weights."
-        r = (x * torch.empty_like(x).uniform_(1 - self.jitter, 1 + self.jitter)
-             if self.training and self.jitter > 0 else x)
-        logits = self.gate(r)
-        g, idx = logits.float().softmax(-1).topk(self.top_k, dim=-1)
-        return logits, g / g.sum(-1, keepdim=True) if self.norm_topk_prob else g, idx
-
     # [B, T, C] -> [B, T, C], router logits [B·T, E]
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         shape, x = x.shape, x.reshape(-1, x.shape[-1])
@@ -58,6 +50,17 @@ class SparseMoE(nn.Module):
         ys = [e(xe) for e, xe in zip(self.experts, x[tok].split(per_expert)) if len(xe)]
         y = torch.cat(ys) * g.flatten()[order, None].to(x.dtype)        # [N·k, C]
         return torch.zeros_like(x).index_add_(0, tok, y).view(shape), logits
+
+# %% ../nbs/03a_moe.ipynb #9723990d
+# [N, C] -> logits [N, E], weights g [N, k] fp32, experts [N, k]
+@patch
+def route(self: SparseMoE, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    "The router: its logits, and each token's k experts with their weights."
+    r = (x * torch.empty_like(x).uniform_(1 - self.jitter, 1 + self.jitter)
+         if self.training and self.jitter > 0 else x)
+    logits = self.gate(r)
+    g, idx = logits.float().softmax(-1).topk(self.top_k, dim=-1)
+    return logits, g / g.sum(-1, keepdim=True) if self.norm_topk_prob else g, idx
 
 # %% ../nbs/03a_moe.ipynb #1053ad17
 # [B·T, ...], mask [B, T] -> [B, ...]: each row's mean where mask is 1
