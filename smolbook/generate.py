@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import Tensor
 from .attention import KVCache
 from .tokens import chat_ids, text_ids
@@ -71,45 +72,53 @@ class GenerationConfig:
     length_penalty: float = 1.0
     early_stopping: bool | str = False    # beam search: True, False or 'never', as in transformers
 
-    def __post_init__(self):
-        n = (self.max_new_tokens.tolist() if isinstance(self.max_new_tokens, Tensor)
-             else self.max_new_tokens)
-        self.budgets = list(n) if isinstance(n, (list, tuple)) else [n]       # one, or one per row
-        if not self.budgets or not all(map(_whole, self.budgets)):
-            raise ValueError(f"max_new_tokens must be a whole number or one per row, got "
-                             f"{self.max_new_tokens!r}")
-        if min(self.budgets) < 1:
-            raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
-        e = ([] if self.eos_token_id is None
-             else self.eos_token_id.tolist() if isinstance(self.eos_token_id, Tensor)
-             else self.eos_token_id)
-        self.eos = list(e) if isinstance(e, (list, tuple)) else [e]
-        if not all(map(_whole, self.eos)) or min(self.eos, default=0) < 0:
-            raise ValueError(f"eos_token_id must be a token id or a list of them, got "
-                             f"{self.eos_token_id!r}")
-        self.budgets, self.eos = [int(b) for b in self.budgets], [int(x) for x in self.eos]
-        if isinstance(n, (list, tuple)) and not self.eos:
-            raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget "
-                             "are padded with it")
-        self._check_sampling()
+    def __post_init__(self): self._check_stops(); self._check_sampling()
 
-    def _check_sampling(self):
-        t, k, p = self.temperature, self.top_k, self.top_p
-        if not (_number(t) and 0 <= t < math.inf):
-            raise ValueError(f"temperature must be a finite number >= 0, got {t!r}")
-        if not (k is None or (_whole(k) and k >= 1)):
-            raise ValueError(f"top_k must be a whole number >= 1, got {k!r}")
-        if not (p is None or (_number(p) and 0 < p <= 1)):
-            raise ValueError(f"top_p must be in (0, 1], got {p!r}")
-        if not _whole(self.num_beams) or self.num_beams < 1:
-            raise ValueError(f"num_beams must be a whole number >= 1, got {self.num_beams!r}")
-        if not _number(self.length_penalty) or not math.isfinite(self.length_penalty):
-            raise ValueError(f"length_penalty must be a finite number, got {self.length_penalty!r}")
-        if self.num_beams > 1 and t != 0:
-            raise ValueError(f"beam search needs temperature 0 (it does not sample); got {t}")
-        if not (isinstance(self.early_stopping, bool) or self.early_stopping == 'never'):
-            raise ValueError(f"early_stopping must be True, False or 'never', got "
-                             f"{self.early_stopping!r}")
+# %% ../nbs/06_generate.ipynb #66b62851
+@patch
+def _check_stops(self: GenerationConfig):
+    """`budgets` and `eos`, lists of ints, from `max_new_tokens` and `eos_token_id` (a number, a
+    sequence or a tensor), checked."""
+    n = (self.max_new_tokens.tolist() if isinstance(self.max_new_tokens, Tensor)
+         else self.max_new_tokens)
+    self.budgets = list(n) if isinstance(n, (list, tuple)) else [n]       # one, or one per row
+    if not self.budgets or not all(map(_whole, self.budgets)):
+        raise ValueError(f"max_new_tokens must be a whole number or one per row, got "
+                         f"{self.max_new_tokens!r}")
+    if min(self.budgets) < 1:
+        raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+    e = ([] if self.eos_token_id is None
+         else self.eos_token_id.tolist() if isinstance(self.eos_token_id, Tensor)
+         else self.eos_token_id)
+    self.eos = list(e) if isinstance(e, (list, tuple)) else [e]
+    if not all(map(_whole, self.eos)) or min(self.eos, default=0) < 0:
+        raise ValueError(f"eos_token_id must be a token id or a list of them, got "
+                         f"{self.eos_token_id!r}")
+    self.budgets, self.eos = [int(b) for b in self.budgets], [int(x) for x in self.eos]
+    if isinstance(n, (list, tuple)) and not self.eos:
+        raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget "
+                         "are padded with it")
+
+# %% ../nbs/06_generate.ipynb #519bca12
+@patch
+def _check_sampling(self: GenerationConfig):
+    "ValueError naming the first sampling or beam setting that cannot work."
+    t, k, p = self.temperature, self.top_k, self.top_p
+    if not (_number(t) and 0 <= t < math.inf):
+        raise ValueError(f"temperature must be a finite number >= 0, got {t!r}")
+    if not (k is None or (_whole(k) and k >= 1)):
+        raise ValueError(f"top_k must be a whole number >= 1, got {k!r}")
+    if not (p is None or (_number(p) and 0 < p <= 1)):
+        raise ValueError(f"top_p must be in (0, 1], got {p!r}")
+    if not _whole(self.num_beams) or self.num_beams < 1:
+        raise ValueError(f"num_beams must be a whole number >= 1, got {self.num_beams!r}")
+    if not _number(self.length_penalty) or not math.isfinite(self.length_penalty):
+        raise ValueError(f"length_penalty must be a finite number, got {self.length_penalty!r}")
+    if self.num_beams > 1 and t != 0:
+        raise ValueError(f"beam search needs temperature 0 (it does not sample); got {t}")
+    if not (isinstance(self.early_stopping, bool) or self.early_stopping == 'never'):
+        raise ValueError(f"early_stopping must be True, False or 'never', got "
+                         f"{self.early_stopping!r}")
 
 # %% ../nbs/06_generate.ipynb #956d7f6e
 @torch.inference_mode()
@@ -125,28 +134,11 @@ def generate(model: SmolLM,
     the prompt. Defaults as transformers'."""
     g = (replace(config, **settings) if config and settings
          else config or GenerationConfig(**settings))
-    B, T = input_ids.shape
     ids, mask, budget, eos = _prepared(model, input_ids, attention_mask, g)
     if g.num_beams > 1:
-        return beam_search(model, ids, mask, eos, budget.expand(B), g.num_beams, g.length_penalty,
-                           g.early_stopping)
-    gen = torch.Generator(ids.device).manual_seed(g.seed) if g.seed is not None else None
-    cache = KVCache(model.config, B, T + max(g.budgets), ids.device, model.lm_head.weight.dtype)
-    done, out = torch.zeros(B, dtype=torch.bool, device=ids.device), []
-    with prepacked(model):                                        # a caller's open scope is reused
-        logits = model(ids, mask, cache, last_only=True)[:, -1]  # [B, V]: the prompt, checked
-        for i in range(max(g.budgets)):
-            tok = next_token(logits, g.temperature, g.top_k, g.top_p, gen)   # [B]
-            if len(eos):
-                tok = torch.where(done, eos[0], tok)
-                done |= torch.isin(tok, eos) | (budget == i + 1)
-            out.append(tok)
-            # one sync a step, as transformers' loop
-            if i == max(g.budgets) - 1 or bool(done.all()): break
-            if mask is not None: mask = torch.cat([mask, mask.new_ones(B, 1)], 1)   # [B, S + 1]
-            # a step: no checks, no sync
-            logits = model.lm_head(model.model(tok[:, None], mask, cache))[:, -1]
-    return torch.stack(out, 1)
+        return beam_search(model, ids, mask, eos, budget.expand(len(ids)), g.num_beams,
+                           g.length_penalty, g.early_stopping)
+    return _decode(model, ids, mask, budget, eos, g)
 
 # %% ../nbs/06_generate.ipynb #8830d5f5
 def _prepared(model: SmolLM, ids: Tensor, mask: Tensor | None,
@@ -172,6 +164,55 @@ def _prepared(model: SmolLM, ids: Tensor, mask: Tensor | None,
     # no padding: the fast causal path, no mask to grow
     mask = None if bool(mask.all()) else mask
     return ids.to(dev), mask, budget, torch.tensor(g.eos, dtype=torch.long, device=dev)
+
+# %% ../nbs/06_generate.ipynb #a24e46aa
+def _decode(model: SmolLM, ids: Tensor, mask: Tensor | None, budget: Tensor, eos: Tensor,
+            g: GenerationConfig) -> Tensor:
+    """Greedy or sampled decoding of a batch `_prepared` made: the prompt once, then one token a
+    step from the KV cache, until every row is finished; [B, n_new]."""
+    B, T = ids.shape
+    gen = torch.Generator(ids.device).manual_seed(g.seed) if g.seed is not None else None
+    cache = KVCache(model.config, B, T + max(g.budgets), ids.device, model.lm_head.weight.dtype)
+    done, out = torch.zeros(B, dtype=torch.bool, device=ids.device), []
+    with prepacked(model):                                        # a caller's open scope is reused
+        logits = model(ids, mask, cache, last_only=True)[:, -1]  # [B, V]: the prompt, checked
+        for i in range(max(g.budgets)):
+            tok = next_token(logits, g.temperature, g.top_k, g.top_p, gen)   # [B]
+            if len(eos):
+                tok = torch.where(done, eos[0], tok)
+                done |= torch.isin(tok, eos) | (budget == i + 1)
+            out.append(tok)
+            # one sync a step, as transformers' loop
+            if i == max(g.budgets) - 1 or bool(done.all()): break
+            if mask is not None: mask = torch.cat([mask, mask.new_ones(B, 1)], 1)   # [B, S + 1]
+            # a step: no checks, no sync
+            logits = model.lm_head(model.model(tok[:, None], mask, cache))[:, -1]
+    return torch.stack(out, 1)
+
+# %% ../nbs/06_generate.ipynb #fca285ed
+def _merge_finished(fin_score: Tensor, fin_seq: Tensor, fin_len: Tensor, new: Tensor, seq: Tensor,
+                    t: int, pad: int) -> tuple[Tensor, Tensor, Tensor]:
+    """The best N of each row's finished hypotheses (scores [B, N], ids [B, N, L] padded with `pad`,
+    lengths [B, N]) and the candidates `seq` [B, K, t+1] ending at step `t` (scores `new` [B, K],
+    -inf for those that do not end)."""
+    (B, N, L), K = fin_seq.shape, new.shape[1]
+    scores = torch.cat([fin_score, new], 1)                             # [B, N + K]
+    best = scores.topk(N).indices                                       # [B, N] of N + K
+    return (scores.gather(1, best),
+            torch.cat([fin_seq, F.pad(seq, (0, L - t - 1), value=pad)], 1).gather(
+                1, best[..., None].expand(-1, -1, L)),
+            torch.cat([fin_len, fin_len.new_full((B, K), t + 1)], 1).gather(1, best))
+
+# %% ../nbs/06_generate.ipynb #5d6cd8ae
+def _may_improve(fin_score: Tensor, run_score: Tensor, t: int, max_new_tokens: Tensor,
+                 length_penalty: float, early_stopping: bool | str) -> Tensor:
+    """[B, 1]: rows whose finished list may still change after step `t`: fewer than N finished, or
+    the best running hypothesis may still beat the worst finished one (transformers' rule)."""
+    full = fin_score[:, -1:] > float('-inf')                      # N finished
+    at = (max_new_tokens[:, None].float()
+          if early_stopping == 'never' and length_penalty > 0 else t + 1)
+    return ~(full & ((early_stopping is True)
+                     | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
 
 # %% ../nbs/06_generate.ipynb #3131650d
 @torch.inference_mode()
@@ -214,21 +255,15 @@ def beam_search(model: SmolLM,
             # finished: merge the newly ended into the best N
             new = torch.where(ends & first_n & open_, top / (t + 1) ** length_penalty,
                               float('-inf'))
-            best = torch.cat([fin_score, new], 1).topk(N).indices         # [B, N] of N + K
-            fin_score = torch.cat([fin_score, new], 1).gather(1, best)
-            fin_seq = torch.cat([fin_seq, F.pad(seq, (0, L - t - 1), value=pad)], 1).gather(
-                1, best[..., None].expand(-1, -1, L))
-            fin_len = torch.cat([fin_len, fin_len.new_full((B, K), t + 1)], 1).gather(1, best)
+            fin_score, fin_seq, fin_len = _merge_finished(fin_score, fin_seq, fin_len, new, seq, t,
+                                                          pad)
             if t == L - 1: break
             # running: the best N that did not end
             keep = top.masked_fill(ends, float('-inf')).topk(N).indices   # [B, N] of K
             run_seq, run_score = (seq.gather(1, keep[..., None].expand(-1, -1, t + 1)),
                                   top.gather(1, keep))
-            full = fin_score[:, -1:] > float('-inf')                      # N finished
-            at = (max_new_tokens[:, None].float()
-                  if early_stopping == 'never' and length_penalty > 0 else t + 1)
-            open_ &= ~(full & ((early_stopping is True)
-                               | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
+            open_ &= _may_improve(fin_score, run_score, t, max_new_tokens, length_penalty,
+                                  early_stopping)
             if not open_.any(): break
             cache.reorder((beam.gather(1, keep)
                            + N * torch.arange(B, device=dev)[:, None]).flatten())
