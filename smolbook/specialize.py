@@ -142,6 +142,65 @@ def domain_losses(model: nn.Module, blocks: dict[str, Tensor],
     return {d: evaluate(model, b, batch_size, (len(b) + batch_size - 1) // batch_size)
             for d, b in blocks.items()}
 
+# %% ../nbs/17_specialize.ipynb #a5e0979c
+def _assign_experts(cfg, docs: dict[str, list[str]],
+                    experts: dict[str, int] | None) -> dict[str, int]:
+    """Each domain's expert (default: the i-th domain of `docs`, expert i), checked: a mixture of
+    experts, every domain and only those, a distinct expert each."""
+    if not cfg.num_local_experts:
+        raise ValueError("guidance needs a mixture of experts; upcycle the dense model first "
+                         "(smolbook upcycle, or upcycle() of 16_moe)")
+    experts = {d: i for i, d in enumerate(docs)} if experts is None else experts
+    unknown = sorted(set(experts) - set(docs))
+    if unknown: raise ValueError(f"experts assigned to domains with no documents: {unknown}")
+    missing = sorted(set(docs) - set(experts))
+    if missing: raise ValueError(f"domains with no expert assigned: {missing}")
+    bad = {d: e for d, e in experts.items() if not 0 <= e < cfg.num_local_experts}
+    if bad: raise ValueError(f"expert indices must lie in [0, {cfg.num_local_experts}): {bad}")
+    if len(set(experts.values())) < len(experts):
+        raise ValueError(f"each domain needs its own expert, got {experts}")
+    return experts
+
+# %% ../nbs/17_specialize.ipynb #d73711e8
+def _guided_layers(cfg, layers: Sequence[int] | None) -> list[int]:
+    "The guided MoE layers (default: all), checked: distinct and in range."
+    layers = list(range(cfg.num_hidden_layers)) if layers is None else list(layers)
+    if (not layers or any(not 0 <= l < cfg.num_hidden_layers for l in layers)
+            or len(set(layers)) < len(layers)):
+        raise ValueError(f"layers must be distinct MoE layers in [0, {cfg.num_hidden_layers}), "
+                         f"got {layers}")
+    return layers
+
+# %% ../nbs/17_specialize.ipynb #3057e26b
+def _domain_data(docs: dict[str, list[str]], tok, block_size: int, val_frac: float,
+                 seed: int) -> tuple[Epochs, dict[str, Tensor]]:
+    """Training blocks {'ids', 'domain'}, as many of each domain, and each domain's held-out blocks;
+    split by document."""
+    names = list(docs)
+    parts = {d: split_docs(docs[d], val_frac, seed) for d in names}
+    train_b = {d: pack(parts[d][0], tok, block_size) for d in names}
+    val_b = {d: pack(parts[d][1], tok, block_size) for d in names}
+    n = min(len(b) for b in train_b.values())                # as many blocks of each domain
+    data = Epochs(dict(ids=torch.cat([train_b[d][:n] for d in names]),
+                       domain=torch.arange(len(names)).repeat_interleave(n)), seed=seed)
+    return data, val_b
+
+# %% ../nbs/17_specialize.ipynb #a51df3af
+def _measure(model: nn.Module, val_b: dict[str, Tensor]) -> dict:
+    "The routing matrix and each domain's loss on the held-out blocks."
+    return dict(routing=routing_matrix(model, val_b), loss=domain_losses(model, val_b))
+
+# %% ../nbs/17_specialize.ipynb #b2bc4deb
+def _routers_only(model: nn.Module, data, loss, tc: TrainConfig, progress: bool) -> list[dict]:
+    "Stage 1: `train` with every weight but the routers' frozen, then as it was; the log."
+    routers = set(router_params(model))
+    frozen = {n: p.requires_grad for n, p in unwrap(model).named_parameters()}
+    try:
+        for n, p in unwrap(model).named_parameters(): p.requires_grad_(n in routers)
+        return train(model, data, tc, loss, progress=progress)
+    finally:
+        for n, p in unwrap(model).named_parameters(): p.requires_grad_(frozen[n])
+
 # %% ../nbs/17_specialize.ipynb #9c7537d9
 def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), trained in place
                tok,                              # its tokenizer
@@ -159,54 +218,24 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
     """Guide each domain's tokens to its expert: routers alone, then everything; routing and losses
     on held-out blocks before and after."""
     cfg = unwrap(model).config
-    if not cfg.num_local_experts:
-        raise ValueError("guidance needs a mixture of experts; upcycle the dense model first "
-                         "(smolbook upcycle, or upcycle() of 16_moe)")
-    experts = {d: i for i, d in enumerate(docs)} if experts is None else experts
-    unknown = sorted(set(experts) - set(docs))
-    if unknown: raise ValueError(f"experts assigned to domains with no documents: {unknown}")
-    missing = sorted(set(docs) - set(experts))
-    if missing: raise ValueError(f"domains with no expert assigned: {missing}")
-    bad = {d: e for d, e in experts.items() if not 0 <= e < cfg.num_local_experts}
-    if bad: raise ValueError(f"expert indices must lie in [0, {cfg.num_local_experts}): {bad}")
-    if len(set(experts.values())) < len(experts):
-        raise ValueError(f"each domain needs its own expert, got {experts}")
-    layers = list(range(cfg.num_hidden_layers)) if layers is None else list(layers)
-    if (not layers or any(not 0 <= l < cfg.num_hidden_layers for l in layers)
-            or len(set(layers)) < len(layers)):
-        raise ValueError(f"layers must be distinct MoE layers in [0, {cfg.num_hidden_layers}), "
-                         f"got {layers}")
+    experts, layers = _assign_experts(cfg, docs, experts), _guided_layers(cfg, layers)
     if router_steps < 1 or full_steps < 1:
         raise ValueError(f"router_steps and full_steps must be >= 1, got {router_steps}, "
                          f"{full_steps}")
     names = list(docs)
-    parts = {d: split_docs(docs[d], val_frac, seed) for d in names}
-    train_b = {d: pack(parts[d][0], tok, block_size) for d in names}
-    val_b = {d: pack(parts[d][1], tok, block_size) for d in names}
-    n = min(len(b) for b in train_b.values())                # as many blocks of each domain
-    data = Epochs(dict(ids=torch.cat([train_b[d][:n] for d in names]),
-                       domain=torch.arange(len(names)).repeat_interleave(n)), seed=seed)
+    data, val_b = _domain_data(docs, tok, block_size, val_frac, seed)
     loss = GuidedLoss([experts[d] for d in names], layers, weight, mass)
     report = dict(domains=names, experts=[experts[d] for d in names], layers=layers,
-                  before=dict(routing=routing_matrix(model, val_b),
-                              loss=domain_losses(model, val_b)))
-    routers = set(router_params(model))
-    frozen = {n: p.requires_grad for n, p in unwrap(model).named_parameters()}
-    try:
-        for n_, p in unwrap(model).named_parameters(): p.requires_grad_(n_ in routers)
-        report['router_log'] = train(model, data,
-                                     TrainConfig(steps=router_steps, lr=router_lr,
-                                                 batch_size=batch_size, seed=seed, warmup=0,
-                                                 **train_kw), loss, progress=progress)
-        report['middle'] = dict(routing=routing_matrix(model, val_b),
-                                loss=domain_losses(model, val_b))
-    finally:
-        for n_, p in unwrap(model).named_parameters(): p.requires_grad_(frozen[n_])
+                  before=_measure(model, val_b))
+    report['router_log'] = _routers_only(
+        model, data, loss, TrainConfig(steps=router_steps, lr=router_lr, batch_size=batch_size,
+                                       seed=seed, warmup=0, **train_kw), progress)
+    report['middle'] = _measure(model, val_b)
     report['full_log'] = train(model, data,
                                TrainConfig(steps=full_steps, lr=lr, batch_size=batch_size,
                                            seed=seed, warmup=max(1, full_steps // 10), **train_kw),
                                loss, progress=progress)
-    report['after'] = dict(routing=routing_matrix(model, val_b), loss=domain_losses(model, val_b))
+    report['after'] = _measure(model, val_b)
     return report
 
 # %% ../nbs/17_specialize.ipynb #0f8b31bc
