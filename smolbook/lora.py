@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 from safetensors.torch import save_file
 from .files import atomic_write, read_json
 from .hub import read_safetensors
@@ -43,22 +44,30 @@ class LoRALinear(nn.Linear):
         if self.w0 is not None: return y               # merged: W already holds the update
         return y + F.linear(F.linear(self.dropout(x), self.lora_A), self.lora_B) * self.scale
 
-    def delta(self) -> Tensor: return (self.lora_B @ self.lora_A) * self.scale  # [out, in]
+# %% ../nbs/10_lora.ipynb #7d01a917
+@patch
+def delta(self: LoRALinear) -> Tensor: return (self.lora_B @ self.lora_A) * self.scale  # [out, in]
 
-    @torch.no_grad()
-    def merged_weight(self) -> Tensor:
-        "W + (alpha/r)·B·A, without changing the layer."
-        return self.weight.detach().clone() if self.w0 is not None else self.weight + self.delta()
+# %% ../nbs/10_lora.ipynb #a30a64e0
+@patch
+@torch.no_grad()
+def merged_weight(self: LoRALinear) -> Tensor:
+    "W + (alpha/r)·B·A, without changing the layer."
+    return self.weight.detach().clone() if self.w0 is not None else self.weight + self.delta()
 
-    @torch.no_grad()
-    def merge(self):
-        "Fold the update into the weight (inference at the base model's speed)."
-        if self.w0 is None: self.w0 = self.weight.detach().clone(); self.weight.add_(self.delta())
+# %% ../nbs/10_lora.ipynb #70871f9c
+@patch
+@torch.no_grad()
+def merge(self: LoRALinear):
+    "Fold the update into the weight (inference at the base model's speed)."
+    if self.w0 is None: self.w0 = self.weight.detach().clone(); self.weight.add_(self.delta())
 
-    @torch.no_grad()
-    def unmerge(self):
-        "Restore the weight exactly as it was before `merge`."
-        if self.w0 is not None: self.weight.copy_(self.w0); self.w0 = None
+# %% ../nbs/10_lora.ipynb #b9586c0d
+@patch
+@torch.no_grad()
+def unmerge(self: LoRALinear):
+    "Restore the weight exactly as it was before `merge`."
+    if self.w0 is not None: self.weight.copy_(self.w0); self.w0 = None
 
 # %% ../nbs/10_lora.ipynb #f178e12e
 LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
