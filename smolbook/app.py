@@ -5,6 +5,7 @@
 # %% ../nbs/19_app.ipynb #b8142cc3
 from __future__ import annotations
 import difflib, os, re
+from functools import partial
 import torch
 from .generate import GenerationConfig, generate, load_model, prompt_ids
 from .gec import GECFormat, correct, gec_format
@@ -50,6 +51,71 @@ def correct_text(model, fmt: GECFormat, text: str, max_chars: int = MAX_CHARS,
     out = ''.join(parts)
     return out, word_diff(text, out)
 
+# %% ../nbs/19_app.ipynb #897a9e98
+def _refuse(msg: str):
+    "An expected refusal: shown on the page, no traceback in the server's log."
+    import gradio as gr
+    raise gr.Error(msg, print_exception=False)
+
+def _fix(model, fmt: GECFormat, max_chars: int, text: str) -> tuple[str, list]:
+    "The Correct button: `correct_text`, its refusals shown on the page."
+    try: return correct_text(model, fmt, text, max_chars)
+    except ValueError as e: _refuse(str(e))
+
+# %% ../nbs/19_app.ipynb #da2d122c
+def _write(model, tok, max_chars: int, prompt: str, max_new_tokens: float, temperature: float,
+           top_k: float, top_p: float, seed: float, chat: bool) -> str:
+    "The Generate button: the page's settings checked, then the model's continuation of `prompt`."
+    if not prompt.strip(): _refuse("the prompt is empty")
+    if len(prompt) > max_chars:
+        _refuse(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
+    if any(v != int(v) for v in (max_new_tokens, top_k, seed)):
+        _refuse(f"max new tokens, top-k and seed are whole numbers; got {max_new_tokens}, "
+                f"{top_k}, {seed}")
+    ids = prompt_ids(tok, prompt, chat)
+    n = min(int(max_new_tokens), model.config.max_position_embeddings - ids.shape[1])
+    if n < 1: _refuse(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
+    try: g = GenerationConfig(max_new_tokens=n, temperature=float(temperature),
+                              top_k=int(top_k) or None,
+                              top_p=float(top_p) if top_p < 1 else None,
+                              seed=int(seed) if seed >= 0 else None,
+                              eos_token_id=tok.eos_token_id)
+    except ValueError as e: _refuse(str(e))
+    new = generate(model, ids, config=g)[0]
+    return tok.decode(new, skip_special_tokens=True).strip()
+
+# %% ../nbs/19_app.ipynb #69f851a8
+def _correct_tab(fix, max_chars: int):
+    "The Correct tab: a text, its correction and the changes highlighted; `fix` is `/correct`."
+    import gradio as gr
+    with gr.Tab('Correct'):
+        text = gr.Textbox(label=f'Text (at most {max_chars:,} characters)', lines=6,
+                          placeholder='Paste English text with mistakes; each sentence is '
+                                      'corrected.')
+        go = gr.Button('Correct', variant='primary')
+        out = gr.Textbox(label='Correction', lines=6, interactive=False)
+        diff = gr.HighlightedText(label='Changes', color_map=DIFF_COLORS, show_legend=True,
+                                  combine_adjacent=False, elem_id='changes')
+        go.click(fix, text, [out, diff], api_name='correct')
+
+# %% ../nbs/19_app.ipynb #35d5b454
+def _generate_tab(write, max_chars: int, chat: bool):
+    "The Generate tab: a prompt, the sampling settings and the output; `write` is `/generate`."
+    import gradio as gr
+    with gr.Tab('Generate'):
+        prompt = gr.Textbox(label=f'Prompt (at most {max_chars:,} characters)', lines=4)
+        with gr.Row():
+            n_new = gr.Slider(1, 512, value=64, step=1, label='max new tokens')
+            temp = gr.Slider(0, 2, value=0.0, step=0.05, label='temperature (0: greedy)')
+            top_k = gr.Slider(0, 200, value=0, step=1, label='top-k (0: off)')
+            top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label='top-p (1: off)')
+            seed = gr.Number(value=-1, label='seed (below 0: random)')
+            chat = gr.Checkbox(value=chat, label='chat template')
+        run = gr.Button('Generate', variant='primary')
+        gen = gr.Textbox(label='Output', lines=8, interactive=False)
+        run.click(write, [prompt, n_new, temp, top_k, top_p, seed, chat], gen,
+                  api_name='generate')
+
 # %% ../nbs/19_app.ipynb #b18f32ea
 def build_app(src: str | None = None,            # --model: directory, hub id or .gguf
                                                  # (default: the packaged SmolLM2-135M-Instruct)
@@ -65,60 +131,10 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
     model, tok, name = load_model(src)
     model.to(device, dtype)
     fmt, tuned = gec_format(tok, src)
-    ctx = model.config.max_position_embeddings
     how = ('fine-tuned for correction by `smolbook sft`' if tuned else
            f'not fine-tuned for correction: asked with a {len(fmt.shots)}-shot prompt')
-
-    # an expected refusal: shown on the page, no traceback in the server's log
-    def refuse(msg: str):
-        raise gr.Error(msg, print_exception=False)
-
-    def fix(text: str):
-        try: return correct_text(model, fmt, text, max_chars)
-        except ValueError as e: refuse(str(e))
-
-    def write(prompt: str, max_new_tokens: float, temperature: float, top_k: float, top_p: float,
-              seed: float, chat: bool):
-        if not prompt.strip(): refuse("the prompt is empty")
-        if len(prompt) > max_chars:
-            refuse(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
-        if any(v != int(v) for v in (max_new_tokens, top_k, seed)):
-            refuse(f"max new tokens, top-k and seed are whole numbers; got {max_new_tokens}, "
-                   f"{top_k}, {seed}")
-        ids = prompt_ids(tok, prompt, chat)
-        n = min(int(max_new_tokens), ctx - ids.shape[1])
-        if n < 1: refuse(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
-        try: g = GenerationConfig(max_new_tokens=n, temperature=float(temperature),
-                                  top_k=int(top_k) or None,
-                                  top_p=float(top_p) if top_p < 1 else None,
-                                  seed=int(seed) if seed >= 0 else None,
-                                  eos_token_id=tok.eos_token_id)
-        except ValueError as e: refuse(str(e))
-        new = generate(model, ids, config=g)[0]
-        return tok.decode(new, skip_special_tokens=True).strip()
-
     with gr.Blocks(title='smolbook') as app:
         gr.Markdown(f"## smolbook\n**Model:** {name}, {how}.")
-        with gr.Tab('Correct'):
-            text = gr.Textbox(label=f'Text (at most {max_chars:,} characters)', lines=6,
-                              placeholder='Paste English text with mistakes; each sentence is '
-                                          'corrected.')
-            go = gr.Button('Correct', variant='primary')
-            out = gr.Textbox(label='Correction', lines=6, interactive=False)
-            diff = gr.HighlightedText(label='Changes', color_map=DIFF_COLORS, show_legend=True,
-                                      combine_adjacent=False, elem_id='changes')
-            go.click(fix, text, [out, diff], api_name='correct')
-        with gr.Tab('Generate'):
-            prompt = gr.Textbox(label=f'Prompt (at most {max_chars:,} characters)', lines=4)
-            with gr.Row():
-                n_new = gr.Slider(1, 512, value=64, step=1, label='max new tokens')
-                temp = gr.Slider(0, 2, value=0.0, step=0.05, label='temperature (0: greedy)')
-                top_k = gr.Slider(0, 200, value=0, step=1, label='top-k (0: off)')
-                top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label='top-p (1: off)')
-                seed = gr.Number(value=-1, label='seed (below 0: random)')
-                chat = gr.Checkbox(value=bool(tok.chat_template), label='chat template')
-            run = gr.Button('Generate', variant='primary')
-            gen = gr.Textbox(label='Output', lines=8, interactive=False)
-            run.click(write, [prompt, n_new, temp, top_k, top_p, seed, chat], gen,
-                      api_name='generate')
+        _correct_tab(partial(_fix, model, fmt, max_chars), max_chars)
+        _generate_tab(partial(_write, model, tok, max_chars), max_chars, bool(tok.chat_template))
     return app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
