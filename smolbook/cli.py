@@ -34,7 +34,7 @@ from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_dis
 
 # %% auto #0
 __all__ = ['MODEL_HELP', 'PRECISIONS', 'DTYPES', 'ROUTER_COEFS', 'RUN_RECORD', 'WRITERS', 'INPUTS', 'RESUME_MAY_CHANGE',
-           'DATA_HELP', 'COMMANDS', 'parser', 'main']
+           'DATA_HELP', 'COMMANDS', 'RENAMED', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #552895aa
 def _type(annotation: str, default) -> Callable:
@@ -628,7 +628,9 @@ def _upcycle_flags(c: argparse.ArgumentParser):
     _model_flag(c)
     c.add_argument('--out', required=True,
                    help='folder for the Mixtral-format model and its tokenizer')
-    for n in ('num_local_experts', 'num_experts_per_tok', 'seed'): _arg(c, upcycle, n)
+    _arg(c, upcycle, 'num_local_experts', help='experts per layer, E')
+    _arg(c, upcycle, 'num_experts_per_tok', help='experts per token, k')
+    _arg(c, upcycle, 'seed')
 
 # %% ../nbs/90_cli.ipynb #d380f9c0
 def _saved_dtype(src: str | None) -> torch.dtype | None:
@@ -900,7 +902,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows a flag's default when it has a value worth showing (not for required flags, switches
     or unset ones)."""
     def _get_help_string(self, action):
-        if (action.required or action.default is None or action.default is False
+        if (action.required or action.default is None or action.nargs == 0
                 or action.default is argparse.SUPPRESS):
             return action.help                      # (0 and 0.0 are real defaults: shown)
         return super()._get_help_string(action)
@@ -913,7 +915,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'smolbook {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     for name, (run, flags, help, description) in COMMANDS.items():
-        c = sub.add_parser(name, help=help, description=description, formatter_class=_Help)
+        c = sub.add_parser(name, help=help, description=description, formatter_class=_Help,
+                           allow_abbrev=False)                     # `--loss` is not `--loss-type`
         c.set_defaults(run=run, derived=())
         if name in WRITERS:
             c.add_argument('--overwrite', action='store_true',
@@ -922,11 +925,26 @@ def parser() -> argparse.ArgumentParser:
         flags(c)
     return p
 
+# %% ../nbs/90_cli.ipynb #f1513256
+RENAMED = {'--experts': {'upcycle': '--num-local-experts', 'specialize': '--domain-experts'},
+           '--top-k': {'upcycle': '--num-experts-per-tok'}, '--beams': {'correct': '--num-beams'},
+           '--loss': {'dpo': '--loss-type', 'cpo': '--loss-type'}, '--data': {'specialize': '--sources'},
+           '--docs': {'specialize': '--max-docs'},
+           '--precision': {c: '--dtype' for c in ('generate', 'correct', 'pairs', 'app')}}
+
+def _renamed(argv: list[str]) -> str | None:
+    "The one-line error for a flag of an earlier version (`RENAMED`), or None."
+    cmd = next((t for t in argv if t in COMMANDS), None)
+    for t in argv:
+        if new := RENAMED.get(t.split('=')[0], {}).get(cmd):
+            return f"smolbook {cmd}: error: {t.split('=')[0]} is now {new}\n"
+
 # %% ../nbs/90_cli.ipynb #75f025a4
 def main(argv: list[str] | None = None):
     "Entry point of the `smolbook` command."
     p = parser()
     argv = sys.argv[1:] if argv is None else list(argv)
+    if msg := _renamed(argv): p.exit(2, msg)
     a = p.parse_args(argv)
     if a.command is None: p.print_help(); p.exit(0)
     cmd = p._subparsers._group_actions[0].choices[a.command]

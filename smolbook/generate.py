@@ -55,7 +55,7 @@ def _whole(x) -> bool: return isinstance(x, numbers.Integral) and not isinstance
 def _number(x) -> bool: return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 # %% ../nbs/06_generate.ipynb #ae62fca7
-@dataclass
+@dataclass(frozen=True)                       # checked once: changing a setting is `replace(g, ...)`, checked again
 class GenerationConfig:
     """How `generate` decodes, checked when made (transformers' `GenerationConfig` names and
     defaults)."""
@@ -81,21 +81,22 @@ def _check_stops(self: GenerationConfig):
     sequence or a tensor), checked."""
     n = (self.max_new_tokens.tolist() if isinstance(self.max_new_tokens, Tensor)
          else self.max_new_tokens)
-    self.budgets = list(n) if isinstance(n, (list, tuple)) else [n]       # one, or one per row
-    if not self.budgets or not all(map(_whole, self.budgets)):
+    budgets = list(n) if isinstance(n, (list, tuple)) else [n]            # one, or one per row
+    if not budgets or not all(map(_whole, budgets)):
         raise ValueError(f"max_new_tokens must be a whole number or one per row, got "
                          f"{self.max_new_tokens!r}")
-    if min(self.budgets) < 1:
+    if min(budgets) < 1:
         raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
     e = ([] if self.eos_token_id is None
          else self.eos_token_id.tolist() if isinstance(self.eos_token_id, Tensor)
          else self.eos_token_id)
-    self.eos = list(e) if isinstance(e, (list, tuple)) else [e]
-    if not all(map(_whole, self.eos)) or min(self.eos, default=0) < 0:
+    eos = list(e) if isinstance(e, (list, tuple)) else [e]
+    if not all(map(_whole, eos)) or min(eos, default=0) < 0:
         raise ValueError(f"eos_token_id must be a token id or a list of them, got "
                          f"{self.eos_token_id!r}")
-    self.budgets, self.eos = [int(b) for b in self.budgets], [int(x) for x in self.eos]
-    if isinstance(n, (list, tuple)) and not self.eos:
+    object.__setattr__(self, 'budgets', [int(b) for b in budgets])      # frozen: set once, here
+    object.__setattr__(self, 'eos', [int(x) for x in eos])
+    if isinstance(n, (list, tuple)) and not eos:
         raise ValueError("max_new_tokens per row needs eos_token_id: rows past their budget "
                          "are padded with it")
 
@@ -108,6 +109,8 @@ def _check_sampling(self: GenerationConfig):
         raise ValueError(f"temperature must be a finite number >= 0, got {t!r}")
     if not (k is None or (_whole(k) and k >= 1)):
         raise ValueError(f"top_k must be a whole number >= 1, got {k!r}")
+    if not (self.seed is None or (_whole(self.seed) and 0 <= self.seed < 2**63)):
+        raise ValueError(f"seed must be a whole number in [0, 2**63), got {self.seed!r}")
     if not (p is None or (_number(p) and 0 < p <= 1)):
         raise ValueError(f"top_p must be in (0, 1], got {p!r}")
     if not _whole(self.num_beams) or self.num_beams < 1:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_pairs.ipynb #c40cf099
 from __future__ import annotations
-import json, warnings
+import json, math, warnings
 from pathlib import Path
 from typing import Sequence
 import Levenshtein
@@ -48,8 +48,10 @@ def sample_candidates(model,                          # a SmolLM
                       # per example: n answers per temperature, in order
                      ) -> list[list[str]]:
     "Sampled corrections of every example, through `correct` (its batching, prompt and stops)."
-    if n < 1 or not temperatures:
-        raise ValueError(f"need n >= 1 and a temperature, got n={n}, temperatures={temperatures}")
+    for name, v in (('n', n), ('batch_size', batch_size)):
+        if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
+    if not temperatures: raise ValueError("temperatures must name at least one temperature")
     from tqdm.auto import tqdm
     reps = [e for e in examples for _ in range(n)]
     per_round = -(-len(reps) // batch_size)                      # batches per temperature
@@ -73,6 +75,9 @@ def make_pairs(model,                                    # a SmolLM, usually fin
               ) -> list[dict]:
     """DPO rows from the model's own samples ranked by edit distance to the references; warns how
     many examples gave none."""
+    if not all(isinstance(t, (int, float)) and 0 < t < math.inf for t in temperatures):
+        raise ValueError(f"temperatures must be numbers > 0 (at 0 every sample is the same answer, so "
+                         f"no pair), got {tuple(temperatures)}")
     bare = next((i for i, e in enumerate(examples) if not e.refs), None)
     if bare is not None:
         raise ValueError(f"example {bare} ({examples[bare].src[:40]!r}) has no references to rank "
