@@ -26,6 +26,7 @@ from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
 from .dpo import (LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train,
                           plot_preferences)
 from .lora import apply_lora
+from .model import SmolLM
 from .upcycle import upcycle, param_counts, plot_moe_log
 from .specialize import domain_docs, specialize, plot_routing, routing_accuracy
 from .export import GGUF_TYPES, save_gguf
