@@ -6,6 +6,7 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass, asdict, fields
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['PRESETS', 'LLAMA_DEFAULTS', 'MIXTRAL_DEFAULTS', 'MOE_FIELDS', 'SmolConfig', 'preset', 'to_hf', 'from_hf']
@@ -13,8 +14,7 @@ __all__ = ['PRESETS', 'LLAMA_DEFAULTS', 'MIXTRAL_DEFAULTS', 'MOE_FIELDS', 'SmolC
 # %% ../nbs/00_core.ipynb #c47a57a9
 @dataclass
 class SmolConfig:
-    """Shapes and constants of a Llama-style SmolLM; the field names are transformers'
-    `LlamaConfig`'s."""
+    "Shapes and constants of a Llama-style SmolLM, named as in transformers' `LlamaConfig`."
     vocab_size: int = 49152              # tokens in the vocabulary
     hidden_size: int = 576               # model width C
     intermediate_size: int = 1536        # SwiGLU inner width
@@ -37,48 +37,64 @@ class SmolConfig:
     router_z_loss_coef: float = 0.001    # weight of the router z-loss (ST-MoE's 0.001)
     router_jitter_noise: float = 0.0     # training: router input scaled by U(1 - ε, 1 + ε)
 
-    def __post_init__(self):
-        for f in fields(self):
-            v, kind = getattr(self, f.name), {'int': int, 'float': (int, float),
-                                              'bool': bool}[f.type]
-            if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
-                raise ValueError(f"{f.name} must be {f.type}, got {v!r}")
-        for f in ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers',
-                  'num_attention_heads', 'num_key_value_heads', 'max_position_embeddings',
-                  'rope_theta', 'rms_norm_eps'):
-            if not getattr(self, f) > 0:
-                raise ValueError(f"{f} must be positive, got {getattr(self, f)}")
-        nh, nkv = self.num_attention_heads, self.num_key_value_heads
-        if self.hidden_size % nh:
-            raise ValueError(f"hidden_size={self.hidden_size} is not divisible by "
-                             f"num_attention_heads={nh}")
-        if nh % nkv:
-            raise ValueError(f"num_attention_heads={nh} is not divisible by "
-                             f"num_key_value_heads={nkv}")
-        if self.head_dim % 2: raise ValueError(f"head_dim={self.head_dim} must be even for RoPE")
-        E, k = self.num_local_experts, self.num_experts_per_tok
-        if E < 0: raise ValueError(f"num_local_experts must be >= 0 (0 = dense), got {E}")
-        if E and not 1 <= k <= E:
-            raise ValueError(f"num_experts_per_tok={k} must be between 1 and num_local_experts={E}")
-        for f in ('router_aux_loss_coef', 'router_z_loss_coef'):
-            if not 0 <= getattr(self, f) < math.inf:
-                raise ValueError(f"{f} must be a finite number >= 0, got {getattr(self, f)}")
-        if not 0 <= self.router_jitter_noise < 1:
-            raise ValueError(f"router_jitter_noise must be in [0, 1), "
-                             f"got {self.router_jitter_noise}")
+    def __post_init__(self): self._check_values(); self._check_heads(); self._check_moe()
 
-    @property
-    def head_dim(self) -> int: return self.hidden_size // self.num_attention_heads
+# %% ../nbs/00_core.ipynb #b5977df1
+@patch(as_prop=True)
+def head_dim(self: SmolConfig) -> int: return self.hidden_size // self.num_attention_heads
 
-    @property
-    def n_params(self) -> int:
-        """Parameters of the model this config builds (a tied head counted once): known before any
-        memory is allocated."""
-        C, I, L, V, E = (self.hidden_size, self.intermediate_size, self.num_hidden_layers,
-                         self.vocab_size, self.num_local_experts)
-        attn = 2 * C * C + 2 * C * self.num_key_value_heads * self.head_dim      # q, o; k, v
-        mlp = (E * 3 * C * I + E * C) if E else 3 * C * I   # experts and router, or one SwiGLU
-        return V * C * (1 if self.tie_word_embeddings else 2) + L * (attn + mlp + 2 * C) + C
+# %% ../nbs/00_core.ipynb #e49205fc
+@patch
+def _check_values(self: SmolConfig):
+    "ValueError unless each field has its annotation's type and each size is positive."
+    for f in fields(self):
+        v, kind = getattr(self, f.name), {'int': int, 'float': (int, float), 'bool': bool}[f.type]
+        if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+            raise ValueError(f"{f.name} must be {f.type}, got {v!r}")
+    for f in ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers',
+              'num_attention_heads', 'num_key_value_heads', 'max_position_embeddings',
+              'rope_theta', 'rms_norm_eps'):
+        if not getattr(self, f) > 0:
+            raise ValueError(f"{f} must be positive, got {getattr(self, f)}")
+
+# %% ../nbs/00_core.ipynb #2a2cef7a
+@patch
+def _check_heads(self: SmolConfig):
+    "ValueError unless the heads divide the width and the key/value heads the query heads."
+    nh, nkv = self.num_attention_heads, self.num_key_value_heads
+    if self.hidden_size % nh:
+        raise ValueError(f"hidden_size={self.hidden_size} is not divisible by "
+                         f"num_attention_heads={nh}")
+    if nh % nkv:
+        raise ValueError(f"num_attention_heads={nh} is not divisible by "
+                         f"num_key_value_heads={nkv}")
+    if self.head_dim % 2: raise ValueError(f"head_dim={self.head_dim} must be even for RoPE")
+
+# %% ../nbs/00_core.ipynb #d3c9afcb
+@patch
+def _check_moe(self: SmolConfig):
+    "ValueError naming the first mixture-of-experts setting out of range."
+    E, k = self.num_local_experts, self.num_experts_per_tok
+    if E < 0: raise ValueError(f"num_local_experts must be >= 0 (0 = dense), got {E}")
+    if E and not 1 <= k <= E:
+        raise ValueError(f"num_experts_per_tok={k} must be between 1 and num_local_experts={E}")
+    for f in ('router_aux_loss_coef', 'router_z_loss_coef'):
+        if not 0 <= getattr(self, f) < math.inf:
+            raise ValueError(f"{f} must be a finite number >= 0, got {getattr(self, f)}")
+    if not 0 <= self.router_jitter_noise < 1:
+        raise ValueError(f"router_jitter_noise must be in [0, 1), "
+                         f"got {self.router_jitter_noise}")
+
+# %% ../nbs/00_core.ipynb #e7eb4c2b
+@patch(as_prop=True)
+def n_params(self: SmolConfig) -> int:
+    """Parameters of the model this config builds (a tied head counted once): known before any
+    memory is allocated."""
+    C, I, L, V, E = (self.hidden_size, self.intermediate_size, self.num_hidden_layers,
+                     self.vocab_size, self.num_local_experts)
+    attn = 2 * C * C + 2 * C * self.num_key_value_heads * self.head_dim      # q, o; k, v
+    mlp = (E * 3 * C * I + E * C) if E else 3 * C * I   # experts and router, or one SwiGLU
+    return V * C * (1 if self.tie_word_embeddings else 2) + L * (attn + mlp + 2 * C) + C
 
 # %% ../nbs/00_core.ipynb #ea5e4c68
 PRESETS = {
@@ -114,10 +130,11 @@ MIXTRAL_DEFAULTS = {**LLAMA_DEFAULTS, 'intermediate_size': 14336, 'num_key_value
                     'num_local_experts': 8, 'num_experts_per_tok': 2,
                     'router_aux_loss_coef': 0.001, 'router_jitter_noise': 0.0}
 
-# %% ../nbs/00_core.ipynb #f8c251d2
+# %% ../nbs/00_core.ipynb #a45cba97
 MOE_FIELDS = ('num_local_experts', 'num_experts_per_tok', 'norm_topk_prob', 'router_aux_loss_coef',
               'router_z_loss_coef', 'router_jitter_noise')
 
+# %% ../nbs/00_core.ipynb #f8c251d2
 def to_hf(cfg: SmolConfig) -> dict:
     "A Llama `config.json` dict for a dense `cfg`, a Mixtral one for a mixture of experts."
     d = asdict(cfg)
@@ -133,11 +150,9 @@ def to_hf(cfg: SmolConfig) -> dict:
     return dict(**arch, hidden_act='silu', head_dim=cfg.head_dim,
                 rope_parameters=dict(rope_type='default', rope_theta=cfg.rope_theta), **d)
 
-# %% ../nbs/00_core.ipynb #a480a1ec
-def from_hf(d: dict) -> SmolConfig:
-    """`SmolConfig` from a Llama or Mixtral `config.json` dict or transformers config; missing
-    fields take that config's defaults."""
-    d = d.to_dict() if hasattr(d, 'to_dict') else d
+# %% ../nbs/00_core.ipynb #1c7ec9a1
+def _hf_family(d: dict) -> bool:
+    "True for a Mixtral `config.json` dict, False for a Llama one; ValueError for any other."
     if not isinstance(d, dict):
         raise ValueError(f"a config is a JSON object, got {type(d).__name__}")
     arch = d.get('architectures') or []
@@ -148,6 +163,11 @@ def from_hf(d: dict) -> SmolConfig:
     if moe and d.get('sliding_window') is not None:
         raise ValueError(f"unsupported sliding_window={d['sliding_window']} "
                          f"(smolbook attends to all)")
+    return moe
+
+# %% ../nbs/00_core.ipynb #e2ffd300
+def _check_hf_layers(d: dict):
+    "ValueError if `d` asks for RoPE scaling, an activation other than SiLU, or biases."
     # transformers merges rope_scaling over rope_parameters
     for k in ('rope_parameters', 'rope_scaling'):
         rope = d.get(k) or {}
@@ -155,24 +175,43 @@ def from_hf(d: dict) -> SmolConfig:
         if rope.get('rope_type', rope.get('type', 'default')) != 'default':
             raise ValueError(f"unsupported RoPE scaling {rope} ({k}): smolbook computes plain RoPE "
                              f"and does not ignore a scaling")
-    rope = d.get('rope_parameters') or d.get('rope_scaling') or {}
     for k, ok in (('hidden_act', 'silu'), ('attention_bias', False), ('mlp_bias', False)):
         if d.get(k, ok) != ok: raise ValueError(f"unsupported {k}={d[k]!r} (smolbook needs {ok!r})")
-    # a null token id means "not given"
-    given = {f.name: d[f.name] for f in fields(SmolConfig)
-             if f.name in d and (moe or f.name not in MOE_FIELDS)
-             and not (d[f.name] is None and f.name.endswith('token_id'))}
-    kw = {**(MIXTRAL_DEFAULTS if moe else LLAMA_DEFAULTS), **given}
-    if kw.get('num_key_value_heads') is None: kw['num_key_value_heads'] = kw['num_attention_heads']
+
+# %% ../nbs/00_core.ipynb #69d4832c
+def _rope_theta(d: dict, default: float) -> float:
+    "The RoPE base `d` gives, at the top level or in its RoPE parameters, else `default`."
+    rope = d.get('rope_parameters') or d.get('rope_scaling') or {}
     thetas = {float(t) for t in (d.get('rope_theta'), rope.get('rope_theta'))
               if isinstance(t, (int, float)) and not isinstance(t, bool)}
     if len(thetas) > 1:
         raise ValueError(f"rope_theta {d['rope_theta']} and rope_parameters' rope_theta "
                          f"{rope['rope_theta']} differ: which RoPE base is meant?")
     theta = (d['rope_theta'] if d.get('rope_theta') is not None
-             else rope.get('rope_theta', kw['rope_theta']))
-    kw['rope_theta'] = (float(theta) if isinstance(theta, (int, float))
-                        and not isinstance(theta, bool) else theta)
+             else rope.get('rope_theta', default))
+    return (float(theta) if isinstance(theta, (int, float)) and not isinstance(theta, bool)
+            else theta)
+
+# %% ../nbs/00_core.ipynb #bf4a980f
+def _hf_fields(d: dict, moe: bool) -> dict:
+    "`SmolConfig`'s fields from `d`, a missing one taking the Llama or Mixtral default."
+    # a null token id means "not given"
+    given = {f.name: d[f.name] for f in fields(SmolConfig)
+             if f.name in d and (moe or f.name not in MOE_FIELDS)
+             and not (d[f.name] is None and f.name.endswith('token_id'))}
+    kw = {**(MIXTRAL_DEFAULTS if moe else LLAMA_DEFAULTS), **given}
+    if kw.get('num_key_value_heads') is None: kw['num_key_value_heads'] = kw['num_attention_heads']
+    return kw
+
+# %% ../nbs/00_core.ipynb #a480a1ec
+def from_hf(d: dict) -> SmolConfig:
+    """`SmolConfig` from a Llama or Mixtral `config.json` dict or transformers config; missing
+    fields take that config's defaults."""
+    d = d.to_dict() if hasattr(d, 'to_dict') else d
+    moe = _hf_family(d)
+    _check_hf_layers(d)
+    kw = _hf_fields(d, moe)
+    kw['rope_theta'] = _rope_theta(d, kw['rope_theta'])
     if isinstance(kw['eos_token_id'], list): kw['eos_token_id'] = kw['eos_token_id'][0]
     cfg = SmolConfig(**kw)
     if d.get('head_dim') not in (None, cfg.head_dim):
