@@ -161,10 +161,11 @@ def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
     `OddsRatioLoss`."""
     return OddsRatioLoss.apply(chosen, rejected)
 
-# %% ../nbs/15_dpo.ipynb #b591a3eb
+# %% ../nbs/15_dpo.ipynb #b12aa1b3
 LOSS_TYPES = {'dpo': ('sigmoid', 'robust', 'hinge', 'ipo'),
               'cpo': ('sigmoid', 'hinge', 'ipo', 'simpo'), 'orpo': ('orpo',)}
 
+# %% ../nbs/15_dpo.ipynb #b591a3eb
 @dataclass
 class PreferenceLoss:
     """The loop's loss (08_train) for preference pairs: DPO against a reference, or reference-free
@@ -215,6 +216,14 @@ def counts(self: PreferenceLoss, batch: dict) -> dict:
     return dict(pairs=len(batch['chosen_ids']),
                 chosen_tokens=int((batch['chosen_labels'] != -100).sum()))
 
+# %% ../nbs/15_dpo.ipynb #b011943b
+@contextmanager
+def _reference_scope(model: nn.Module):
+    "`model` inside its wrappers as DPO's reference: in eval mode, its LoRA adapters (if any) off."
+    base = unwrap(model)
+    lora = any(isinstance(m, LoRALinear) for m in base.modules())
+    with adapters_off(base) if lora else nullcontext(), evaluating(base): yield base
+
 # %% ../nbs/15_dpo.ipynb #5e652323
 @patch
 @torch.no_grad()
@@ -225,9 +234,8 @@ def reference(self: PreferenceLoss, model: nn.Module, batch: dict) -> Tensor:   
         return torch.stack([batch['ref_chosen_logps'], batch['ref_rejected_logps']])
     if self.ref is not None:
         with evaluating(self.ref): return pair_logps(self.ref, batch, self.chunk)[0]
-    base = unwrap(model)
-    if any(isinstance(m, LoRALinear) for m in base.modules()):
-        with adapters_off(base), evaluating(base): return pair_logps(base, batch, self.chunk)[0]
+    if any(isinstance(m, LoRALinear) for m in model.modules()):
+        with _reference_scope(model) as base: return pair_logps(base, batch, self.chunk)[0]
     raise ValueError("DPO needs the reference log-probs: `reference_logps` in the batch, a "
                      "`ref` model, or a LoRA model")
 
@@ -288,9 +296,10 @@ def __call__(self: PreferenceLoss, model: nn.Module, batch: dict, totals: dict) 
     # a pair's unit: half on each answer
     return add_router_terms(out, t, lp.new_full((lp.numel(),), 0.5), totals['pairs'])
 
-# %% ../nbs/15_dpo.ipynb #77416fa6
+# %% ../nbs/15_dpo.ipynb #20bb89ad
 PAIR_TENSORS = ('chosen_ids', 'chosen_labels', 'rejected_ids', 'rejected_labels')
 
+# %% ../nbs/15_dpo.ipynb #77416fa6
 def fingerprint(model: nn.Module, data: dict[str, Tensor], precision: str) -> str:
     """SHA-256 (hex) of the reference weights (LoRA adapters left out), the pairs' token ids and the
     precision."""
@@ -311,16 +320,28 @@ def reference_logps(model: nn.Module, data: dict[str, Tensor], batch_size: int =
     """The reference's summed log-probs of every chosen and rejected answer (a LoRA model with its
     adapters off)."""
     from tqdm.auto import tqdm
-    base = unwrap(model)
-    _, autocast, _ = mixed_precision(base.device, precision)
-    lora = any(isinstance(m, LoRALinear) for m in base.modules())
     P, out = len(data['chosen_ids']), []
-    with adapters_off(base) if lora else nullcontext(), evaluating(base), autocast:
+    with _reference_scope(model) as base, mixed_precision(base.device, precision)[1]:
         for i in tqdm(range(0, P, batch_size), disable=not progress, desc='reference log-probs'):
             out.append(pair_logps(base, batch_to(batch_rows(data, slice(i, i + batch_size)),
                                                  base.device))[0].float().cpu())
     lp = torch.cat(out, 1)
     return dict(ref_chosen_logps=lp[0], ref_rejected_logps=lp[1])
+
+# %% ../nbs/15_dpo.ipynb #e4f5736e
+def _read_cached(path: Path, fp: str, stale: str, progress: bool) -> dict[str, Tensor] | None:
+    "The log-probs kept at `path` when its fingerprint is `fp`; None when there are none to reuse."
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    if not path.exists(): return None
+    with safe_open(path, 'pt') as f: old = (f.metadata() or {}).get('fingerprint', 'none')
+    if old == fp:
+        if progress: print(f"reference log-probs: reusing {path}", file=sys.stderr)
+        return load_file(path)
+    msg = (f"{path}: reference log-probs of other weights, pairs or precision (fingerprint "
+           f"{old[:12]}, these inputs {fp[:12]})")
+    if stale == 'error': raise ValueError(msg + "; delete it, or recompute it (stale='recompute')")
+    warnings.warn(msg + "; recomputing")
 
 # %% ../nbs/15_dpo.ipynb #b8a87953
 def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str | Path,
@@ -329,21 +350,11 @@ def cached_reference_logps(model: nn.Module, data: dict[str, Tensor], path: str 
                            batch_size: int = 8, progress: bool = True) -> dict[str, Tensor]:
     """`reference_logps`, read from `path` (safetensors) when its fingerprint matches, else computed
     and written there."""
-    from safetensors import safe_open
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import save_file
     if stale not in ('error', 'recompute'):
         raise ValueError(f"stale must be 'error' or 'recompute', got {stale!r}")
     path, fp = Path(path), fingerprint(model, data, precision)
-    if path.exists():
-        with safe_open(path, 'pt') as f: old = (f.metadata() or {}).get('fingerprint', 'none')
-        if old == fp:
-            if progress: print(f"reference log-probs: reusing {path}", file=sys.stderr)
-            return load_file(path)
-        msg = (f"{path}: reference log-probs of other weights, pairs or precision (fingerprint "
-               f"{old[:12]}, these inputs {fp[:12]})")
-        if stale == 'error':
-            raise ValueError(msg + "; delete it, or recompute it (stale='recompute')")
-        warnings.warn(msg + "; recomputing")
+    if (ref := _read_cached(path, fp, stale, progress)) is not None: return ref
     ref = reference_logps(model, data, batch_size, precision, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda p: save_file(ref, str(p), metadata={'fingerprint': fp}))
