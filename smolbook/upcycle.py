@@ -15,6 +15,30 @@ from .train import check_fits
 # %% auto #0
 __all__ = ['upcycle', 'param_counts', 'plot_moe_log']
 
+# %% ../nbs/16_moe.ipynb #60865fe9
+def _moe_config(cfg, num_local_experts: int, num_experts_per_tok: int, norm_topk_prob: bool,
+                **moe_fields):
+    "The MoE config of the dense config `cfg` (a `SmolConfig`), refusing an MoE or no experts."
+    if cfg.num_local_experts:
+        raise ValueError(f"the model is already a mixture of {cfg.num_local_experts} experts")
+    if num_local_experts < 1:
+        raise ValueError(f"upcycling needs at least one expert, got "
+                         f"num_local_experts={num_local_experts}")
+    # `replace` checks k <= E and the rest
+    return replace(cfg, num_local_experts=num_local_experts,
+                   num_experts_per_tok=num_experts_per_tok, norm_topk_prob=norm_topk_prob,
+                   **moe_fields)
+
+# %% ../nbs/16_moe.ipynb #1cbac75d
+def _upcycled_state(moe: dict, dense: dict, seed: int) -> dict:
+    "The state dict for the MoE's names `moe` from the dense state dict, with fresh routers."
+    g, sd = torch.Generator().manual_seed(seed), {}
+    for k, v in moe.items():
+        m = re.fullmatch(r'(model\.layers\.\d+\.mlp\.)(?:experts\.\d+\.(.+)|gate\.weight)', k)
+        sd[k] = (dense[k] if m is None else dense[m[1] + m[2]] if m[2]
+                 else torch.randn(v.shape, generator=g) * 0.02)
+    return sd
+
 # %% ../nbs/16_moe.ipynb #8209392d
 def upcycle(model: SmolLM,                 # a dense SmolLM (LoRA adapters merged first)
             num_local_experts: int = 8,    # E
@@ -25,26 +49,13 @@ def upcycle(model: SmolLM,                 # a dense SmolLM (LoRA adapters merge
             **moe_fields) -> SmolLM:
     """A mixture-of-experts copy of `model`: its weights, each MLP copied into every expert, fresh
     routers (Komatsuzaki et al., 2022)."""
-    cfg = model.config
-    if cfg.num_local_experts:
-        raise ValueError(f"the model is already a mixture of {cfg.num_local_experts} experts")
-    if num_local_experts < 1:
-        raise ValueError(f"upcycling needs at least one expert, got "
-                         f"num_local_experts={num_local_experts}")
-    # checks k <= E and the rest
-    mcfg = replace(cfg, num_local_experts=num_local_experts,
-                   num_experts_per_tok=num_experts_per_tok, norm_topk_prob=norm_topk_prob,
-                   **moe_fields)
+    mcfg = _moe_config(model.config, num_local_experts, num_experts_per_tok, norm_topk_prob,
+                       **moe_fields)
     # before the experts are allocated
     check_fits(4 * mcfg.n_params, f"upcycling to num_local_experts {num_local_experts} "
                f"({mcfg.n_params:,} parameters in float32)", "use fewer experts", model.device)
-    dense, g = plain_state(model), torch.Generator().manual_seed(seed)
     moe = SmolLM.empty(mcfg, model.device)
-    sd = {}
-    for k, v in moe.state_dict().items():
-        m = re.fullmatch(r'(model\.layers\.\d+\.mlp\.)(?:experts\.\d+\.(.+)|gate\.weight)', k)
-        sd[k] = (dense[k] if m is None else dense[m[1] + m[2]] if m[2]
-                 else torch.randn(v.shape, generator=g) * 0.02)
+    sd = _upcycled_state(moe.state_dict(), plain_state(model), seed)
     return (load_weights(moe, sd, 'the dense model').to(next(model.parameters()).dtype)
             .train(model.training))
 
@@ -57,6 +68,38 @@ def param_counts(model: SmolLM) -> dict[str, int]:
     expert = sum(p.numel() for p in model.model.layers[0].mlp.experts[0].parameters())
     return dict(total=total, active=total - cfg.num_hidden_layers
                 * (cfg.num_local_experts - cfg.num_experts_per_tok) * expert)
+
+# %% ../nbs/16_moe.ipynb #c1b89e48
+def _plot_loads(ax, steps: list[dict], L: int, E: int):
+    "Each expert's load in the last of the `L` layers over the steps, against 1/E (dotted)."
+    for e in range(E):
+        ax.plot([r['step'] for r in steps], [r[f'router/{L - 1}/load/{e}'] for r in steps],
+                label=f'expert {e}')
+    ax.axhline(1 / E, color='gray', ls=':')
+    ax.set(title=f'load per expert, last layer ({L - 1})', xlabel='step',
+           ylabel='share of assignments')
+    ax.legend(fontsize=7, ncol=2)
+
+# %% ../nbs/16_moe.ipynb #78e5384d
+def _plot_routers(use, ent, steps: list[dict], L: int, E: int):
+    "Per layer, the share of experts in use on axes `use` and the router entropy on `ent`."
+    x = [r['step'] for r in steps]
+    for l in range(L):
+        use.plot(x, [sum(r[f'router/{l}/load/{e}'] >= 0.1 / E for e in range(E)) / E
+                     for r in steps], label=f'layer {l}')
+        ent.plot(x, [r[f'router/{l}/entropy'] for r in steps], label=f'layer {l}')
+    use.set(title='share of experts in use', xlabel='step', ylim=(0, 1.05))
+    use.legend(fontsize=7)
+    ent.axhline(math.log(E), color='gray', ls=':')
+    ent.set(title='router entropy (nats; dotted: log E)', xlabel='step')
+
+# %% ../nbs/16_moe.ipynb #8d459173
+def _plot_losses(ax, steps: list[dict], dense_rows: list[dict]):
+    "The MoE's LM loss over the steps, and the dense run's loss rows (not its events)."
+    ax.plot([r['step'] for r in steps], [r['lm_loss'] for r in steps], label='MoE (LM loss)')
+    d = [r for r in dense_rows if 'loss' in r and 'event' not in r]
+    if d: ax.plot([r['step'] for r in d], [r['loss'] for r in d], label='dense')
+    ax.set(title='training loss', xlabel='step'); ax.legend()
 
 # %% ../nbs/16_moe.ipynb #a103094d
 def plot_moe_log(rows: list[dict],                # the MoE run's log (`train`/`pretrain` rows)
@@ -71,25 +114,9 @@ def plot_moe_log(rows: list[dict],                # the MoE run's log (`train`/`
                          "log?")
     L = 1 + max(int(k.split('/')[1]) for k in steps[0] if k.startswith('router/'))
     E = 1 + max(int(k.split('/')[3]) for k in steps[0] if k.startswith('router/0/load/'))
-    x = [r['step'] for r in steps]
     fig, ax = plt.subplots(1, 4, figsize=(17, 3.4))
-    for e in range(E):
-        ax[0].plot(x, [r[f'router/{L - 1}/load/{e}'] for r in steps], label=f'expert {e}')
-    ax[0].axhline(1 / E, color='gray', ls=':')
-    ax[0].set(title=f'load per expert, last layer ({L - 1})', xlabel='step',
-              ylabel='share of assignments')
-    ax[0].legend(fontsize=7, ncol=2)
-    for l in range(L):
-        ax[1].plot(x, [sum(r[f'router/{l}/load/{e}'] >= 0.1 / E for e in range(E)) / E
-                       for r in steps], label=f'layer {l}')
-        ax[2].plot(x, [r[f'router/{l}/entropy'] for r in steps], label=f'layer {l}')
-    ax[1].set(title='share of experts in use', xlabel='step', ylim=(0, 1.05))
-    ax[1].legend(fontsize=7)
-    ax[2].axhline(math.log(E), color='gray', ls=':')
-    ax[2].set(title='router entropy (nats; dotted: log E)', xlabel='step')
-    ax[3].plot(x, [r['lm_loss'] for r in steps], label='MoE (LM loss)')
-    d = [r for r in dense_rows if 'loss' in r and 'event' not in r]
-    if d: ax[3].plot([r['step'] for r in d], [r['loss'] for r in d], label='dense')
-    ax[3].set(title='training loss', xlabel='step'); ax[3].legend()
+    _plot_loads(ax[0], steps, L, E)
+    _plot_routers(ax[1], ax[2], steps, L, E)
+    _plot_losses(ax[3], steps, dense_rows)
     fig.suptitle(title); fig.tight_layout()
     return fig
