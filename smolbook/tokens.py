@@ -18,18 +18,9 @@ def text_ids(tok,        # a transformers tokenizer
     text into ids."""
     return tok(text, add_special_tokens=False, split_special_tokens=True)['input_ids']
 
-# %% ../nbs/05b_tokens.ipynb #6d7504b7
-def chat_ids(tok,                   # a transformers tokenizer with a chat template
-             messages: list[dict],  # [{'role': ..., 'content': str}, ...]
-             # end with the assistant's header, for the model to answer
-             add_generation_prompt: bool = True,
-            ) -> list[int]:
-    """Token ids of `messages` in the tokenizer's chat template: the template's own tokens
-    (`<|im_start|>`, `<|im_end|>`) are control tokens, each content is text (`text_ids`), so no
-    message can close its turn or open another. For ordinary texts the ids are
-    `tok.apply_chat_template(messages, tokenize=True)`'s. ValueError for a tokenizer without a chat
-    template, a content that is not a string, and a template that does not put each content once,
-    unchanged."""
+# %% ../nbs/05b_tokens.ipynb #fa967c9e
+def _check_messages(tok, messages: list[dict]):
+    "ValueError for a tokenizer without a chat template, or a message's content or role amiss."
     if not getattr(tok, 'chat_template', None):
         raise ValueError("the tokenizer has no chat template to put messages in: "
                          "give the prompt as plain text")
@@ -40,6 +31,12 @@ def chat_ids(tok,                   # a transformers tokenizer with a chat templ
         if not (isinstance(m.get('role'), str) and re.fullmatch(r'[A-Za-z_][\w.-]*', m['role'])):
             raise ValueError(f"message {i}: role must be a name such as 'user' "
                              f"(letters, digits, _ . -), got {m.get('role')!r}")
+
+# %% ../nbs/05b_tokens.ipynb #64413741
+def _marked_render(tok, messages: list[dict], add_generation_prompt: bool
+                  ) -> tuple[str, list[str], list[bool]]:
+    """The chat template rendered with a placeholder for each content, the placeholders as it wrote
+    them, and whether it strips each content. ValueError unless it writes each placeholder once."""
     # a private-use character; trimming or a change of case shows
     marks = [f'\n Text{i}\ue000 \n' for i in range(len(messages))]
     shown = tok.apply_chat_template([{**m, 'content': k} for m, k in zip(messages, marks)],
@@ -52,10 +49,11 @@ def chat_ids(tok,                   # a transformers tokenizer with a chat templ
             raise ValueError(f"message {i}: the chat template puts its content {shown.count(k)} "
                              "times, not once as it is (or stripped): its ids cannot keep the text "
                              "apart from the template")
-    # template, content, template, ..., template
-    parts = re.split(f"({'|'.join(map(re.escape, marks))})", shown)
-    parts[1::2] = [(lambda i: messages[i]['content'].strip() if trims[i]
-                    else messages[i]['content'])(marks.index(k)) for k in parts[1::2]]
+    return shown, marks, trims
+
+# %% ../nbs/05b_tokens.ipynb #e14974da
+def _encode_parts(tok, parts: list[str]) -> list[int]:
+    "Ids of `parts`, template text and contents in turn: only the template's tokens are control."
     added = tok.get_added_vocab()   # the tokens the template writes as text: '<|im_start|>' -> 1
     split = re.compile(
         f"({'|'.join(map(re.escape, sorted(added, key=len, reverse=True))) or '(?!)'})")
@@ -68,6 +66,26 @@ def chat_ids(tok,                   # a transformers tokenizer with a chat templ
             if k % 2: ids += text_ids(tok, text) + [added[q]]; text = ''
             else: text += q
     return ids + text_ids(tok, text)
+
+# %% ../nbs/05b_tokens.ipynb #6d7504b7
+def chat_ids(tok,                   # a transformers tokenizer with a chat template
+             messages: list[dict],  # [{'role': ..., 'content': str}, ...]
+             # end with the assistant's header, for the model to answer
+             add_generation_prompt: bool = True,
+            ) -> list[int]:
+    """Token ids of `messages` in the tokenizer's chat template: the template's own tokens
+    (`<|im_start|>`, `<|im_end|>`) are control tokens, each content is text (`text_ids`), so no
+    message can close its turn or open another. For ordinary texts the ids are
+    `tok.apply_chat_template(messages, tokenize=True)`'s. ValueError for a tokenizer without a chat
+    template, a content that is not a string, and a template that does not put each content once,
+    unchanged."""
+    _check_messages(tok, messages)
+    shown, marks, trims = _marked_render(tok, messages, add_generation_prompt)
+    contents = [m['content'].strip() if t else m['content'] for m, t in zip(messages, trims)]
+    # template, content, template, ..., template
+    parts = re.split(f"({'|'.join(map(re.escape, marks))})", shown)
+    parts[1::2] = [contents[marks.index(k)] for k in parts[1::2]]
+    return _encode_parts(tok, parts)
 
 # %% ../nbs/05b_tokens.ipynb #5e29fd56
 def pad_id(tok) -> int:
