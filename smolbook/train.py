@@ -5,7 +5,7 @@
 # %% ../nbs/08_train.ipynb #a1b17191
 from __future__ import annotations
 import json, math, os, random, time, warnings
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -17,6 +17,7 @@ from .losses import evaluating, lm_loss, unwrap
 from .checkpoint import save_checkpoint, load_checkpoint
 from .data import batch_rows, read_jsonl
 from .generate import generate
+from .tokens import text_ids
 
 # %% auto #0
 __all__ = ['native_precision', 'lr_at', 'TrainConfig', 'default_device', 'seed_everything', 'split_batch', 'batch_to',
@@ -71,14 +72,12 @@ class TrainConfig:
     out_dir: str | None = None      # log.jsonl and ckpt.pt go here
     seed: int = 0                   # seed of the data order, the split and the initialisation
 
-    def __post_init__(self):
-        if isinstance(self.out_dir, Path): self.out_dir = str(self.out_dir)   # logged as JSON
-        self._check()
+    def __post_init__(self): self.out_dir = self.out_dir and str(self.out_dir); self._check()
 
 # %% ../nbs/08_train.ipynb #728af7e4
 @patch
-def _check(self: TrainConfig):
-    "ValueError naming the first field that cannot work."
+def _check_ranges(self: TrainConfig):
+    "ValueError naming the first number out of its range (counts, steps, rates)."
     for f in ('steps', 'batch_size', 'grad_accum', 'eval_batches', 'log_every'):
         if not (isinstance(getattr(self, f), int) and getattr(self, f) >= 1):
             raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
@@ -91,6 +90,12 @@ def _check(self: TrainConfig):
                 and (v > 0 or f != 'lr')):
             raise ValueError(f"{f} must be a finite number "
                              f"{'> 0' if f == 'lr' else '>= 0'}, got {v}")
+
+# %% ../nbs/08_train.ipynb #5510eb83
+@patch
+def _check(self: TrainConfig):
+    "ValueError naming the first field that cannot work: out of range, or not fitting the others."
+    self._check_ranges()
     if self.batch_size % self.grad_accum:
         raise ValueError(f"batch_size {self.batch_size} is not divisible by grad_accum "
                          f"{self.grad_accum}")
@@ -193,15 +198,20 @@ def mixed_precision(device: torch.device,
             torch.amp.GradScaler(device.type, enabled=prec == 'fp16'))
 
 # %% ../nbs/08_train.ipynb #d13dcdb3
+def _first_batches(data, batch_size: int, n_batches: int) -> list:
+    "The first `n_batches` batches of `batch_size` rows of `data` (blocks or a dict of tensors)."
+    n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
+    return [batch_rows(data, slice(i, i + batch_size))
+            for i in range(0, min(n, batch_size * n_batches), batch_size)]
+
+# %% ../nbs/08_train.ipynb #1a492558
 @torch.no_grad()
 def evaluate(model: SmolLM,
              data,                # validation blocks, or a dict of tensors with one row per example
              batch_size: int, n_batches: int, loss_fn=lm_loss, autocast=None) -> float:
     """Loss per unit over the first `n_batches` batches of `data`: the summed losses over the
     summed counts."""
-    n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
-    batches = [batch_rows(data, slice(i, i + batch_size))
-               for i in range(0, min(n, batch_size * n_batches), batch_size)]
+    batches = _first_batches(data, batch_size, n_batches)
     totals, total, count = step_totals(loss_fn, batches), 0.0, 0.0
     for b in batches:
         with evaluating(model), autocast or nullcontext():
@@ -260,6 +270,14 @@ def step_totals(loss_fn: Callable, micro: list, world: int = 1, device=None) -> 
     return dict(zip(per[0], sum_over_ranks([sum(float(c[k]) for c in per) for k in per[0]],
                                            world, device)))
 
+# %% ../nbs/08_train.ipynb #460b824d
+def _checked_count(res: dict, world: int) -> float:
+    "`res['count']` summed over the processes; FloatingPointError when a loss is not finite on any."
+    count, bad = sum_over_ranks([float(res['count']), float(not res['loss'].isfinite())],
+                                world, res['loss'].device)
+    if bad: raise FloatingPointError(f"loss is {res['loss'].item()}")
+    return count
+
 # %% ../nbs/08_train.ipynb #afdf90b6
 def _accumulate(fwd: nn.Module, scaler: torch.amp.GradScaler, micro: list, loss_fn: Callable,
                 totals: dict | None, autocast, world: int) -> tuple[dict, float]:
@@ -273,14 +291,20 @@ def _accumulate(fwd: nn.Module, scaler: torch.amp.GradScaler, micro: list, loss_
             with autocast or nullcontext():
                 mb = batch_to(mb, model.device)
                 res = loss_fn(fwd, mb, totals) if totals else loss_fn(fwd, mb)
-            count, bad = sum_over_ranks([float(res['count']), float(not res['loss'].isfinite())],
-                                        world, res['loss'].device)
-            if bad: raise FloatingPointError(f"loss is {res['loss'].item()}")
+            count = _checked_count(res, world)
             n0 = 1.0 if totals else n0 or max(count, 1.0)   # the same on every process
             scaler.scale(res['loss'] / n0).backward()
         for k, v in res.items():
             sums[k] = sums.get(k, 0.0) + float(v.detach() if isinstance(v, Tensor) else v)
     return dict(zip(sums, sum_over_ranks(list(sums.values()), world, res['loss'].device))), n0
+
+# %% ../nbs/08_train.ipynb #a3d48211
+def _scale_clip(model: nn.Module, grad_scale: float, grad_clip: float) -> Tensor:
+    "Multiply the gradients by `grad_scale` and clip them to norm `grad_clip` (0: off); their norm."
+    for p in model.parameters():
+        if p.grad is not None: p.grad.mul_(grad_scale)
+    return nn.utils.clip_grad_norm_(model.parameters(),
+                                    grad_clip if grad_clip > 0 else float('inf'))
 
 # %% ../nbs/08_train.ipynb #0984b8c3
 def _update(model: nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
@@ -288,10 +312,7 @@ def _update(model: nn.Module, opt: torch.optim.Optimizer, scaler: torch.amp.Grad
     """Unscale (fp16), multiply the gradients by `grad_scale`, clip them to `grad_clip` (0: off)
     and step, unless their norm is not finite; the norm."""
     scaler.unscale_(opt)
-    for p in model.parameters():
-        if p.grad is not None: p.grad.mul_(grad_scale)
-    gnorm = nn.utils.clip_grad_norm_(model.parameters(),
-                                     grad_clip if grad_clip > 0 else float('inf'))
+    gnorm = _scale_clip(model, grad_scale, grad_clip)
     # (the fp16 scaler skips such a step itself, and lowers its scale)
     if not scaler.is_enabled() and not gnorm.isfinite():
         # the norm is of the reduced gradients: the same on every rank
@@ -324,8 +345,6 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
                 grad_norm=gnorm.item(), **{k: v / n for k, v in total.items()})
 
 # %% ../nbs/08_train.ipynb #838db9fe
-from .tokens import text_ids
-
 def every(n: int, step: int, last: bool) -> bool:
     """Whether a job scheduled every `n` steps (0: never) runs after `step`; it always runs after
     the last."""
@@ -363,6 +382,7 @@ def _ppl(loss_fn: Callable, pre: str, loss: float) -> dict:
     "`{pre}ppl` of a loss of one unit; a loss with `counts` has several units, and no perplexity."
     return {} if hasattr(loss_fn, 'counts') else {pre + 'ppl': math.exp(min(loss, 50))}
 
+# %% ../nbs/08_train.ipynb #4cc9e667
 def _step_row(step: int, res: dict, lr: float, tokens: int, dt: float,
               scaler: torch.amp.GradScaler, loss_fn: Callable) -> dict:
     """A step's log row: `train_step`'s means, the perplexity, the learning rate, the tokens a
@@ -370,6 +390,108 @@ def _step_row(step: int, res: dict, lr: float, tokens: int, dt: float,
     return dict(step=step, **res, **_ppl(loss_fn, '', res.get('lm_loss', res['loss'])), lr=lr,
                 tok_per_s=tokens / dt if dt else 0.0,
                 **(dict(loss_scale=scaler.get_scale()) if scaler.is_enabled() else {}))
+
+# %% ../nbs/08_train.ipynb #2f2a7fb5
+@dataclass
+class _Run:
+    "What the steps of a training run share."
+    cfg: TrainConfig
+    model: SmolLM
+    fwd: nn.Module                  # what the steps call: `_wrap`'s compiled or DDP model
+    opt: torch.optim.Optimizer
+    loss_fn: Callable
+    prec: str                       # cfg.precision resolved on the model's device
+    autocast: torch.autocast
+    scaler: torch.amp.GradScaler
+    rank: int
+    world: int
+    out: Path | None                # cfg.out_dir
+
+# %% ../nbs/08_train.ipynb #906ac284
+def _setup(model: SmolLM, data, cfg: TrainConfig, loss_fn: Callable, resume: bool) -> _Run:
+    """Refuse a run that cannot work (settings, processes, memory), then make its output folder,
+    precision, wrapped model and AdamW."""
+    rank, world = init_distributed(model.device)
+    _check_settings(cfg, world)
+    out = Path(cfg.out_dir) if cfg.out_dir else None
+    if resume and not out: raise ValueError("resume needs cfg.out_dir")
+    prec, autocast, scaler = mixed_precision(model.device, cfg.precision)
+    _check_memory(model, data, cfg, prec, rank, world)
+    if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
+    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
+                            fused=model.device.type in ('cuda', 'cpu'))
+    return _Run(cfg, model, _wrap(model, cfg, world), opt, loss_fn, prec, autocast, scaler,
+                rank, world, out)
+
+# %% ../nbs/08_train.ipynb #ffaedd62
+@contextmanager
+def _training(model: SmolLM, recompute_activations: bool):
+    "Train mode and `recompute_activations` inside; eval mode and the model's own setting after."
+    before = model.model.recompute_activations
+    model.model.recompute_activations = recompute_activations; model.train()
+    try: yield
+    finally: model.eval(); model.model.recompute_activations = before
+
+# %% ../nbs/08_train.ipynb #a957bc3b
+def _open_log(run: _Run, start: int, resume: bool) -> Logger:
+    "The run's `Logger` (a file on rank 0 when there is `out`), its first row the settings."
+    log = Logger(run.out / 'log.jsonl' if run.out and run.rank == 0 else None,
+                 start if resume else None)
+    log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(),
+        **{**asdict(run.cfg), 'precision': run.prec})
+    return log
+
+# %% ../nbs/08_train.ipynb #5f813d03
+def _log_stage(log: Logger, data, step: int, start: int):
+    "Log `data.stage(step)` (a curriculum's) at `start` and where it changes."
+    stage_of = getattr(data, 'stage', None)
+    if stage_of and (step == start or stage_of(step) != stage_of(step - 1)):
+        log(event='stage', step=step, stage=stage_of(step))
+
+# %% ../nbs/08_train.ipynb #d6c57bc8
+def _step(run: _Run, data, step: int) -> tuple[dict, float]:
+    "Step `step` of the run at its scheduled learning rate: `train_step`'s row, and the rate."
+    cfg = run.cfg
+    lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
+    for g in run.opt.param_groups: g['lr'] = lr
+    try: res = train_step(run.fwd, run.opt, run.scaler, data.batch(step, cfg.batch_size), cfg,
+                          run.loss_fn, run.autocast, run.rank, run.world)
+    except FloatingPointError as e: raise _stopped(e, step, run.out) from None
+    return res, lr
+
+# %% ../nbs/08_train.ipynb #fd411d9e
+def _rank0_jobs(run: _Run, log: Logger, step: int, last: bool, val_data, tokenizer, prompts):
+    "Evaluation, samples and the checkpoint after `step`, when their schedules (`every`) say so."
+    cfg, model = run.cfg, run.model
+    if val_data is not None and every(cfg.eval_every, step, last):
+        vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, run.loss_fn, run.autocast)
+        log(event='eval', step=step, val_loss=vl, **_ppl(run.loss_fn, 'val_', vl))
+    if tokenizer is not None and prompts and every(cfg.sample_every, step, last):
+        with evaluating(model): log_samples(model, tokenizer, prompts, step, log)
+    if run.out and every(cfg.ckpt_every, step, last):
+        save_checkpoint(run.out / 'ckpt.pt', model, run.opt, step + 1, run.scaler)
+
+# %% ../nbs/08_train.ipynb #61739c8c
+def _loop(run: _Run, data, start: int, resume: bool, val_data, tokenizer, prompts,
+          progress: bool) -> list[dict]:
+    "Steps `start` to `cfg.steps` of the run, logged; the rows."
+    from tqdm.auto import tqdm
+    cfg, log = run.cfg, _open_log(run, start, resume)
+    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps,
+               disable=not (progress and run.rank == 0), desc='train')
+    t0, tokens = time.perf_counter(), 0
+    for step in bar:
+        last = step == cfg.steps - 1
+        _log_stage(log, data, step, start)
+        res, lr = _step(run, data, step)
+        tokens += res.pop('tokens'); res.pop('count')
+        if step % cfg.log_every == 0 or last:
+            log(**_step_row(step, res, lr, tokens, time.perf_counter() - t0, run.scaler,
+                            run.loss_fn))
+            t0, tokens = time.perf_counter(), 0
+            bar.set_postfix(loss=f"{res['loss']:.3f}", lr=f'{lr:.2e}')
+        if run.rank == 0: _rank0_jobs(run, log, step, last, val_data, tokenizer, prompts)
+    return log.rows
 
 # %% ../nbs/08_train.ipynb #82eee2c7
 @torch.enable_grad()                     # whatever the caller's grad mode
@@ -387,62 +509,16 @@ def train(model: SmolLM,
           ) -> list[dict]:  # the logged rows (none for a run resumed at its last step)
     """Train `model` on `data` for `cfg.steps` optimizer steps (under `torchrun`: data-parallel over
     the processes)."""
-    from tqdm.auto import tqdm
-    rank, world = init_distributed(model.device)
-    _check_settings(cfg, world)
-    out = Path(cfg.out_dir) if cfg.out_dir else None
-    if resume and not out: raise ValueError("resume needs cfg.out_dir")
-    prec, autocast, scaler = mixed_precision(model.device, cfg.precision)
-    _check_memory(model, data, cfg, prec, rank, world)
-    if out and rank == 0: out.mkdir(parents=True, exist_ok=True)
-    ckpt, model.model.recompute_activations = (model.model.recompute_activations,
-                                                cfg.recompute_activations)   # put back after
-    fwd = _wrap(model, cfg, world)
-    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas,
-                            fused=model.device.type in ('cuda', 'cpu'))
+    run = _setup(model, data, cfg, loss_fn, resume)
     # the caller's RNG: left as it was
     with torch.random.fork_rng(devices=[model.device] if model.device.type == 'cuda' else []):
         torch.manual_seed(cfg.seed)
-        try:
-            start = load_checkpoint(out / 'ckpt.pt', model, opt, scaler)['step'] if resume else 0
+        with _training(model, cfg.recompute_activations):
+            start = (load_checkpoint(run.out / 'ckpt.pt', model, run.opt, run.scaler)['step']
+                     if resume else 0)
             # resumed at its end: nothing to run, the log untouched
             if start >= cfg.steps: return []
-            log = Logger(out / 'log.jsonl' if out and rank == 0 else None,
-                         start if resume else None)
-            log(event='start', step=start, cpu=torch.backends.cpu.get_cpu_capability(),
-                **{**asdict(cfg), 'precision': prec})
-            stage_of = getattr(data, 'stage', None)
-            model.train()
-            bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps,
-                       disable=not (progress and rank == 0), desc='train')
-            t0, tokens = time.perf_counter(), 0
-            for step in bar:
-                last = step == cfg.steps - 1
-                if stage_of and (step == start or stage_of(step) != stage_of(step - 1)):
-                    log(event='stage', step=step, stage=stage_of(step))
-                lr = lr_at(step, cfg.lr, cfg.warmup, cfg.steps, cfg.schedule, cfg.min_lr)
-                for g in opt.param_groups: g['lr'] = lr
-                try: res = train_step(fwd, opt, scaler, data.batch(step, cfg.batch_size), cfg,
-                                      loss_fn, autocast, rank, world)
-                except FloatingPointError as e: raise _stopped(e, step, out) from None
-                tokens += res.pop('tokens'); res.pop('count')
-                if step % cfg.log_every == 0 or last:
-                    log(**_step_row(step, res, lr, tokens, time.perf_counter() - t0, scaler,
-                                    loss_fn))
-                    t0, tokens = time.perf_counter(), 0
-                    bar.set_postfix(loss=f"{res['loss']:.3f}", lr=f'{lr:.2e}')
-                if rank: continue              # evaluation, samples and checkpoints: rank 0
-                if val_data is not None and every(cfg.eval_every, step, last):
-                    vl = evaluate(model, val_data, cfg.batch_size, cfg.eval_batches, loss_fn,
-                                  autocast)
-                    log(event='eval', step=step, val_loss=vl, **_ppl(loss_fn, 'val_', vl))
-                if tokenizer is not None and prompts and every(cfg.sample_every, step, last):
-                    with evaluating(model): log_samples(model, tokenizer, prompts, step, log)
-                if out and every(cfg.ckpt_every, step, last):
-                    save_checkpoint(out / 'ckpt.pt', model, opt, step + 1, scaler)
-        finally:                        # also when a NaN or an interrupt stops the run
-            model.eval(); model.model.recompute_activations = ckpt
-        return log.rows
+            return _loop(run, data, start, resume, val_data, tokenizer, prompts, progress)
 
 # %% ../nbs/08_train.ipynb #b5dd0733
 def read_log(path: str | Path) -> list[dict]:
