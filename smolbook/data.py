@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 from .files import is_hub_id, missing_path, need_file
 from .tokens import text_ids
@@ -186,53 +187,66 @@ class Stage:
             raise ValueError(f"stage weights must be finite, non-negative and not all zero: "
                              f"{self.weights}")
 
+# %% ../nbs/07_data.ipynb #fe34c6c5
+def _check_stages(stages: list[Stage], sources: dict):
+    "ValueError naming the first stage that leaves a gap, overlaps, is empty or weights no source."
+    if not stages: raise ValueError("a curriculum needs at least one stage")
+    for i, st in enumerate(stages):
+        if st.start != (stages[i - 1].end if i else 0):
+            raise ValueError(f"stage {i} starts at step {st.start}, expected "
+                             f"{stages[i - 1].end if i else 0} (no gaps or overlaps)")
+        if st.end <= st.start:
+            raise ValueError(f"stage {i} is empty: steps [{st.start}, {st.end})")
+        unknown = set(st.weights) - set(sources)
+        if unknown: raise ValueError(f"stage {i} weights unknown sources {sorted(unknown)}")
+
 # %% ../nbs/07_data.ipynb #3376b20a
 class Curriculum:
     "Mixtures of token-block sources over training steps."
     def __init__(self, sources: dict[str, Tensor], stages: list[Stage], seed: int = 0):
-        if not stages: raise ValueError("a curriculum needs at least one stage")
-        for i, st in enumerate(stages):
-            if st.start != (stages[i - 1].end if i else 0):
-                raise ValueError(f"stage {i} starts at step {st.start}, expected "
-                                 f"{stages[i - 1].end if i else 0} (no gaps or overlaps)")
-            if st.end <= st.start:
-                raise ValueError(f"stage {i} is empty: steps [{st.start}, {st.end})")
-            unknown = set(st.weights) - set(sources)
-            if unknown: raise ValueError(f"stage {i} weights unknown sources {sorted(unknown)}")
+        _check_stages(stages, sources)
         self.sources, self.stages, self.seed = sources, stages, seed
         self.names = sorted(sources)
 
     @property
     def steps(self) -> int: return self.stages[-1].end
 
-    def stage(self, step: int) -> int:
-        "Index of the stage that `step` belongs to."
-        for i, st in enumerate(self.stages):
-            if st.start <= step < st.end: return i
-        raise ValueError(f"step {step} is outside the curriculum's steps [0, {self.steps})")
-
-    def probs(self, step: int) -> Tensor:
-        "Sampling probability of each source (in `names` order) at `step`."
-        w = torch.tensor([self.stages[self.stage(step)].weights.get(n, 0.0) for n in self.names],
-                         dtype=torch.float64)
-        return w / w.sum()
-
-    def _draw(self, step: int, batch_size: int) -> list[tuple[str, int]]:
-        # a pure function of (seed, step)
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
-        src = torch.multinomial(self.probs(step), batch_size, replacement=True,
-                                generator=g).tolist()
-        return [(self.names[s],
-                 int(torch.randint(len(self.sources[self.names[s]]), (1,), generator=g)))
-                for s in src]
-
-    def sources_of(self, step: int, batch_size: int) -> list[str]:
-        "The source of each row of `batch(step, batch_size)`."
-        return [name for name, _ in self._draw(step, batch_size)]
-
     def batch(self, step: int, batch_size: int) -> Tensor:
         "Blocks [batch_size, block_size + 1] for `step`."
         return torch.stack([self.sources[name][i] for name, i in self._draw(step, batch_size)])
+
+# %% ../nbs/07_data.ipynb #cdec4124
+@patch
+def stage(self: Curriculum, step: int) -> int:
+    "Index of the stage that `step` belongs to."
+    for i, st in enumerate(self.stages):
+        if st.start <= step < st.end: return i
+    raise ValueError(f"step {step} is outside the curriculum's steps [0, {self.steps})")
+
+# %% ../nbs/07_data.ipynb #c1d47b85
+@patch
+def probs(self: Curriculum, step: int) -> Tensor:
+    "Sampling probability of each source (in `names` order) at `step`."
+    w = torch.tensor([self.stages[self.stage(step)].weights.get(n, 0.0) for n in self.names],
+                     dtype=torch.float64)
+    return w / w.sum()
+
+# %% ../nbs/07_data.ipynb #b9ff2362
+@patch
+def _draw(self: Curriculum, step: int, batch_size: int) -> list[tuple[str, int]]:
+    "(source, block index) of each row of `step`'s batch: a pure function of (seed, step)."
+    g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+    src = torch.multinomial(self.probs(step), batch_size, replacement=True,
+                            generator=g).tolist()
+    return [(self.names[s],
+             int(torch.randint(len(self.sources[self.names[s]]), (1,), generator=g)))
+            for s in src]
+
+# %% ../nbs/07_data.ipynb #bcd281b5
+@patch
+def sources_of(self: Curriculum, step: int, batch_size: int) -> list[str]:
+    "The source of each row of `batch(step, batch_size)`."
+    return [name for name, _ in self._draw(step, batch_size)]
 
 # %% ../nbs/07_data.ipynb #1304506d
 def batch_rows(batch, idx):
@@ -248,12 +262,6 @@ class Epochs:
         self.n = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
         if self.n == 0: raise ValueError("Epochs: no rows")
 
-    def steps(self, batch_size: int, epochs: float = 1) -> int:
-        "Optimizer steps that cover `epochs` passes over the rows."
-        if not (isinstance(epochs, (int, float)) and math.isfinite(epochs) and epochs > 0):
-            raise ValueError(f"epochs must be a finite number > 0, got {epochs}")
-        return max(1, math.ceil(epochs * self.n / batch_size))
-
     def batch(self, step: int, batch_size: int):
         """Rows for `step`, a pure function of (seed, step): epoch e visits every row once, in its
         own order."""
@@ -262,3 +270,11 @@ class Epochs:
                      self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + e))
                  for e in {p // self.n for p in pos}}
         return batch_rows(self.data, torch.stack([perms[p // self.n][p % self.n] for p in pos]))
+
+# %% ../nbs/07_data.ipynb #c74dc5d1
+@patch
+def steps(self: Epochs, batch_size: int, epochs: float = 1) -> int:
+    "Optimizer steps that cover `epochs` passes over the rows."
+    if not (isinstance(epochs, (int, float)) and math.isfinite(epochs) and epochs > 0):
+        raise ValueError(f"epochs must be a finite number > 0, got {epochs}")
+    return max(1, math.ceil(epochs * self.n / batch_size))
