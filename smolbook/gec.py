@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 import torch
+from fastcore.basics import patch
 from .data import read_jsonl, read_utf8, hub_dataset
 from .generate import GenerationConfig, generate
 from .files import atomic_write, missing_path, need_file
@@ -113,7 +114,17 @@ def _coedit_rows(src: str | Path, split: str):
         for n, row in enumerate(hub_dataset(str(src), split=split), 1):
             yield f'{src}[{split}] row {n}', row
 
-# %% ../nbs/11_gec.ipynb #68b147ec
+# %% ../nbs/11_gec.ipynb #377979fd
+def _check_row(where: str, row):
+    "Raise a ValueError naming `where` unless `row` has _id, task, src, tgt, the texts non-empty."
+    if not isinstance(row, dict):
+        raise ValueError(f"{where}: expected an object with _id, task, src, tgt")
+    for k in ('_id', 'task', 'src', 'tgt'):
+        if k not in row: raise ValueError(f"{where}: missing field {k!r}")
+        if k != '_id' and (not isinstance(row[k], str) or not row[k].strip()):
+            raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
+
+# %% ../nbs/11_gec.ipynb #3605e7a0
 def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .jsonl/.parquet file
                 split: str = 'train',     # hub split
                 task: str | None = 'gec', # keep rows of this task (None: all)
@@ -121,12 +132,7 @@ def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .j
     "CoEdIT-schema rows as `GECExample`s, the instruction split from the text."
     out = []
     for where, row in _coedit_rows(src, split):
-        if not isinstance(row, dict):
-            raise ValueError(f"{where}: expected an object with _id, task, src, tgt")
-        for k in ('_id', 'task', 'src', 'tgt'):
-            if k not in row: raise ValueError(f"{where}: missing field {k!r}")
-            if k != '_id' and (not isinstance(row[k], str) or not row[k].strip()):
-                raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
+        _check_row(where, row)
         if task is not None and row['task'] != task: continue
         instruction, sep, text = row['src'].partition(': ')
         if not sep or not text.strip():
@@ -139,12 +145,9 @@ def read_coedit(src: str | Path,          # hub id (`grammarly/coedit`), or a .j
 def _lines(path: Path) -> list[str]:
     return [l.strip() for l in read_utf8(need_file(path)).splitlines()]
 
-# %% ../nbs/11_gec.ipynb #95888c8e
-def read_jfleg(src: str | Path,                 # a folder of X.src, X.ref0, ..., or the source file
-               refs: Sequence[str | Path] = (), # the reference files, when `src` is a file
-              ) -> list[GECExample]:
-    "JFLEG-format parallel files as `GECExample`s with one correction per reference file."
-    src = Path(src)
+# %% ../nbs/11_gec.ipynb #d141f7a5
+def _jfleg_files(src: Path, refs: Sequence[str | Path]) -> tuple[Path, Sequence[str | Path]]:
+    "The source file and its reference files: as given, or X.src and X.ref* in folder `src`."
     if not src.exists(): raise missing_path(src)
     if src.is_dir():
         # *.src files without references are ignored: JFLEG's folders also hold X.spellchecked.src
@@ -154,7 +157,11 @@ def read_jfleg(src: str | Path,                 # a folder of X.src, X.ref0, ...
                              f"found {[p.name for p in srcs]}")
         src, refs = srcs[0], sorted(src.glob(srcs[0].stem + '.ref*'))
     if not refs: raise ValueError(f"{src}: no reference files")
-    sents, ref_sets = _lines(src), [_lines(Path(r)) for r in refs]
+    return src, refs
+
+# %% ../nbs/11_gec.ipynb #7a5f7c00
+def _check_jfleg(src: Path, sents: list[str], refs: Sequence, ref_sets: list[list[str]]):
+    "Raise a ValueError naming the file and line of an empty line or a reference file's length."
     for n, s in enumerate(sents, 1):
         if not s: raise ValueError(f"{src}:{n}: empty source line")
     for r, rs in zip(refs, ref_sets):
@@ -162,6 +169,15 @@ def read_jfleg(src: str | Path,                 # a folder of X.src, X.ref0, ...
             raise ValueError(f"{r}: {len(rs)} lines, but {src} has {len(sents)}")
         for n, line in enumerate(rs, 1):
             if not line: raise ValueError(f"{r}:{n}: empty reference")
+
+# %% ../nbs/11_gec.ipynb #39a44665
+def read_jfleg(src: str | Path,                 # a folder of X.src, X.ref0, ..., or the source file
+               refs: Sequence[str | Path] = (), # the reference files, when `src` is a file
+              ) -> list[GECExample]:
+    "JFLEG-format parallel files as `GECExample`s with one correction per reference file."
+    src, refs = _jfleg_files(Path(src), refs)
+    sents, ref_sets = _lines(src), [_lines(Path(r)) for r in refs]
+    _check_jfleg(src, sents, refs, ref_sets)
     return [GECExample(s, [rs[i] for rs in ref_sets], id=f'{src.stem}-{i}')
             for i, s in enumerate(sents)]
 
@@ -176,7 +192,7 @@ def read_gec(src: str | Path, split: str = 'train') -> list[GECExample]:
     if not examples: raise ValueError(f"{src}: no GEC examples (CoEdIT rows need task 'gec')")
     return examples
 
-# %% ../nbs/11_gec.ipynb #75af1f8c
+# %% ../nbs/11_gec.ipynb #fcabcbc4
 GGUF_KEY = 'smolbook.gec_format'   # the metadata key of a GGUF export's prompt format
 
 @dataclass
@@ -200,100 +216,129 @@ class GECFormat:
         self.stop_ids = sorted({self.tok.eos_token_id}
                                | {i for i, t in enumerate(texts) if '\n' in t})
 
-    def turns(self, src: str, instruction: str | None = None) -> list[dict]:
-        """The chat prompt as messages: each shot's user turn and answer, then the user turn of
-        `src`."""
-        ins = instruction or self.instruction
-        shots = [m for s, t in self.shots for m in ({'role': 'user', 'content': f'{ins}: {s}'},
-                                                     {'role': 'assistant', 'content': t})]
-        return shots + [{'role': 'user', 'content': f'{ins}: {src}'}]
+# %% ../nbs/11_gec.ipynb #f71d8b18
+@patch
+def turns(self: GECFormat, src: str, instruction: str | None = None) -> list[dict]:
+    """The chat prompt as messages: each shot's user turn and answer, then the user turn of
+    `src`."""
+    ins = instruction or self.instruction
+    shots = [m for s, t in self.shots for m in ({'role': 'user', 'content': f'{ins}: {s}'},
+                                                 {'role': 'assistant', 'content': t})]
+    return shots + [{'role': 'user', 'content': f'{ins}: {src}'}]
 
-    def prompt_text(self, src: str, instruction: str | None = None) -> str:
-        """The prompt as text, to read; `prompt` never tokenises it (a text in it that reads
-        `<|im_end|>` must stay text)."""
-        if self.chat:
-            return self.tok.apply_chat_template(self.turns(src, instruction), tokenize=False,
-                                                add_generation_prompt=True)
-        ins = instruction or self.instruction
-        return ''.join(f'{ins}: {s} ###> {t}\n' for s, t in self.shots) + f'{ins}: {src} ###>'
+# %% ../nbs/11_gec.ipynb #8cd92ab8
+@patch
+def prompt_text(self: GECFormat, src: str, instruction: str | None = None) -> str:
+    """The prompt as text, to read; `prompt` never tokenises it (a text in it that reads
+    `<|im_end|>` must stay text)."""
+    if self.chat:
+        return self.tok.apply_chat_template(self.turns(src, instruction), tokenize=False,
+                                            add_generation_prompt=True)
+    ins = instruction or self.instruction
+    return ''.join(f'{ins}: {s} ###> {t}\n' for s, t in self.shots) + f'{ins}: {src} ###>'
 
-    def encode(self, text: str) -> list[int]:
-        "Token ids of `text` taken literally (`text_ids`)."
-        return text_ids(self.tok, text)
+# %% ../nbs/11_gec.ipynb #ff43db33
+@patch
+def encode(self: GECFormat, text: str) -> list[int]:
+    "Token ids of `text` taken literally (`text_ids`)."
+    return text_ids(self.tok, text)
 
-    def prompt(self, ex: GECExample | str) -> list[int]:
-        """Token ids of the prompt for an example (or a bare source text): the chat template's own
-        tokens are its only control tokens (`chat_ids`); the completion format has none, so all of
-        it is text."""
-        src, ins = (ex, None) if isinstance(ex, str) else (ex.src, ex.instruction)
-        return (chat_ids(self.tok, self.turns(src, ins)) if self.chat
-                else self.encode(self.prompt_text(src, ins)))
+# %% ../nbs/11_gec.ipynb #b6a4ff17
+@patch
+def prompt(self: GECFormat, ex: GECExample | str) -> list[int]:
+    """Token ids of the prompt for an example (or a bare source text): the chat template's own
+    tokens are its only control tokens (`chat_ids`); the completion format has none, so all of
+    it is text."""
+    src, ins = (ex, None) if isinstance(ex, str) else (ex.src, ex.instruction)
+    return (chat_ids(self.tok, self.turns(src, ins)) if self.chat
+            else self.encode(self.prompt_text(src, ins)))
 
-    def completion_text(self, correction: str) -> str:
-        """The text that follows the prompt (before EOS): the correction, after a space in the
-        completion format."""
-        return correction if self.chat else ' ' + correction
+# %% ../nbs/11_gec.ipynb #d931f9fd
+@patch
+def completion_text(self: GECFormat, correction: str) -> str:
+    """The text that follows the prompt (before EOS): the correction, after a space in the
+    completion format."""
+    return correction if self.chat else ' ' + correction
 
-    def completion(self, correction: str) -> list[int]:
-        "Token ids the model should produce after the prompt: the correction, then EOS."
-        return self.encode(self.completion_text(correction)) + [self.tok.eos_token_id]
+# %% ../nbs/11_gec.ipynb #099cf886
+@patch
+def completion(self: GECFormat, correction: str) -> list[int]:
+    "Token ids the model should produce after the prompt: the correction, then EOS."
+    return self.encode(self.completion_text(correction)) + [self.tok.eos_token_id]
 
-    def pairs(self, examples: Sequence[GECExample]) -> list[tuple[list[int], list[int]]]:
-        """(prompt ids, completion ids) for every correction of every example: what fine-tuning
-        learns."""
-        return [(p, self.completion(r)) for e in examples for p in [self.prompt(e)] for r in e.refs]
+# %% ../nbs/11_gec.ipynb #afce9994
+@patch
+def answer(self: GECFormat, ids: Sequence[int]) -> str:
+    "The correction in generated ids: up to EOS, up to the first newline, stripped."
+    ids = list(ids)
+    if self.tok.eos_token_id in ids: ids = ids[:ids.index(self.tok.eos_token_id)]
+    return self.tok.decode(ids, skip_special_tokens=True).split('\n')[0].strip()
 
-    def record(self) -> str:
-        """The format as JSON: what `save` writes beside a model, and a GGUF export carries in its
-        metadata (`GGUF_KEY`)."""
-        return json.dumps(dict(chat=self.chat, instruction=self.instruction,
-                               shots=[list(s) for s in self.shots]), indent=2)
+# %% ../nbs/11_gec.ipynb #1dbc51a7
+@patch
+def restates(self: GECFormat, src: str, answer: str, instruction: str | None = None) -> bool:
+    """Whether `answer` restates the prompt's instruction (`Fix grammar: ...`) where `src` does
+    not: no correction."""
+    head = f'{instruction or self.instruction}:'
+    return answer.startswith(head) and not src.startswith(head)
 
-    def save(self, out_dir: str | Path) -> Path:
-        "Record the format in `out_dir/gec_format.json`, beside a model trained with it."
-        path = Path(out_dir) / 'gec_format.json'; path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda p: p.write_text(self.record()))
-        return path
+# %% ../nbs/11_gec.ipynb #72d2d979
+@patch
+def pairs(self: GECFormat, examples: Sequence[GECExample]) -> list[tuple[list[int], list[int]]]:
+    """(prompt ids, completion ids) for every correction of every example: what fine-tuning
+    learns."""
+    return [(p, self.completion(r)) for e in examples for p in [self.prompt(e)] for r in e.refs]
 
-    @classmethod
-    def load(cls, src: str | Path, tok) -> GECFormat | None:
-        """The format recorded beside a model (`src/gec_format.json`) or in a GGUF file's metadata
-        (`GGUF_KEY`); None when there is no record."""
-        src = Path(src)
-        if src.suffix == '.gguf' and src.is_file():
-            import gguf
-            field = gguf.GGUFReader(src).fields.get(GGUF_KEY)
-            if field is None: return None
-            path, text = f'{src} ({GGUF_KEY})', field.contents()
-        else:
-            path = src / 'gec_format.json'
-            if not path.is_file(): return None
-            text = read_utf8(path)
-        try: rec = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path}: not valid JSON ({e})") from None
-        if not isinstance(rec, dict) or not isinstance(rec.get('chat'), bool):
-            raise ValueError(f"{path}: expected an object with a boolean 'chat'")
-        shots = rec.get('shots', [])
-        if not isinstance(shots, list) or not all(isinstance(s, list) and len(s) == 2
-                                                  and all(isinstance(t, str) for t in s)
-                                                  for s in shots):
-            raise ValueError(f"{path}: 'shots' must be a list of [source, correction] pairs of "
-                             "strings")
-        return cls(tok, chat=rec['chat'], shots=[tuple(s) for s in shots],
-                   instruction=rec.get('instruction', 'Fix grammar'))
+# %% ../nbs/11_gec.ipynb #bb2a7dfd
+@patch
+def record(self: GECFormat) -> str:
+    """The format as JSON: what `save` writes beside a model, and a GGUF export carries in its
+    metadata (`GGUF_KEY`)."""
+    return json.dumps(dict(chat=self.chat, instruction=self.instruction,
+                           shots=[list(s) for s in self.shots]), indent=2)
 
-    def answer(self, ids: Sequence[int]) -> str:
-        "The correction in generated ids: up to EOS, up to the first newline, stripped."
-        ids = list(ids)
-        if self.tok.eos_token_id in ids: ids = ids[:ids.index(self.tok.eos_token_id)]
-        return self.tok.decode(ids, skip_special_tokens=True).split('\n')[0].strip()
+# %% ../nbs/11_gec.ipynb #11b50e8b
+@patch
+def save(self: GECFormat, out_dir: str | Path) -> Path:
+    "Record the format in `out_dir/gec_format.json`, beside a model trained with it."
+    path = Path(out_dir) / 'gec_format.json'; path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda p: p.write_text(self.record()))
+    return path
 
-    def restates(self, src: str, answer: str, instruction: str | None = None) -> bool:
-        """Whether `answer` restates the prompt's instruction (`Fix grammar: ...`) where `src` does
-        not: no correction."""
-        head = f'{instruction or self.instruction}:'
-        return answer.startswith(head) and not src.startswith(head)
+# %% ../nbs/11_gec.ipynb #c2eebb39
+def _record_text(src: Path) -> tuple[str, str] | None:
+    "(where, JSON text) of the format recorded in a GGUF file or a model folder; None if none."
+    if src.suffix == '.gguf' and src.is_file():
+        import gguf
+        field = gguf.GGUFReader(src).fields.get(GGUF_KEY)
+        return None if field is None else (f'{src} ({GGUF_KEY})', field.contents())
+    path = src / 'gec_format.json'
+    return (path, read_utf8(path)) if path.is_file() else None
+
+# %% ../nbs/11_gec.ipynb #d25c3ffc
+def _parse_record(path, text: str) -> dict:
+    "The `GECFormat` fields of a recorded format; ValueError naming `path` for a bad record."
+    try: rec = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(rec, dict) or not isinstance(rec.get('chat'), bool):
+        raise ValueError(f"{path}: expected an object with a boolean 'chat'")
+    shots = rec.get('shots', [])
+    if not isinstance(shots, list) or not all(isinstance(s, list) and len(s) == 2
+                                              and all(isinstance(t, str) for t in s)
+                                              for s in shots):
+        raise ValueError(f"{path}: 'shots' must be a list of [source, correction] pairs of "
+                         "strings")
+    return dict(chat=rec['chat'], shots=[tuple(s) for s in shots],
+                instruction=rec.get('instruction', 'Fix grammar'))
+
+# %% ../nbs/11_gec.ipynb #18503d9a
+@patch(cls_method=True)
+def load(cls: GECFormat, src: str | Path, tok) -> GECFormat | None:
+    """The format recorded beside a model (`src/gec_format.json`) or in a GGUF file's metadata
+    (`GGUF_KEY`); None when there is no record."""
+    found = _record_text(Path(src))
+    return None if found is None else cls(tok, **_parse_record(*found))
 
 # %% ../nbs/11_gec.ipynb #b7ee7c64
 _CLITIC = re.compile(r"(?i)(?<=\w)(n't|'s|'re|'ve|'ll|'d|'m)\b")
@@ -344,27 +389,20 @@ class _Source:
 
     def quote(self) -> str: return f"{self.ex.src[:40]!r}{'...' if len(self.ex.src) > 40 else ''}"
 
-# %% ../nbs/11_gec.ipynb #86f48395
-def _plan(fmt: GECFormat, todo: list[_Source], context: int, max_new_tokens: int | None,
-          batch_size: int) -> list[list[_Source]]:
-    """Each source's prompt and budget (ValueError for one whose prompt fills the context), in
-    batches that fit it."""
-    for s in todo:
-        s.prompt, n = fmt.prompt(s.ex), len(fmt.encode(s.ex.src))
-        if len(s.prompt) >= context:
-            rest = context - (len(s.prompt) - n)   # tokens left for a source and its answer
-            piece = rest - max_new_tokens if max_new_tokens else int((rest - 16) / 2.5)
-            advice = (f"split it into pieces of at most {piece} tokens, so that each piece's "
-                      "answer fits too" if piece >= 1 else
-                      "the prompt alone leaves no room: use fewer or shorter shots")
-            raise ValueError(f"{s.name} ({s.quote()}) takes {len(s.prompt)} tokens with its "
-                             f"prompt, and the model's context is {context}: {advice}")
-        s.budget = max_new_tokens or int(1.5 * n) + 16
-    if cut := [s for s in todo if s.budget > context - len(s.prompt)]:
-        warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of "
-                      f"{context} tokens leaves less than their budget (first: {cut[0].name}, "
-                      f"{cut[0].quote()})")
-    for s in cut: s.budget = context - len(s.prompt)
+# %% ../nbs/11_gec.ipynb #a63d6817
+def _too_long(s: _Source, n: int, context: int, max_new_tokens: int | None) -> ValueError:
+    "The error for source `s` (`n` tokens) whose prompt fills the context, with the advice."
+    rest = context - (len(s.prompt) - n)   # tokens left for a source and its answer
+    piece = rest - max_new_tokens if max_new_tokens else int((rest - 16) / 2.5)
+    advice = (f"split it into pieces of at most {piece} tokens, so that each piece's "
+              "answer fits too" if piece >= 1 else
+              "the prompt alone leaves no room: use fewer or shorter shots")
+    return ValueError(f"{s.name} ({s.quote()}) takes {len(s.prompt)} tokens with its "
+                      f"prompt, and the model's context is {context}: {advice}")
+
+# %% ../nbs/11_gec.ipynb #492c40cd
+def _batches(todo: list[_Source], context: int, batch_size: int) -> list[list[_Source]]:
+    "Sources by prompt length in batches that pad to their longest prompt and fit every budget."
     batches = []
     for s in sorted(todo, key=lambda s: len(s.prompt)):
         b = batches[-1] if batches else []
@@ -373,23 +411,53 @@ def _plan(fmt: GECFormat, todo: list[_Source], context: int, max_new_tokens: int
         else: batches.append([s])
     return batches
 
-# %% ../nbs/11_gec.ipynb #318afcb1
+# %% ../nbs/11_gec.ipynb #c87ae790
+def _plan(fmt: GECFormat, todo: list[_Source], context: int, max_new_tokens: int | None,
+          batch_size: int) -> list[list[_Source]]:
+    """Each source's prompt and budget (ValueError for one whose prompt fills the context), in
+    batches that fit it."""
+    for s in todo:
+        s.prompt, n = fmt.prompt(s.ex), len(fmt.encode(s.ex.src))
+        if len(s.prompt) >= context: raise _too_long(s, n, context, max_new_tokens)
+        s.budget = max_new_tokens or int(1.5 * n) + 16
+    if cut := [s for s in todo if s.budget > context - len(s.prompt)]:
+        warnings.warn(f"{len(cut)} of {len(todo)} answers may be cut short: the model's context of "
+                      f"{context} tokens leaves less than their budget (first: {cut[0].name}, "
+                      f"{cut[0].quote()})")
+    for s in cut: s.budget = context - len(s.prompt)
+    return _batches(todo, context, batch_size)
+
+# %% ../nbs/11_gec.ipynb #591ca999
+def _left_pad(prompts: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "Prompts left-padded to the longest, and the attention mask (0 on the padding)."
+    T = max(len(p) for p in prompts)
+    ids = torch.tensor([[pad] * (T - len(p)) + p for p in prompts])
+    mask = torch.tensor([[0] * (T - len(p)) + [1] * len(p) for p in prompts])
+    return ids, mask
+
+# %% ../nbs/11_gec.ipynb #7bf4ee30
 def _decode(model, fmt: GECFormat, batches: list[list[_Source]], g: GenerationConfig,
             bar) -> list[list[int]]:
     """The new ids of every source, batch by batch (left-padded); batch b samples with seed + b;
     `bar` counts the sources."""
     pad, out = pad_id(fmt.tok), []
     for b, batch in enumerate(batches):
-        T = max(len(s.prompt) for s in batch)
-        ids = torch.tensor([[pad] * (T - len(s.prompt)) + s.prompt for s in batch])
-        mask = torch.tensor([[0] * (T - len(s.prompt)) + [1] * len(s.prompt) for s in batch])
+        ids, mask = _left_pad([s.prompt for s in batch], pad)
         new = generate(model, ids, mask, g, max_new_tokens=[s.budget for s in batch],
                        eos_token_id=fmt.stop_ids, seed=None if g.seed is None else g.seed + b)
         out += new.tolist()
         if bar is not None: bar.update(len(batch))
     return out
 
-# %% ../nbs/11_gec.ipynb #db3be59f
+# %% ../nbs/11_gec.ipynb #36127465
+def _warn_kept(kept: dict[str, list[_Source]], n: int):
+    "One warning per reason a source was kept (of `n` answers), naming the first such source."
+    for why, ss in kept.items():
+        first = min(ss, key=lambda s: s.at) if ss else None
+        if ss: warnings.warn(f"{len(ss)} of {n} answers {why} (first: {first.name}, "
+                             f"{first.ex.src[:40]!r}); their sources are kept")
+
+# %% ../nbs/11_gec.ipynb #c2218083
 def _finish(fmt: GECFormat, sources: list[_Source], rows: list[list[int]]):
     """Each source's answer from its row; an empty answer, or one that restates the prompt, keeps
     the source (with a warning)."""
@@ -400,12 +468,37 @@ def _finish(fmt: GECFormat, sources: list[_Source], rows: list[list[int]]):
         elif fmt.restates(s.ex.src, ans, s.ex.instruction):
             kept['restated the prompt instead of correcting'].append(s); ans = s.ex.src
         s.answer = tokenize_like_ptb(ans) if s.tokenized else ans
-    for why, ss in kept.items():
-        first = min(ss, key=lambda s: s.at) if ss else None
-        if ss: warnings.warn(f"{len(ss)} of {len(sources)} answers {why} (first: {first.name}, "
-                             f"{first.ex.src[:40]!r}); their sources are kept")
+    _warn_kept(kept, len(sources))
 
-# %% ../nbs/11_gec.ipynb #138b9285
+# %% ../nbs/11_gec.ipynb #ee2d36a8
+def _sources(exs: list[GECExample], tokenized, names) -> list[_Source]:
+    "A `_Source` per non-blank example: its place, its name, whether its answer is re-tokenised."
+    names = list(names) if names is not None else [f'source {i}' for i in range(len(exs))]
+    if len(names) != len(exs):
+        raise ValueError(f"names has {len(names)} entries for {len(exs)} sources")
+    todo = [i for i, e in enumerate(exs) if e.src.strip()]
+    flags = tokenized if isinstance(tokenized, (list, tuple)) else [
+        looks_tokenized([exs[i].src for i in todo]) if tokenized is None else tokenized] * len(exs)
+    return [_Source(i, exs[i], names[i], flags[i]) for i in todo]
+
+# %% ../nbs/11_gec.ipynb #62b7426a
+def _bar(progress, total: int):
+    "The bar counting sentences and the context that closes it (none for the caller's bar)."
+    from tqdm.auto import tqdm
+    if hasattr(progress, 'update'): return progress, nullcontext()
+    bar = tqdm(total=total, disable=not progress, desc='correct', unit=' sentences')
+    return bar, bar
+
+# %% ../nbs/11_gec.ipynb #5442f540
+def _round(model, fmt: GECFormat, todo: list[_Source], max_new_tokens: int | None,
+           batch_size: int, g: GenerationConfig, bar):
+    "One pass of `correct` over `todo`: each source's `answer` set; `bar` counts the sources."
+    batches = _plan(fmt, todo, model.config.max_position_embeddings, max_new_tokens, batch_size)
+    _check_decoding(model, [(len(b), max(len(s.prompt) + s.budget for s in b)) for b in batches],
+                    g.num_beams)
+    _finish(fmt, [s for b in batches for s in b], _decode(model, fmt, batches, g, bar))
+
+# %% ../nbs/11_gec.ipynb #e28830c7
 @torch.inference_mode()
 def correct(model,                        # a SmolLM
             fmt: GECFormat,
@@ -436,7 +529,6 @@ def correct(model,                        # a SmolLM
     changes or `rounds` passes are done (iterative correction, as in Ge et al. 2018, 'Fluency boost
     learning and inference'). Raises ValueError on a source whose prompt does not fit the model's
     context."""
-    from tqdm.auto import tqdm
     if isinstance(sources, str):
         raise TypeError("sources is one string: pass a list of sentences, "
                         "correct(model, fmt, [text])")
@@ -444,31 +536,30 @@ def correct(model,                        # a SmolLM
     g = (replace(config, **settings) if config and settings
          else config or GenerationConfig(**settings))
     exs = [GECExample(s, []) if isinstance(s, str) else s for s in sources]
-    names = list(names) if names is not None else [f'source {i}' for i in range(len(exs))]
-    if len(names) != len(exs):
-        raise ValueError(f"names has {len(names)} entries for {len(exs)} sources")
-    todo = [i for i, e in enumerate(exs) if e.src.strip()]
-    flags = tokenized if isinstance(tokenized, (list, tuple)) else [
-        looks_tokenized([exs[i].src for i in todo]) if tokenized is None else tokenized] * len(exs)
-    todo, out = [_Source(i, exs[i], names[i], flags[i]) for i in todo], [e.src for e in exs]
-    given = hasattr(progress, 'update')
-    bar = progress if given else tqdm(total=len(todo), disable=not progress, desc='correct',
-                                      unit=' sentences')
-    with prepacked(model), nullcontext() if given else bar:
+    todo, out = _sources(exs, tokenized, names), [e.src for e in exs]
+    bar, bar_ctx = _bar(progress, len(todo))
+    with prepacked(model), bar_ctx:
         for r in range(rounds):
-            batches = _plan(fmt, todo, model.config.max_position_embeddings, max_new_tokens,
-                            batch_size)
-            _check_decoding(model, [(len(b), max(len(s.prompt) + s.budget for s in b))
-                                    for b in batches], g.num_beams)
-            order = [s for b in batches for s in b]
-            _finish(fmt, order, _decode(model, fmt, batches, g, bar if r == 0 else None))
+            _round(model, fmt, todo, max_new_tokens, batch_size, g, bar if r == 0 else None)
             for s in todo: out[s.at] = s.answer
             todo = [replace(s, ex=GECExample(s.answer, [], s.ex.instruction)) for s in todo
                     if s.answer != s.ex.src]
             if not todo: break
     return out
 
-# %% ../nbs/11_gec.ipynb #a8a6a4f8
+# %% ../nbs/11_gec.ipynb #0b0ce1d0
+def _chunk(model, fmt: GECFormat, part: list[str], start: int, tokenized: bool | None, bar,
+           kw: dict) -> list[str]:
+    "Answers to the lines of `part` (`start` lines came before it), in one `correct` call."
+    out, todo = [''] * len(part), [i for i, l in enumerate(part) if l.strip()]
+    # each line as it looks
+    flags = [looks_tokenized([part[i]]) if tokenized is None else tokenized for i in todo]
+    fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=bar,
+                    tokenized=flags, names=[f'line {start + i + 1}' for i in todo], **kw)
+    for i, f in zip(todo, fixed): out[i] = f
+    return out
+
+# %% ../nbs/11_gec.ipynb #a5f13e77
 def correct_stream(model, fmt: GECFormat,
                    # one sentence per line (a file object works); blank lines stay blank
                    lines: Iterable[str],
@@ -488,23 +579,16 @@ def correct_stream(model, fmt: GECFormat,
     with prepacked(model), tqdm(unit=' lines', disable=not progress, desc='correct',
                                 smoothing=0.1) as bar:
         for part in iter(lambda: list(islice(it, chunk)), []):
-            # blank lines stay blank
-            out, todo = [''] * len(part), [i for i, l in enumerate(part) if l.strip()]
-            # each line as it looks
-            flags = [looks_tokenized([part[i]]) if tokenized is None else tokenized for i in todo]
-            # the chunk: one set of batches
-            fixed = correct(model, fmt, [part[i].strip() for i in todo], progress=bar,
-                            tokenized=flags, names=[f'line {start + i + 1}' for i in todo], **kw)
-            for i, f in zip(todo, fixed): out[i] = f
-            yield from out
+            yield from _chunk(model, fmt, part, start, tokenized, bar, kw)
             # blank lines: counted when their chunk is written
             bar.update(sum(not l.strip() for l in part))
             start += len(part)
 
-# %% ../nbs/11_gec.ipynb #4bc0c820
+# %% ../nbs/11_gec.ipynb #c3c5b6fc
 # for models not fine-tuned
 DEFAULT_SHOTS = [(r['src'].partition(': ')[2], r['tgt']) for r in GEC_SAMPLE[:3]]
 
+# %% ../nbs/11_gec.ipynb #a4a42401
 def gec_format(tok,
                # where a fine-tuned model records gec_format.json
                model_dir: str | Path | None = None,
