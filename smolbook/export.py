@@ -67,9 +67,49 @@ def add_tokenizer(w, tok, n_vocab: int, pre: str | None = None):
         tok.save_pretrained(d)
         gguf.SpecialVocab(d, load_merges=True, n_vocab=n_vocab).add_to_gguf(w, quiet=True)
 
-# %% ../nbs/18_export.ipynb #ec5eeb6d
+# %% ../nbs/18_export.ipynb #c6fab80c
 GGUF_TYPES = ('f16', 'q8_0', 'f32')
 
+# %% ../nbs/18_export.ipynb #d9a713e7
+def _gguf_state(model: nn.Module, type: str, merge: bool) -> dict[str, Tensor]:
+    "The tensors to write, checked: a dense model, a known type, every value within fp16 for f16."
+    if model.config.num_local_experts:
+        raise ValueError("GGUF export writes dense Llama models; write a mixture of experts as a "
+                         "Mixtral checkpoint (save_pretrained, smolbook export --out)")
+    if type not in GGUF_TYPES: raise ValueError(f"type must be one of {GGUF_TYPES}, got {type!r}")
+    # refuses fp16 overflow
+    sd = cast_state(plain_state(model, merge), torch.float16 if type == 'f16' else None)
+    if tied(model): sd.pop('lm_head.weight')      # else output.weight is written: llama.cpp unties
+    return sd
+
+# %% ../nbs/18_export.ipynb #01e09831
+def _add_hparams(w, cfg, name: str, type: str):
+    "The model's name, file type and shapes into the `GGUFWriter` `w`, from `cfg` (a `SmolConfig`)."
+    import gguf
+    ftype = dict(f16=gguf.LlamaFileType.MOSTLY_F16, q8_0=gguf.LlamaFileType.MOSTLY_Q8_0,
+                 f32=gguf.LlamaFileType.ALL_F32)[type]
+    w.add_name(name); w.add_file_type(ftype)
+    w.add_vocab_size(cfg.vocab_size); w.add_context_length(cfg.max_position_embeddings)
+    w.add_embedding_length(cfg.hidden_size); w.add_feed_forward_length(cfg.intermediate_size)
+    w.add_block_count(cfg.num_hidden_layers); w.add_head_count(cfg.num_attention_heads)
+    w.add_head_count_kv(cfg.num_key_value_heads); w.add_rope_dimension_count(cfg.head_dim)
+    w.add_rope_freq_base(cfg.rope_theta); w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
+
+# %% ../nbs/18_export.ipynb #dc7b85a4
+def _add_tensor(w, k: str, v: Tensor, cfg, type: str):
+    "The tensor `k` of the state dict into the `GGUFWriter` `w`, as `type` (1-D ones in f32)."
+    import gguf
+    Q8_0 = gguf.GGMLQuantizationType.Q8_0
+    if k.endswith('q_proj.weight'): v = permute_rope(v, cfg.num_attention_heads)
+    if k.endswith('k_proj.weight'): v = permute_rope(v, cfg.num_key_value_heads)
+    a = v.float().numpy()
+    if v.ndim == 1 or type == 'f32': w.add_tensor(gguf_name(k), a)
+    elif type == 'q8_0' and a.shape[-1] % gguf.GGML_QUANT_SIZES[Q8_0][0] == 0:
+        w.add_tensor(gguf_name(k), gguf.quantize(a, Q8_0), raw_dtype=Q8_0)
+    # f16; q8_0 rows that are not whole blocks of 32 too, as llama.cpp's converter does
+    else: w.add_tensor(gguf_name(k), a.astype(np.float16))
+
+# %% ../nbs/18_export.ipynb #ec5eeb6d
 def save_gguf(model: nn.Module,          # a dense SmolLM
               tok,                       # its tokenizer (transformers, byte-level BPE)
               path: str | Path,          # the .gguf file to write (atomically)
@@ -83,37 +123,14 @@ def save_gguf(model: nn.Module,          # a dense SmolLM
     """Write `model` and `tok` as a llama-architecture GGUF file that llama.cpp runs. Errors: MoE
     models, fp16 overflow, unknown types."""
     import gguf
-    cfg, path = model.config, Path(path)
-    if cfg.num_local_experts:
-        raise ValueError("GGUF export writes dense Llama models; write a mixture of experts as a "
-                         "Mixtral checkpoint (save_pretrained, smolbook export --out)")
-    if type not in GGUF_TYPES: raise ValueError(f"type must be one of {GGUF_TYPES}, got {type!r}")
-    # refuses fp16 overflow
-    sd = cast_state(plain_state(model, merge), torch.float16 if type == 'f16' else None)
-    if tied(model): sd.pop('lm_head.weight')      # else output.weight is written: llama.cpp unties
-    Q8_0 = gguf.GGMLQuantizationType.Q8_0
-    ftype = dict(f16=gguf.LlamaFileType.MOSTLY_F16, q8_0=gguf.LlamaFileType.MOSTLY_Q8_0,
-                 f32=gguf.LlamaFileType.ALL_F32)[type]
+    cfg, path, sd = model.config, Path(path), _gguf_state(model, type, merge)
     def write(tmp: Path):
         w = gguf.GGUFWriter(tmp, 'llama')
-        w.add_name(name); w.add_file_type(ftype)
-        w.add_vocab_size(cfg.vocab_size); w.add_context_length(cfg.max_position_embeddings)
-        w.add_embedding_length(cfg.hidden_size); w.add_feed_forward_length(cfg.intermediate_size)
-        w.add_block_count(cfg.num_hidden_layers); w.add_head_count(cfg.num_attention_heads)
-        w.add_head_count_kv(cfg.num_key_value_heads); w.add_rope_dimension_count(cfg.head_dim)
-        w.add_rope_freq_base(cfg.rope_theta); w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
+        _add_hparams(w, cfg, name, type)
         add_tokenizer(w, tok, cfg.vocab_size, pre)
         for k, v in (metadata or {}).items():
             w.add_string(k, v) if isinstance(v, str) else w.add_float32(k, v)
-        for k, v in sd.items():
-            if k.endswith('q_proj.weight'): v = permute_rope(v, cfg.num_attention_heads)
-            if k.endswith('k_proj.weight'): v = permute_rope(v, cfg.num_key_value_heads)
-            a = v.float().numpy()
-            if v.ndim == 1 or type == 'f32': w.add_tensor(gguf_name(k), a)
-            elif type == 'q8_0' and a.shape[-1] % gguf.GGML_QUANT_SIZES[Q8_0][0] == 0:
-                w.add_tensor(gguf_name(k), gguf.quantize(a, Q8_0), raw_dtype=Q8_0)
-            # f16; q8_0 rows that are not whole blocks of 32 too, as llama.cpp's converter does
-            else: w.add_tensor(gguf_name(k), a.astype(np.float16))
+        for k, v in sd.items(): _add_tensor(w, k, v, cfg, type)
         w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, write)
