@@ -6,6 +6,7 @@
 from __future__ import annotations
 from pathlib import Path
 import torch
+from torch import Tensor
 from .core import preset as make_config
 from .data import (python_corpus, read_corpus, train_tokenizer, split_docs, pack,
                            Curriculum, Stage)
@@ -25,6 +26,13 @@ def load_docs(spec: str, limit: int | None = None) -> list[str]:
     else: docs = list(read_corpus(spec, limit=limit))
     return docs[:limit] if limit else docs
 
+# %% ../nbs/09_pretrain.ipynb #eadb64bd
+def _mixture(text: str) -> dict[str, float]:
+    "The weights of one stage's mixture, 'a=3,b=1'."
+    try: return {k.strip(): float(v) for k, v in (kv.split('=') for kv in text.split(','))}
+    except ValueError:
+        raise ValueError(f"cannot read {text.strip()!r}; write name=weight,name=weight") from None
+
 # %% ../nbs/09_pretrain.ipynb #69f153aa
 def parse_stages(text: str, steps: int) -> list[Stage]:
     "Stages from 'a=3,b=1; a=1,b=1' (one mixture per stage), splitting `steps` evenly."
@@ -36,11 +44,7 @@ def parse_stages(text: str, steps: int) -> list[Stage]:
     bounds = [round(i * steps / len(mixes)) for i in range(len(mixes) + 1)]
     stages = []
     for i, m in enumerate(mixes):
-        try: w = {k.strip(): float(v) for k, v in (kv.split('=') for kv in m.split(','))}
-        except ValueError:
-            raise ValueError(f"stage {i}: cannot read {m.strip()!r}; "
-                             "write name=weight,name=weight") from None
-        try: stages.append(Stage(bounds[i], bounds[i + 1], w))
+        try: stages.append(Stage(bounds[i], bounds[i + 1], _mixture(m)))
         except ValueError as e: raise ValueError(f"stage {i}: {e}") from None
     return stages
 
@@ -52,6 +56,16 @@ DEFAULT_STAGES = ("reference=3,docstrings=1; reference=1,docstrings=1,code=1; "
 PRETRAIN_DEFAULTS = dict(steps=1200, batch_size=16, lr=2e-3, min_lr=2e-4, warmup=60,
                          eval_every=100, sample_every=400)
 
+# %% ../nbs/09_pretrain.ipynb #f3ca2661
+def _plan(stages: str, sources: dict[str, str], steps: int) -> list[Stage]:
+    "`parse_stages`, refusing a weight on a source that `sources` does not name."
+    plan = parse_stages(stages, steps)
+    unknown = sorted({k for st in plan for k in st.weights} - set(sources))
+    if unknown:
+        raise ValueError(f"stages weight sources {unknown} that --sources does not name "
+                         f"({sorted(sources)})")
+    return plan
+
 # %% ../nbs/09_pretrain.ipynb #bac94a75
 def _open_model(model: SmolLM | str | Path | None, tokenizer: str | None) -> tuple:
     """(model, tokenizer) to continue: a model object with its tokenizer source, or the model in a
@@ -61,6 +75,22 @@ def _open_model(model: SmolLM | str | Path | None, tokenizer: str | None) -> tup
     if model is not None and not isinstance(model, SmolLM):
         model, tokenizer = SmolLM.from_pretrained(model), tokenizer or model
     return model, tokenizer
+
+# %% ../nbs/09_pretrain.ipynb #98d8677f
+def _check_sizes(model: SmolLM | None, preset: str, model_overrides: dict | None, block_size: int,
+                 max_docs: int | None, tokenizer: str | None, vocab_size: int):
+    """ValueError when rows of `block_size` do not fit the model's context, fewer than two documents
+    a source are asked for, or a BPE to train (no `tokenizer`) has fewer than 512 tokens."""
+    context = (model.config if model is not None
+               else make_config(preset, **(model_overrides or {}))).max_position_embeddings
+    if block_size < 1: raise ValueError(f"block_size must be at least 1, got {block_size}")
+    if block_size > context:
+        raise ValueError(f"block_size {block_size} exceeds the "
+                         f"{'given' if model else repr(preset)} model's context {context}")
+    if max_docs is not None and max_docs < 2:
+        raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
+    if not tokenizer and vocab_size < 512:
+        raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")
 
 # %% ../nbs/09_pretrain.ipynb #c8d3d9ae
 def _split_sources(sources: dict[str, str], max_docs: int | None, val_frac: float,
@@ -99,6 +129,14 @@ def _model_for(tok, model: SmolLM | None, preset: str, model_overrides: dict | N
                                   'eos_token_id': tok.eos_token_id})
     with torch.device(device): return SmolLM(mcfg)
 
+# %% ../nbs/09_pretrain.ipynb #866873f0
+def _curriculum(splits: dict, tok, block_size: int, plan: list[Stage],
+                seed: int) -> tuple[Curriculum, Tensor]:
+    "The `plan`'s curriculum over each source's training blocks, and all the validation blocks."
+    train_blocks = {name: pack(tr, tok, block_size) for name, (tr, _) in splits.items()}
+    val_blocks = torch.cat([pack(va, tok, block_size) for _, va in splits.values()])
+    return Curriculum(train_blocks, plan, seed=seed), val_blocks
+
 # %% ../nbs/09_pretrain.ipynb #fe29749f
 def pretrain(out_dir: str | Path,
              sources: dict[str, str] = DEFAULT_SOURCES,  # name -> source spec (see load_docs)
@@ -126,33 +164,20 @@ def pretrain(out_dir: str | Path,
     everything is written to `out_dir`."""
     cfg = TrainConfig(**{**PRETRAIN_DEFAULTS, **train_kw, 'out_dir': str(out_dir),
                          'ckpt_every': ckpt_every})   # checks them
-    plan = parse_stages(stages, cfg.steps)  # settings are checked before any data is read
-    unknown = sorted({k for st in plan for k in st.weights} - set(sources))
-    if unknown:
-        raise ValueError(f"stages weight sources {unknown} that --sources does not name "
-                         f"({sorted(sources)})")
+    # settings are checked before any data is read
+    plan = _plan(stages, sources, cfg.steps)
     model, tokenizer = _open_model(model, tokenizer)
-    context = (model.config if model is not None
-               else make_config(preset, **(model_overrides or {}))).max_position_embeddings
-    if block_size < 1: raise ValueError(f"block_size must be at least 1, got {block_size}")
-    if block_size > context:
-        raise ValueError(f"block_size {block_size} exceeds the "
-                         f"{'given' if model else repr(preset)} model's context {context}")
-    if max_docs is not None and max_docs < 2:
-        raise ValueError(f"max_docs must be at least 2 (one is held out), got {max_docs}")
-    if not tokenizer and vocab_size < 512:
-        raise ValueError(f"vocab_size must be at least 512 for a byte-level BPE, got {vocab_size}")
-    if resume and not (Path(out_dir) / 'ckpt.pt').exists():
-        raise FileNotFoundError(f"{Path(out_dir) / 'ckpt.pt'}: no checkpoint to resume")
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    seed_everything(cfg.seed)
+    _check_sizes(model, preset, model_overrides, block_size, max_docs, tokenizer, vocab_size)
+    out = Path(out_dir)
+    if resume and not (out / 'ckpt.pt').exists():
+        raise FileNotFoundError(f"{out / 'ckpt.pt'}: no checkpoint to resume")
+    out.mkdir(parents=True, exist_ok=True); seed_everything(cfg.seed)
     splits = _split_sources(sources, max_docs, val_frac, cfg.seed)
     tok = _tokenizer_for(splits, tokenizer, vocab_size, out if resume else None)
     tok.save_pretrained(out)
-    train_blocks = {name: pack(tr, tok, block_size) for name, (tr, _) in splits.items()}
-    val_blocks = torch.cat([pack(va, tok, block_size) for _, va in splits.values()])
-    data = Curriculum(train_blocks, plan, seed=cfg.seed)
+    data, val_blocks = _curriculum(splits, tok, block_size, plan, cfg.seed)
     m = _model_for(tok, model, preset, model_overrides, device or default_device())
+    # samples continue the start of each source's first validation document
     prompts = tuple(d[:40] for d in (splits[name][1][0] for name in sources))
     rows = train(m, data, cfg, val_data=val_blocks, tokenizer=tok, prompts=prompts, resume=resume,
                  progress=progress)
