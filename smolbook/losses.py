@@ -12,6 +12,27 @@ from torch import nn, Tensor
 # %% auto #0
 __all__ = ['chunked_cross_entropy', 'token_logps', 'Terms', 'add_router_terms', 'unwrap', 'evaluating', 'lm_terms', 'lm_loss']
 
+# %% ../nbs/03b_losses.ipynb #ce58c704
+def _chunk_logp(hc: Tensor, wd: Tensor, tgt: Tensor, zc: Tensor, gc: Tensor
+               ) -> tuple[Tensor, Tensor]:
+    """Log-probs [c] of the targets `tgt` [c, 1] under the logits `hc @ wd.T`, written to `gc` (the
+    products' dtype) and `zc` (float32), which is left holding exp(z - max); its row sums [c, 1]."""
+    zc.copy_(torch.mm(hc, wd.T, out=gc))            # [c, V] logits
+    m = zc.amax(-1, keepdim=True)
+    picked = zc.gather(1, tgt)                      # [c, 1] the targets' logits
+    s = zc.sub_(m).exp_().sum(-1, keepdim=True)     # zc = exp(z - max), in place
+    return (picked - m - s.log()).squeeze(1), s
+
+# %% ../nbs/03b_losses.ipynb #eb25fca2
+def _chunk_grad(zc: Tensor, s: Tensor, tgt: Tensor, ok: Tensor, wc: Tensor | None):
+    """Turn `zc` = exp(z - max), row sums `s`, in place into d(-Σ wc·logp)/dz (weight 1 without
+    `wc`), 0 in the rows not `ok`."""
+    zc.div_(s)                                      # softmax
+    # softmax - onehot = d(-logp)/dz
+    zc[torch.arange(len(zc), device=zc.device), tgt[:, 0]] -= 1
+    if wc is None: zc[~ok] = 0                      # weight 1; ignored rows 0
+    else: zc.mul_((wc * ok)[:, None])
+
 # %% ../nbs/03b_losses.ipynb #fbe1241e
 def _head_pass(h: Tensor, w: Tensor, y: Tensor, chunk: int, cd: torch.dtype,
                need: tuple[bool, bool] = (False, False), weight: Tensor | None = None):
@@ -24,23 +45,14 @@ def _head_pass(h: Tensor, w: Tensor, y: Tensor, chunk: int, cd: torch.dtype,
         logp = h.new_zeros(len(y), dtype=torch.float32)
         # one chunk of logits, reused
         z = h.new_empty(min(chunk, len(y)), len(w), dtype=torch.float32)
-        # the same in the products' dtype
-        zd = z if cd == torch.float32 else torch.empty_like(z, dtype=cd)
+        zd = z if cd == torch.float32 else torch.empty_like(z, dtype=cd)   # z in dtype cd
         for i in range(0, len(y), chunk):
             hc, yc = hd[i:i + chunk], y[i:i + chunk]
             zc, gc, ok, tgt = z[:len(yc)], zd[:len(yc)], yc != -100, yc.clamp(min=0)[:, None]
-            zc.copy_(torch.mm(hc, wd.T, out=gc))            # [c, V] logits
-            m = zc.amax(-1, keepdim=True)
-            picked = zc.gather(1, tgt)                      # [c, 1] the targets' logits
-            s = zc.sub_(m).exp_().sum(-1, keepdim=True)     # zc = exp(z - max), in place
-            # log-softmax of the targets
-            logp[i:i + chunk] = (picked - m - s.log()).squeeze(1) * ok
+            lp, s = _chunk_logp(hc, wd, tgt, zc, gc)
+            logp[i:i + chunk] = lp * ok                     # log-softmax of the targets
             if not any(need): continue
-            zc.div_(s)                                      # softmax
-            # softmax - onehot = d(-logp)/dz
-            zc[torch.arange(len(yc), device=h.device), tgt[:, 0]] -= 1
-            if weight is None: zc[~ok] = 0                  # weight 1; ignored rows 0
-            else: zc.mul_((weight[i:i + chunk] * ok)[:, None])
+            _chunk_grad(zc, s, tgt, ok, None if weight is None else weight[i:i + chunk])
             g = gc.copy_(zc)
             if need[0]: torch.mm(g, wd, out=gh[i:i + chunk])
             if need[1]: gw.addmm_(g.T, hc) if cd == w.dtype else gw.add_(g.T @ hc)
@@ -135,7 +147,8 @@ def add_router_terms(
 def unwrap(model: nn.Module) -> nn.Module:
     "The model inside a `torch.compile` and/or DDP wrapper."
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'):
-        model = model.module if hasattr(model, 'module') else model._orig_mod   # never by truth value: a module may have len()
+        # never by truth value: a module may have len()
+        model = model.module if hasattr(model, 'module') else model._orig_mod
     return model
 
 # %% ../nbs/03b_losses.ipynb #a8c018ae
