@@ -36,7 +36,15 @@ def rank_candidates(refs: Sequence[str],           # the corrections of one sent
     return dict(chosen=chosen, rejected=rejected, chosen_distance=d_chosen,
                 rejected_distance=dist[rejected])
 
-# %% ../nbs/14_pairs.ipynb #e201c774
+# %% ../nbs/14_pairs.ipynb #176714b1
+def _check_sampling(temperatures: Sequence[float], **counts: int):
+    "Raise a ValueError unless each count is a whole number >= 1 and there is a temperature."
+    for name, v in counts.items():
+        if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
+    if not temperatures: raise ValueError("temperatures must name at least one temperature")
+
+# %% ../nbs/14_pairs.ipynb #67f49ce7
 def sample_candidates(model,                          # a SmolLM
                       fmt: GECFormat,
                       examples: Sequence[GECExample],
@@ -48,10 +56,7 @@ def sample_candidates(model,                          # a SmolLM
                       # per example: n answers per temperature, in order
                      ) -> list[list[str]]:
     "Sampled corrections of every example, through `correct` (its batching, prompt and stops)."
-    for name, v in (('n', n), ('batch_size', batch_size)):
-        if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
-            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
-    if not temperatures: raise ValueError("temperatures must name at least one temperature")
+    _check_sampling(temperatures, n=n, batch_size=batch_size)
     from tqdm.auto import tqdm
     reps = [e for e in examples for _ in range(n)]
     per_round = -(-len(reps) // batch_size)                      # batches per temperature
@@ -61,7 +66,27 @@ def sample_candidates(model,                          # a SmolLM
                           progress=bar) for k, t in enumerate(temperatures)]
     return [[a for r in rounds for a in r[i * n:(i + 1) * n]] for i in range(len(examples))]
 
-# %% ../nbs/14_pairs.ipynb #7b18bf7d
+# %% ../nbs/14_pairs.ipynb #75881355
+def _check_request(examples: Sequence[GECExample], temperatures: Sequence[float]):
+    "Raise a ValueError for a temperature that is not > 0, or the first example without references."
+    if not all(isinstance(t, (int, float)) and 0 < t < math.inf for t in temperatures):
+        raise ValueError(f"temperatures must be numbers > 0 (at 0 every sample is the same "
+                         f"answer, so no pair), got {tuple(temperatures)}")
+    bare = next((i for i, e in enumerate(examples) if not e.refs), None)
+    if bare is not None:
+        raise ValueError(f"example {bare} ({examples[bare].src[:40]!r}) has no references to rank "
+                         "against")
+
+# %% ../nbs/14_pairs.ipynb #951749dc
+def _pair_row(fmt: GECFormat, e: GECExample, r: dict) -> dict:
+    "The row of `e`'s ranked pair `r` (`rank_candidates`): prompt, answers, distances, source."
+    prompt = (fmt.turns(e.src, e.instruction) if fmt.chat                 # messages, or text
+              else fmt.prompt_text(e.src, e.instruction))
+    return dict(prompt=prompt, chosen=fmt.completion_text(r['chosen']),
+                rejected=fmt.completion_text(r['rejected']), chosen_distance=r['chosen_distance'],
+                rejected_distance=r['rejected_distance'], source=e.src)
+
+# %% ../nbs/14_pairs.ipynb #cb28626b
 def make_pairs(model,                                    # a SmolLM, usually fine-tuned (13_sft)
                fmt: GECFormat,
                examples: Sequence[GECExample],           # sentences with their references
@@ -75,23 +100,11 @@ def make_pairs(model,                                    # a SmolLM, usually fin
               ) -> list[dict]:
     """DPO rows from the model's own samples ranked by edit distance to the references; warns how
     many examples gave none."""
-    if not all(isinstance(t, (int, float)) and 0 < t < math.inf for t in temperatures):
-        raise ValueError(f"temperatures must be numbers > 0 (at 0 every sample is the same answer, so "
-                         f"no pair), got {tuple(temperatures)}")
-    bare = next((i for i, e in enumerate(examples) if not e.refs), None)
-    if bare is not None:
-        raise ValueError(f"example {bare} ({examples[bare].src[:40]!r}) has no references to rank "
-                         "against")
+    _check_request(examples, temperatures)
     rows = []
     for e, cands in zip(examples, sample_candidates(model, fmt, examples, temperatures, n, seed,
                                                     batch_size, progress)):
-        if not (r := rank_candidates(e.refs, cands, with_reference)): continue
-        prompt = (fmt.turns(e.src, e.instruction) if fmt.chat                 # messages, or text
-                  else fmt.prompt_text(e.src, e.instruction))
-        rows.append(dict(prompt=prompt, chosen=fmt.completion_text(r['chosen']),
-                         rejected=fmt.completion_text(r['rejected']),
-                         chosen_distance=r['chosen_distance'],
-                         rejected_distance=r['rejected_distance'], source=e.src))
+        if r := rank_candidates(e.refs, cands, with_reference): rows.append(_pair_row(fmt, e, r))
     if len(rows) < len(examples):
         warnings.warn(f"{len(examples) - len(rows)} of {len(examples)} examples gave no pair "
                       "(their candidates tied, or were empty)")
