@@ -94,7 +94,24 @@ def _tok13a():
     from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
     return Tokenizer13a()
 
-# %% ../nbs/12_gec_eval.ipynb #0c0f847d
+# %% ../nbs/12_gec_eval.ipynb #8081ede3
+def _ngram_counts(tokens: Sequence[str], max_order: int) -> Counter:
+    "Counts of the n-grams of `tokens` for n = 1 .. `max_order`."
+    return Counter({g: c for n in range(1, max_order + 1) for g, c in ngrams(tokens, n).items()})
+
+# %% ../nbs/12_gec_eval.ipynb #9509bda6
+def _bleu_from_counts(matches: list[int], possible: list[int], hyp_len: int, ref_len: int) -> dict:
+    "BLEU and its parts (HF `evaluate`'s keys, plus `matches` and `possible`) from corpus counts."
+    precisions = [m / p if p else 0.0 for m, p in zip(matches, possible)]
+    geo = (math.exp(sum(math.log(p) for p in precisions) / len(matches))
+           if min(precisions) > 0 else 0.0)
+    ratio = hyp_len / ref_len if ref_len else 0.0
+    bp = 1.0 if ratio > 1 else (math.exp(1 - 1 / ratio) if ratio else 0.0)
+    return dict(bleu=geo * bp, precisions=precisions, brevity_penalty=bp, length_ratio=ratio,
+                translation_length=hyp_len, reference_length=ref_len, matches=matches,
+                possible=possible)
+
+# %% ../nbs/12_gec_eval.ipynb #1cd82fd9
 def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
                max_order: int = 4) -> dict:
     """BLEU and its parts (HF `evaluate`'s keys, plus n-gram `matches` and `possible`), as
@@ -106,20 +123,10 @@ def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
         ht, rts = tok(h).split(), [tok(ref[i]).split() for ref in references]
         hyp_len += len(ht); ref_len += min(len(r) for r in rts)
         clip = Counter()                  # each n-gram's largest count in any reference
-        for r in rts:
-            clip |= Counter({g: c for n in range(1, max_order + 1)
-                             for g, c in ngrams(r, n).items()})
-        for g, c in (Counter({g: c for n in range(1, max_order + 1)
-                              for g, c in ngrams(ht, n).items()}) & clip).items():
-            matches[len(g) - 1] += c
+        for r in rts: clip |= _ngram_counts(r, max_order)
+        for g, c in (_ngram_counts(ht, max_order) & clip).items(): matches[len(g) - 1] += c
         for n in range(1, max_order + 1): possible[n - 1] += max(0, len(ht) - n + 1)
-    precisions = [m / p if p else 0.0 for m, p in zip(matches, possible)]
-    geo = math.exp(sum(math.log(p) for p in precisions) / max_order) if min(precisions) > 0 else 0.0
-    ratio = hyp_len / ref_len if ref_len else 0.0
-    bp = 1.0 if ratio > 1 else (math.exp(1 - 1 / ratio) if ratio else 0.0)
-    return dict(bleu=geo * bp, precisions=precisions, brevity_penalty=bp, length_ratio=ratio,
-                translation_length=hyp_len, reference_length=ref_len, matches=matches,
-                possible=possible)
+    return _bleu_from_counts(matches, possible, hyp_len, ref_len)
 
 # %% ../nbs/12_gec_eval.ipynb #7c798cc4
 def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
@@ -194,11 +201,24 @@ def empty_rate(hypotheses: Sequence[str]) -> float:
     check_lengths(hypotheses=hypotheses)
     return sum(not h.strip() for h in hypotheses) / len(hypotheses)
 
-# %% ../nbs/12_gec_eval.ipynb #5d6c7ce1
+# %% ../nbs/12_gec_eval.ipynb #113e6af6
 def _has_errant() -> bool:
     try: errant_annotator(); return True
     except ImportError: return False
 
+# %% ../nbs/12_gec_eval.ipynb #a12a0cc1
+def _report_row(sources: Sequence[str], references: Sequence[Sequence[str]], name: str,
+                hyps: Sequence[str], errant: bool) -> dict:
+    "System `name`'s scores: GLEU, BLEU, sacreBLEU, ERRANT if asked, copy and empty rate."
+    check_lengths(references, sources=sources, **{f'systems[{name!r}]': hyps})
+    row = dict(system=name, GLEU=gleu(sources, hyps, references), BLEU=bleu(hyps, references),
+               sacreBLEU=sacrebleu_score(hyps, references))
+    if errant:
+        e = errant_scores(sources, hyps, references)
+        row.update({'ERRANT P': e['precision'], 'ERRANT R': e['recall'], 'ERRANT F0.5': e['f']})
+    return {**row, 'copy rate': copy_rate(sources, hyps), 'empty rate': empty_rate(hyps)}
+
+# %% ../nbs/12_gec_eval.ipynb #01aa1328
 COPY = 'copy source'   # the baseline's row: the sources themselves as the corrections
 
 def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]],
@@ -209,16 +229,8 @@ def gec_report(sources: Sequence[str], references: Sequence[Sequence[str]],
     if COPY in systems:
         raise ValueError(f"a system may not be called {COPY!r}: that row is the copy baseline")
     errant = _has_errant() if errant is None else errant
-    rows = []
-    for name, hyps in {COPY: sources, **systems}.items():
-        check_lengths(references, sources=sources, **{f'systems[{name!r}]': hyps})
-        row = dict(system=name, GLEU=gleu(sources, hyps, references), BLEU=bleu(hyps, references),
-                   sacreBLEU=sacrebleu_score(hyps, references))
-        if errant:
-            e = errant_scores(sources, hyps, references)
-            row.update({'ERRANT P': e['precision'], 'ERRANT R': e['recall'], 'ERRANT F0.5': e['f']})
-        rows.append({**row, 'copy rate': copy_rate(sources, hyps), 'empty rate': empty_rate(hyps)})
-    return rows
+    return [_report_row(sources, references, name, hyps, errant)
+            for name, hyps in {COPY: sources, **systems}.items()]
 
 # %% ../nbs/12_gec_eval.ipynb #4b47e153
 def report_table(rows: list[dict]) -> str:
