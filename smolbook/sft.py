@@ -17,46 +17,58 @@ from .train import TrainConfig, train
 __all__ = ['SFT_DEFAULTS', 'sft_sequences', 'pack_sft', 'sft_loss', 'sft']
 
 # %% ../nbs/13_sft.ipynb #87d97a69
+def _sequence(i: int, ex) -> tuple[list[int], list[int]]:
+    "(ids, loss mask) of example `i`: a (prompt ids, completion ids) pair or a `sft_rows` row."
+    if isinstance(ex, dict): ids, mask = list(ex['input_ids']), list(ex['completion_mask'])
+    else: ids, mask = list(ex[0]) + list(ex[1]), [0] * len(ex[0]) + [1] * len(ex[1])
+    if len(mask) != len(ids): raise ValueError(
+        f"example {i}: {len(mask)} mask values for {len(ids)} ids")
+    if not any(mask[1:]): raise ValueError(f"example {i}: empty completion, nothing to learn")
+    return ids, mask
+
+# %% ../nbs/13_sft.ipynb #7d9dc0ed
 def sft_sequences(
-        pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
+        # (prompt ids, completion ids) pairs, or rows {'input_ids', 'completion_mask'}
+        examples: Sequence,
         max_len: int | None = None,  # leave out longer sequences (with a warning)
-    ) -> list[tuple[list[int], int]]:
-    "(token ids, prompt length) of every (prompt, completion) pair."
-    empty = next((i for i, (_, c) in enumerate(pairs) if not len(c)), None)
-    if empty is not None: raise ValueError(f"pair {empty}: empty completion, nothing to learn")
-    seqs = [(list(p) + list(c), len(p)) for p, c in pairs]
-    if max_len is not None:
-        kept = [s for s in seqs if len(s[0]) <= max_len]
-        if len(kept) < len(seqs):
-            warnings.warn(f"left out {len(seqs) - len(kept)} of {len(seqs)} sequences longer than "
-                          f"{max_len} tokens")
-        seqs = kept
-    if not seqs: raise ValueError("no training sequences: no pairs, or all longer than max_len")
-    return seqs
+    ) -> list[tuple[list[int], list[int]]]:
+    "(token ids, loss mask) of every example."
+    seqs = [_sequence(i, ex) for i, ex in enumerate(examples)]
+    kept = [s for s in seqs if max_len is None or len(s[0]) <= max_len]
+    if len(kept) < len(seqs): warnings.warn(
+        f"left out {len(seqs) - len(kept)} of {len(seqs)} sequences longer than {max_len} tokens")
+    if not kept: raise ValueError("no training sequences: no examples, or all longer than max_len")
+    return kept
 
 # %% ../nbs/13_sft.ipynb #a0954d03
-def pack_sft(seqs: Sequence[tuple[list[int], int]], block_size: int,
-             pad_id: int = 0) -> dict[str, Tensor]:
-    """Pack (ids, prompt length) sequences into rows: `input_ids`, `attention_mask` (document
-    numbers), `labels`."""
+def _first_fit(lengths: Sequence[int], block_size: int) -> list[list[int]]:
+    "The indices of the sequences each row holds: each goes to the first row with room for it."
     rows, free = [], []                   # sequence indices per row, space left per row
-    for i, (ids, _) in enumerate(seqs):
-        if len(ids) > block_size:
-            raise ValueError(f"sequence {i} has {len(ids)} tokens, "
-                             f"more than block_size {block_size}")
-        r = next((r for r, f in enumerate(free) if f >= len(ids)), None)
+    for i, n in enumerate(lengths):
+        if n > block_size:
+            raise ValueError(f"sequence {i} has {n} tokens, more than block_size {block_size}")
+        r = next((r for r, f in enumerate(free) if f >= n), None)
         if r is None: rows.append([]); free.append(block_size); r = len(rows) - 1
-        rows[r].append(i); free[r] -= len(ids)
+        rows[r].append(i); free[r] -= n
+    return rows
+
+# %% ../nbs/13_sft.ipynb #651b0ed8
+def pack_sft(seqs: Sequence[tuple[list[int], list[int] | int]],  # (ids, loss mask or prompt length)
+             block_size: int, pad_id: int = 0) -> dict[str, Tensor]:
+    """Pack sequences into rows: `input_ids`, `attention_mask` (document numbers), `labels`
+    [rows, block_size]. A prompt length n stands for the mask 0 on n tokens, then 1."""
+    rows = _first_fit([len(ids) for ids, _ in seqs], block_size)
     x = torch.full((len(rows), block_size), pad_id)
     mask, labels = torch.zeros_like(x), torch.full_like(x, -100)
     for r, members in enumerate(rows):
         at = 0
         for doc, i in enumerate(members, 1):
-            ids, n = seqs[i]
-            x[r, at:at + len(ids)] = torch.tensor(ids)
-            mask[r, at:at + len(ids)] = doc
+            ids, m = seqs[i]
+            m = [0] * m + [1] * (len(ids) - m) if isinstance(m, int) else m
+            x[r, at:at + len(ids)], mask[r, at:at + len(ids)] = torch.tensor(ids), doc
             # position t predicts token t + 1
-            labels[r, at + n - 1:at + len(ids) - 1] = torch.tensor(ids[n:])
+            labels[r, at:at + len(ids) - 1] = torch.where(torch.tensor(m[1:]).bool(),
+                                                          torch.tensor(ids[1:]), -100)
             at += len(ids)
     return dict(input_ids=x, attention_mask=mask, labels=labels)
 
@@ -76,28 +88,34 @@ SFT_DEFAULTS = dict(lr=1e-4, min_lr=1e-5, warmup=10, batch_size=4, weight_decay=
                     betas=(0.9, 0.95), eval_every=50, eval_batches=8, log_every=5)
 
 # %% ../nbs/13_sft.ipynb #35b44f42
-def sft(model: nn.Module,
-        train_pairs: Sequence[tuple[Sequence[int], Sequence[int]]],  # (prompt ids, completion ids)
-        # held out: validation loss during training
-        val_pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),
-        epochs: float = 1.0,                      # passes over the training pairs
-        # tokens per packed row; default: 512, or the model's context if shorter
-        block_size: int | None = None,
-        max_len: int | None = None,               # leave out longer sequences (with a warning)
-        out_dir: str | None = None,               # log.jsonl (and ckpt.pt with ckpt_every)
-        resume: bool = False,                     # continue from out_dir/ckpt.pt
-        progress: bool = True,
-        **cfg) -> list[dict]:                     # TrainConfig fields, over SFT_DEFAULTS
-    """Fine-tune `model` in place on (prompt, completion) pairs, the loss on completions only;
-    returns the training log."""
-    # checks the settings before the data are packed
-    tc = TrainConfig(**{**SFT_DEFAULTS, **cfg, 'out_dir': out_dir})
+def _block_size(model: nn.Module, block_size: int | None) -> int:
+    "The packed row length: `block_size`, by default 512 or the model's context if shorter."
     context = unwrap(model).config.max_position_embeddings
     block_size = min(512, context) if block_size is None else block_size
     if not 1 <= block_size <= context: raise ValueError(
         f"block_size must be in [1, {context}] (the model's context), got {block_size}")
-    data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size),
-                  seed=cfg.get('seed', 0))
+    return block_size
+
+# %% ../nbs/13_sft.ipynb #485be7db
+def sft(model: nn.Module,
+        train_pairs: Sequence,            # (prompt ids, completion ids) pairs, or `sft_rows` rows
+        val_pairs: Sequence = (),         # held out, the same shape: validation loss in training
+        epochs: float = 1.0,              # passes over the training examples
+        max_steps: int | None = None,     # optimizer steps, instead of epochs
+        # tokens per packed row; default: 512, or the model's context if shorter
+        block_size: int | None = None,
+        max_len: int | None = None,       # leave out longer sequences (with a warning)
+        out_dir: str | None = None,       # log.jsonl (and ckpt.pt with ckpt_every)
+        resume: bool = False,             # continue from out_dir/ckpt.pt
+        progress: bool = True,
+        **cfg) -> list[dict]:             # TrainConfig fields, over SFT_DEFAULTS
+    """Fine-tune `model` in place, the loss on completions only (or where a row's mask says);
+    returns the training log."""
+    tc = TrainConfig(**{**SFT_DEFAULTS, **cfg, 'out_dir': out_dir})   # checked before packing
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+    block_size = _block_size(model, block_size)
+    data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=tc.seed)
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
-    tc = replace(tc, steps=data.steps(tc.batch_size, epochs))
+    tc = replace(tc, steps=max_steps or data.steps(tc.batch_size, epochs))
     return train(model, data, tc, sft_loss, val_data=val, resume=resume, progress=progress)
