@@ -5,6 +5,7 @@
 # %% ../nbs/17_specialize.ipynb #51411b77
 from __future__ import annotations
 import random, re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Sequence
 import torch, torch.nn.functional as F
@@ -18,47 +19,50 @@ __all__ = ['ROUTER', 'EXPERT_COLOURS', 'math_docs', 'chat_docs', 'domain_docs', 
            'routing_matrix', 'routing_accuracy', 'domain_losses', 'specialize', 'plot_routing', 'routing_html']
 
 # %% ../nbs/17_specialize.ipynb #53d9eb41
+_NAMES = ['Ana', 'Ben', 'Chen', 'Dara', 'Eli', 'Fay']
+_THINGS = ['apples', 'books', 'coins', 'marbles', 'pens', 'stamps']
+
+def _math_line(r: random.Random) -> str:
+    "One worked sentence with its answer: a sum, product, difference, equation or word problem."
+    a, b, k = r.randint(2, 99), r.randint(2, 99), r.randint(2, 9)
+    return r.choice([
+        f'{a} + {b} = {a + b}.', f'{a} * {b} = {a * b}.', f'{a + b} - {b} = {a}.',
+        f'Solve {k}x + {a} = {k * b + a}: subtract {a}, then divide by {k}, so x = {b}.',
+        f'{r.choice(_NAMES)} has {a} {r.choice(_THINGS)} and gets {b} more, so now there '
+        f'are {a + b}.',
+        f'What is {a} times {k}? It is {a * k}.'])
+
+# %% ../nbs/17_specialize.ipynb #d7cc0fed
 def math_docs(n: int, seed: int = 0) -> list[str]:
     """`n` generated worked-arithmetic documents: sums, products, differences, linear equations,
     word problems."""
-    r, out = random.Random(seed), []
-    names, things = (['Ana', 'Ben', 'Chen', 'Dara', 'Eli', 'Fay'],
-                     ['apples', 'books', 'coins', 'marbles', 'pens', 'stamps'])
-    for _ in range(n):
-        lines = []
-        for _ in range(r.randint(3, 6)):
-            a, b, k = r.randint(2, 99), r.randint(2, 99), r.randint(2, 9)
-            lines.append(r.choice([
-                f'{a} + {b} = {a + b}.', f'{a} * {b} = {a * b}.', f'{a + b} - {b} = {a}.',
-                f'Solve {k}x + {a} = {k * b + a}: subtract {a}, then divide by {k}, so x = {b}.',
-                f'{r.choice(names)} has {a} {r.choice(things)} and gets {b} more, so now there '
-                f'are {a + b}.',
-                f'What is {a} times {k}? It is {a * k}.']))
-        out.append(' '.join(lines))
-    return out
+    r = random.Random(seed)
+    return [' '.join(_math_line(r) for _ in range(r.randint(3, 6))) for _ in range(n)]
 
 # %% ../nbs/17_specialize.ipynb #339c98f1
+_TOPICS = ['cooking pasta', 'a trip to the sea', 'learning to draw', 'a rainy weekend',
+           'a birthday gift', 'planting tomatoes', 'a new job', 'a morning walk', 'a good film',
+           'fixing a bike']
+_ASKS = ['Can you help me with {t}?', 'I would like some advice about {t}.',
+         'Hi! Any ideas for {t}?', 'What do you think about {t}?']
+_ANSWERS = ['Of course! Start small, take your time, and enjoy it.',
+            'Sure, happy to help. Tell me a little more about what you need.',
+            'Great question! Many people find that a simple plan works best.',
+            'I think it sounds lovely. Let me share a few tips.']
+
+# %% ../nbs/17_specialize.ipynb #1b02a3f7
+def _exchange(r: random.Random) -> str:
+    "A user's ask about an everyday topic and the assistant's answer: two ChatML turns."
+    t = r.choice(_TOPICS)
+    return (f'<|im_start|>user\n{r.choice(_ASKS).format(t=t)}<|im_end|>\n'
+            f'<|im_start|>assistant\n{r.choice(_ANSWERS)}<|im_end|>')
+
+# %% ../nbs/17_specialize.ipynb #e959661b
 def chat_docs(n: int, seed: int = 0) -> list[str]:
     """`n` generated dialogues in ChatML: a user's greeting or request and the assistant's answer,
     over everyday topics."""
-    r, out = random.Random(seed), []
-    topics = ['cooking pasta', 'a trip to the sea', 'learning to draw', 'a rainy weekend',
-              'a birthday gift', 'planting tomatoes', 'a new job', 'a morning walk', 'a good film',
-              'fixing a bike']
-    asks = ['Can you help me with {t}?', 'I would like some advice about {t}.',
-            'Hi! Any ideas for {t}?', 'What do you think about {t}?']
-    answers = ['Of course! Start small, take your time, and enjoy it.',
-               'Sure, happy to help. Tell me a little more about what you need.',
-               'Great question! Many people find that a simple plan works best.',
-               'I think it sounds lovely. Let me share a few tips.']
-    for _ in range(n):
-        turns = []
-        for _ in range(r.randint(1, 3)):
-            t = r.choice(topics)
-            turns += [f'<|im_start|>user\n{r.choice(asks).format(t=t)}<|im_end|>',
-                      f'<|im_start|>assistant\n{r.choice(answers)}<|im_end|>']
-        out.append('\n'.join(turns))
-    return out
+    r = random.Random(seed)
+    return ['\n'.join(_exchange(r) for _ in range(r.randint(1, 3))) for _ in range(n)]
 
 # %% ../nbs/17_specialize.ipynb #5d01ba2e
 def domain_docs(n: int = 400, seed: int = 0) -> dict[str, list[str]]:
@@ -76,6 +80,12 @@ def router_params(model: nn.Module) -> list[str]:
     "Names of the routers' weights, matched exactly (never an expert's `gate_proj`)."
     return [n for n, _ in unwrap(model).named_parameters() if ROUTER.fullmatch(n)]
 
+# %% ../nbs/17_specialize.ipynb #a01b9dcc
+def _target(experts: Tensor, E: int, mass: float) -> Tensor:  # [N, E]
+    "Rows with `mass` on each token's expert (`experts`: [N]) and (1 - mass) / (E - 1) elsewhere."
+    return torch.full((len(experts), E), (1 - mass) / (E - 1), device=experts.device).scatter_(
+        1, experts[:, None], mass)
+
 # %% ../nbs/17_specialize.ipynb #c1ec1e1f
 def guidance_loss(router_logits: Sequence[Tensor],  # one [N, E] per MoE layer
                   # [N] the expert each token should go to; -1: not guided
@@ -88,9 +98,7 @@ def guidance_loss(router_logits: Sequence[Tensor],  # one [N, E] per MoE layer
     """KL from each guided token's router distribution to a target with `mass` on its domain's
     expert (rest even)."""
     targets = targets.reshape(-1); keep = targets >= 0
-    E = router_logits[0].shape[-1]
-    t = torch.full((int(keep.sum()), E), (1 - mass) / (E - 1), device=targets.device).scatter_(
-        1, targets[keep, None], mass)
+    t = _target(targets[keep], router_logits[0].shape[-1], mass)
     return torch.stack([F.kl_div(router_logits[l][keep].float().log_softmax(-1), t,
                                  reduction='batchmean') for l in layers]).mean()
 
@@ -112,6 +120,16 @@ class GuidedLoss:
                           self.mass) * keep.sum()   # Σ over guided tokens
         return {**out, 'loss': out['loss'] + self.weight * g, 'guidance_loss': g.detach()}
 
+# %% ../nbs/17_specialize.ipynb #87beb2e0
+@torch.no_grad()
+def _top1_counts(model: nn.Module, x: Tensor) -> Tensor:  # [L, E]
+    "Per MoE layer, how many of the tokens of `x` [B, T] (EOS left out) pick each expert first."
+    with evaluating(model):
+        _, router = model(x, hidden_only=True, output_router_logits=True)
+    keep = (x != model.config.eos_token_id).reshape(-1)
+    return torch.stack([F.one_hot(z[keep].argmax(-1), z.shape[-1]).sum(0)
+                        for z in router]).float()
+
 # %% ../nbs/17_specialize.ipynb #57a0588e
 @torch.no_grad()
 def routing_matrix(model: nn.Module, blocks: dict[str, Tensor],
@@ -119,14 +137,8 @@ def routing_matrix(model: nn.Module, blocks: dict[str, Tensor],
     "Per MoE layer, the share of each domain's held-out tokens whose top-1 expert is each expert."
     rows = []
     for ids in blocks.values():
-        counts = 0
-        for i in range(0, len(ids), batch_size):
-            x = ids[i:i + batch_size, :-1].to(model.device)
-            with evaluating(model):
-                _, router = model(x, hidden_only=True, output_router_logits=True)
-            keep = (x != model.config.eos_token_id).reshape(-1)
-            counts = counts + torch.stack([F.one_hot(z[keep].argmax(-1), z.shape[-1]).sum(0)
-                                           for z in router]).float()
+        counts = sum(_top1_counts(model, ids[i:i + batch_size, :-1].to(model.device))
+                     for i in range(0, len(ids), batch_size))
         rows.append(counts / counts.sum(-1, keepdim=True))
     return torch.stack(rows, 1).cpu()
 
@@ -142,6 +154,18 @@ def domain_losses(model: nn.Module, blocks: dict[str, Tensor],
     return {d: evaluate(model, b, batch_size, (len(b) + batch_size - 1) // batch_size)
             for d, b in blocks.items()}
 
+# %% ../nbs/17_specialize.ipynb #25230e43
+def _check_experts(experts: dict[str, int], docs: dict, E: int):
+    "Every domain of `docs` and only those has an expert in [0, `E`), and no two the same one."
+    unknown = sorted(set(experts) - set(docs))
+    if unknown: raise ValueError(f"experts assigned to domains with no documents: {unknown}")
+    missing = sorted(set(docs) - set(experts))
+    if missing: raise ValueError(f"domains with no expert assigned: {missing}")
+    bad = {d: e for d, e in experts.items() if not 0 <= e < E}
+    if bad: raise ValueError(f"expert indices must lie in [0, {E}): {bad}")
+    if len(set(experts.values())) < len(experts):
+        raise ValueError(f"each domain needs its own expert, got {experts}")
+
 # %% ../nbs/17_specialize.ipynb #a5e0979c
 def _assign_experts(cfg, docs: dict[str, list[str]],
                     experts: dict[str, int] | None) -> dict[str, int]:
@@ -151,14 +175,7 @@ def _assign_experts(cfg, docs: dict[str, list[str]],
         raise ValueError("guidance needs a mixture of experts; upcycle the dense model first "
                          "(smolbook upcycle, or upcycle() of 16_moe)")
     experts = {d: i for i, d in enumerate(docs)} if experts is None else experts
-    unknown = sorted(set(experts) - set(docs))
-    if unknown: raise ValueError(f"experts assigned to domains with no documents: {unknown}")
-    missing = sorted(set(docs) - set(experts))
-    if missing: raise ValueError(f"domains with no expert assigned: {missing}")
-    bad = {d: e for d, e in experts.items() if not 0 <= e < cfg.num_local_experts}
-    if bad: raise ValueError(f"expert indices must lie in [0, {cfg.num_local_experts}): {bad}")
-    if len(set(experts.values())) < len(experts):
-        raise ValueError(f"each domain needs its own expert, got {experts}")
+    _check_experts(experts, docs, cfg.num_local_experts)
     return experts
 
 # %% ../nbs/17_specialize.ipynb #d73711e8
@@ -171,35 +188,66 @@ def _guided_layers(cfg, layers: Sequence[int] | None) -> list[int]:
                          f"got {layers}")
     return layers
 
+# %% ../nbs/17_specialize.ipynb #264c0adb
+def _balanced(blocks: dict[str, Tensor], seed: int) -> Epochs:
+    "The first n blocks of each domain (n: the fewest any has), as {'ids', 'domain'} batches."
+    n = min(len(b) for b in blocks.values())
+    return Epochs(dict(ids=torch.cat([b[:n] for b in blocks.values()]),
+                       domain=torch.arange(len(blocks)).repeat_interleave(n)), seed=seed)
+
 # %% ../nbs/17_specialize.ipynb #3057e26b
 def _domain_data(docs: dict[str, list[str]], tok, block_size: int, val_frac: float,
                  seed: int) -> tuple[Epochs, dict[str, Tensor]]:
     """Training blocks {'ids', 'domain'}, as many of each domain, and each domain's held-out blocks;
     split by document."""
-    names = list(docs)
-    parts = {d: split_docs(docs[d], val_frac, seed) for d in names}
-    train_b = {d: pack(parts[d][0], tok, block_size) for d in names}
-    val_b = {d: pack(parts[d][1], tok, block_size) for d in names}
-    n = min(len(b) for b in train_b.values())                # as many blocks of each domain
-    data = Epochs(dict(ids=torch.cat([train_b[d][:n] for d in names]),
-                       domain=torch.arange(len(names)).repeat_interleave(n)), seed=seed)
-    return data, val_b
+    parts = {d: split_docs(ds, val_frac, seed) for d, ds in docs.items()}
+    train_b = {d: pack(tr, tok, block_size) for d, (tr, _) in parts.items()}
+    val_b = {d: pack(va, tok, block_size) for d, (_, va) in parts.items()}
+    return _balanced(train_b, seed), val_b
 
 # %% ../nbs/17_specialize.ipynb #a51df3af
 def _measure(model: nn.Module, val_b: dict[str, Tensor]) -> dict:
     "The routing matrix and each domain's loss on the held-out blocks."
     return dict(routing=routing_matrix(model, val_b), loss=domain_losses(model, val_b))
 
+# %% ../nbs/17_specialize.ipynb #2945f063
+@contextmanager
+def _only_training(model: nn.Module, names: set[str]):
+    "Within the block only the parameters `names` train; after it, each as it was."
+    was = {n: p.requires_grad for n, p in unwrap(model).named_parameters()}
+    try:
+        for n, p in unwrap(model).named_parameters(): p.requires_grad_(n in names)
+        yield
+    finally:
+        for n, p in unwrap(model).named_parameters(): p.requires_grad_(was[n])
+
 # %% ../nbs/17_specialize.ipynb #b2bc4deb
 def _routers_only(model: nn.Module, data, loss, tc: TrainConfig, progress: bool) -> list[dict]:
     "Stage 1: `train` with every weight but the routers' frozen, then as it was; the log."
-    routers = set(router_params(model))
-    frozen = {n: p.requires_grad for n, p in unwrap(model).named_parameters()}
-    try:
-        for n, p in unwrap(model).named_parameters(): p.requires_grad_(n in routers)
+    with _only_training(model, set(router_params(model))):
         return train(model, data, tc, loss, progress=progress)
-    finally:
-        for n, p in unwrap(model).named_parameters(): p.requires_grad_(frozen[n])
+
+# %% ../nbs/17_specialize.ipynb #4c6b4a61
+def _stage_configs(router_steps: int, full_steps: int, router_lr: float, lr: float,
+                   batch_size: int, seed: int, train_kw: dict) -> tuple[TrainConfig, TrainConfig]:
+    "Stage 1's `TrainConfig` (routers only: `router_lr`, no warmup) and stage 2's (everything)."
+    if router_steps < 1 or full_steps < 1:
+        raise ValueError(f"router_steps and full_steps must be >= 1, got {router_steps}, "
+                         f"{full_steps}")
+    kw = dict(batch_size=batch_size, seed=seed, **train_kw)
+    return (TrainConfig(steps=router_steps, lr=router_lr, warmup=0, **kw),
+            TrainConfig(steps=full_steps, lr=lr, warmup=max(1, full_steps // 10), **kw))
+
+# %% ../nbs/17_specialize.ipynb #25cf189c
+def _two_stages(model: nn.Module, data, loss, val_b: dict[str, Tensor],
+                tcs: tuple[TrainConfig, TrainConfig], progress: bool) -> dict:
+    "Routers alone, then everything; the measures before, between and after, and each log."
+    r = dict(before=_measure(model, val_b))
+    r['router_log'] = _routers_only(model, data, loss, tcs[0], progress)
+    r['middle'] = _measure(model, val_b)
+    r['full_log'] = train(model, data, tcs[1], loss, progress=progress)
+    r['after'] = _measure(model, val_b)
+    return r
 
 # %% ../nbs/17_specialize.ipynb #9c7537d9
 def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), trained in place
@@ -219,24 +267,12 @@ def specialize(model: nn.Module,                 # an MoE SmolLM (`16_moe`), tra
     on held-out blocks before and after."""
     cfg = unwrap(model).config
     experts, layers = _assign_experts(cfg, docs, experts), _guided_layers(cfg, layers)
-    if router_steps < 1 or full_steps < 1:
-        raise ValueError(f"router_steps and full_steps must be >= 1, got {router_steps}, "
-                         f"{full_steps}")
-    names = list(docs)
+    tcs = _stage_configs(router_steps, full_steps, router_lr, lr, batch_size, seed, train_kw)
     data, val_b = _domain_data(docs, tok, block_size, val_frac, seed)
-    loss = GuidedLoss([experts[d] for d in names], layers, weight, mass)
-    report = dict(domains=names, experts=[experts[d] for d in names], layers=layers,
-                  before=_measure(model, val_b))
-    report['router_log'] = _routers_only(
-        model, data, loss, TrainConfig(steps=router_steps, lr=router_lr, batch_size=batch_size,
-                                       seed=seed, warmup=0, **train_kw), progress)
-    report['middle'] = _measure(model, val_b)
-    report['full_log'] = train(model, data,
-                               TrainConfig(steps=full_steps, lr=lr, batch_size=batch_size,
-                                           seed=seed, warmup=max(1, full_steps // 10), **train_kw),
-                               loss, progress=progress)
-    report['after'] = _measure(model, val_b)
-    return report
+    ex = [experts[d] for d in docs]
+    loss = GuidedLoss(ex, layers, weight, mass)
+    return dict(domains=list(docs), experts=ex, layers=layers,
+                **_two_stages(model, data, loss, val_b, tcs, progress))
 
 # %% ../nbs/17_specialize.ipynb #0f8b31bc
 from .tokens import text_ids
@@ -244,41 +280,51 @@ from .tokens import text_ids
 EXPERT_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1',
                   '#ff9da7']
 
+# %% ../nbs/17_specialize.ipynb #e4897d7f
+def _routing_panel(ax, matrix: Tensor, title: str, domains):  # matrix: [D, E]; domains: or False
+    "One heatmap of the share of each domain's tokens (rows) per top-1 expert (columns)."
+    import seaborn as sns
+    sns.heatmap(matrix.numpy(), ax=ax, vmin=0, vmax=1, cmap='viridis', annot=True, fmt='.2f',
+                cbar=False, annot_kws=dict(fontsize=7),
+                xticklabels=[f'e{e}' for e in range(matrix.shape[-1])], yticklabels=domains)
+    ax.set_title(title, fontsize=9)
+
 # %% ../nbs/17_specialize.ipynb #0ad207f4
 def plot_routing(report: dict, stages: Sequence[str] = ('before', 'after')):
     """Heatmaps of the share of each domain's held-out tokens per top-1 expert, a row per stage, a
     column per layer."""
-    import matplotlib.pyplot as plt, seaborn as sns
+    import matplotlib.pyplot as plt
     L, D, E = report['before']['routing'].shape
     fig, ax = plt.subplots(len(stages), L,
                            figsize=(2.6 + 0.55 * E * L, 1.2 + 1.3 * len(stages) + 0.25 * D),
                            squeeze=False)
     for i, st in enumerate(stages):
         for l in range(L):
-            sns.heatmap(report[st]['routing'][l].numpy(), ax=ax[i, l], vmin=0, vmax=1,
-                        cmap='viridis', annot=True, fmt='.2f', cbar=False,
-                        annot_kws=dict(fontsize=7), xticklabels=[f'e{e}' for e in range(E)],
-                        yticklabels=report['domains'] if l == 0 else False)
-            ax[i, l].set_title(f"{st}, layer {l}{' (guided)' if l in report['layers'] else ''}",
-                               fontsize=9)
+            _routing_panel(ax[i, l], report[st]['routing'][l],
+                           f"{st}, layer {l}{' (guided)' if l in report['layers'] else ''}",
+                           report['domains'] if l == 0 else False)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/17_specialize.ipynb #aa9522c2
+def _painted(tok, ids: list[int], experts: list[int], E: int) -> str:
+    "HTML of the tokens `ids`, each on its expert's colour (`experts`: one per token), and the key."
+    import html
+    spans = [f'<span style="background:{EXPERT_COLOURS[e % len(EXPERT_COLOURS)]}40" '
+             f'title="expert {e}">{html.escape(tok.decode([t]))}</span>'
+             for t, e in zip(ids, experts)]
+    key = ' '.join(f'<span style="background:{c}40">expert {e}</span>'
+                   for e, c in enumerate(EXPERT_COLOURS[:E]))
+    return ('<div style="font-family:monospace;white-space:pre-wrap;line-height:1.6">'
+            f'{"".join(spans)}</div><div>{key}</div>')
 
 # %% ../nbs/17_specialize.ipynb #68dd7271
 @torch.no_grad()
 def routing_html(model: nn.Module, tok, text: str, layer: int) -> str:
     """HTML of `text` with each token's background the colour of its top-1 expert at MoE layer
     `layer`."""
-    import html
     ids = text_ids(tok, text)
     with evaluating(model), torch.no_grad():
         _, router = model(torch.tensor([ids], device=model.device), hidden_only=True,
                           output_router_logits=True)
-    top = router[layer].argmax(-1).tolist()
-    spans = [f'<span style="background:{EXPERT_COLOURS[e % len(EXPERT_COLOURS)]}40" '
-             f'title="expert {e}">{html.escape(tok.decode([t]))}</span>'
-             for t, e in zip(ids, top)]
-    key = ' '.join(f'<span style="background:{c}40">expert {e}</span>'
-                   for e, c in enumerate(EXPERT_COLOURS[:router[layer].shape[-1]]))
-    return ('<div style="font-family:monospace;white-space:pre-wrap;line-height:1.6">'
-            f'{"".join(spans)}</div><div>{key}</div>')
+    return _painted(tok, ids, router[layer].argmax(-1).tolist(), router[layer].shape[-1])
