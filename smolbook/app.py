@@ -11,7 +11,7 @@ from .generate import GenerationConfig, generate, load_model, prompt_ids
 from .gec import GECFormat, correct, gec_format
 
 # %% auto #0
-__all__ = ['DIFF_COLORS', 'MAX_CHARS', 'split_sentences', 'word_diff', 'correct_text', 'build_app']
+__all__ = ['MAX_CHARS', 'DIFF_COLORS', 'split_sentences', 'word_diff', 'correct_text', 'build_app']
 
 # %% ../nbs/19_app.ipynb #60c4080f
 def split_sentences(text: str) -> list[str]:
@@ -19,8 +19,6 @@ def split_sentences(text: str) -> list[str]:
     return re.split(r'((?<=[.!?])[ \t]+|\s*\n\s*)', text)
 
 # %% ../nbs/19_app.ipynb #b47c0662
-DIFF_COLORS = {'inserted': '#2e7d32', 'deleted': '#c62828', 'replaced': '#1565c0'}
-
 def word_diff(src: str, out: str) -> list[tuple[str, str | None]]:
     """Spans of the correction `out` against `src`, word by word: (text, None) unchanged, else
     labelled inserted, deleted or replaced ('old → new')."""
@@ -32,23 +30,32 @@ def word_diff(src: str, out: str) -> list[tuple[str, str | None]]:
                       'replace': (f'{old} → {new}', 'replaced')}[op])
     return spans
 
-# %% ../nbs/19_app.ipynb #9c89c2d5
+# %% ../nbs/19_app.ipynb #1ec875dc
 MAX_CHARS = 2000   # the app's limit on one request
 
-def correct_text(model, fmt: GECFormat, text: str, max_chars: int = MAX_CHARS,
-                 batch_size: int = 16) -> tuple[str, list]:
-    """`text` corrected sentence by sentence in one batch, its layout kept, and the `word_diff`.
-    ValueError: empty or longer than `max_chars`."""
+def _check_text(text: str, max_chars: int):
+    "ValueError if `text` is blank or longer than `max_chars`."
     if not text.strip(): raise ValueError("there is no text to correct")
     if len(text) > max_chars:
         raise ValueError(f"the text has {len(text):,} characters; the limit is {max_chars:,}: "
                          "correct it in parts")
-    parts = split_sentences(text)
-    todo = [i for i in range(0, len(parts), 2) if parts[i].strip()]
+
+# %% ../nbs/19_app.ipynb #b49bbe92
+def _correct_parts(model, fmt: GECFormat, parts: list[str], batch_size: int) -> list[str]:
+    "`parts` ([sentence, separator, ...]) with every sentence corrected, all in one batch."
+    parts, todo = list(parts), [i for i in range(0, len(parts), 2) if parts[i].strip()]
     for i, fixed in zip(todo, correct(model, fmt, [parts[i].strip() for i in todo],
                                       batch_size=batch_size, progress=False)):
         parts[i] = parts[i].replace(parts[i].strip(), fixed)
-    out = ''.join(parts)
+    return parts
+
+# %% ../nbs/19_app.ipynb #9c89c2d5
+def correct_text(model, fmt: GECFormat, text: str, max_chars: int = MAX_CHARS,
+                 batch_size: int = 16) -> tuple[str, list]:
+    """`text` corrected sentence by sentence in one batch, its layout kept, and the `word_diff`.
+    ValueError: empty or longer than `max_chars`."""
+    _check_text(text, max_chars)
+    out = ''.join(_correct_parts(model, fmt, split_sentences(text), batch_size))
     return out, word_diff(text, out)
 
 # %% ../nbs/19_app.ipynb #897a9e98
@@ -57,32 +64,45 @@ def _refuse(msg: str):
     import gradio as gr
     raise gr.Error(msg, print_exception=False)
 
+# %% ../nbs/19_app.ipynb #176ff22b
 def _fix(model, fmt: GECFormat, max_chars: int, text: str) -> tuple[str, list]:
     "The Correct button: `correct_text`, its refusals shown on the page."
     try: return correct_text(model, fmt, text, max_chars)
     except ValueError as e: _refuse(str(e))
 
-# %% ../nbs/19_app.ipynb #da2d122c
-def _write(model, tok, max_chars: int, prompt: str, max_new_tokens: float, temperature: float,
-           top_k: float, top_p: float, seed: float, chat: bool) -> str:
-    "The Generate button: the page's settings checked, then the model's continuation of `prompt`."
+# %% ../nbs/19_app.ipynb #87bb4a93
+def _check_request(prompt: str, max_chars: int, max_new_tokens: float, top_k: float, seed: float):
+    "Refuse an empty or too long `prompt`, and settings that should be whole numbers but are not."
     if not prompt.strip(): _refuse("the prompt is empty")
     if len(prompt) > max_chars:
         _refuse(f"the prompt has {len(prompt):,} characters; the limit is {max_chars:,}")
     if any(v != int(v) for v in (max_new_tokens, top_k, seed)):
         _refuse(f"max new tokens, top-k and seed are whole numbers; got {max_new_tokens}, "
                 f"{top_k}, {seed}")
+
+# %% ../nbs/19_app.ipynb #83255327
+def _sampling(n: int, temperature: float, top_k: float, top_p: float, seed: float,
+              eos: int) -> GenerationConfig:
+    "The page's sampling settings as a `GenerationConfig` for `n` new tokens, ending at `eos`."
+    try: return GenerationConfig(max_new_tokens=n, temperature=float(temperature),
+                                 top_k=int(top_k) or None,
+                                 top_p=float(top_p) if top_p < 1 else None,
+                                 seed=int(seed) if seed >= 0 else None, eos_token_id=eos)
+    except ValueError as e: _refuse(str(e))
+
+# %% ../nbs/19_app.ipynb #da2d122c
+def _write(model, tok, max_chars: int, prompt: str, max_new_tokens: float, temperature: float,
+           top_k: float, top_p: float, seed: float, chat: bool) -> str:
+    "The Generate button: the page's settings checked, then the model's continuation of `prompt`."
+    _check_request(prompt, max_chars, max_new_tokens, top_k, seed)
     ids = prompt_ids(tok, prompt, chat)
     n = min(int(max_new_tokens), model.config.max_position_embeddings - ids.shape[1])
     if n < 1: _refuse(f"the prompt takes {ids.shape[1]} tokens, the model's whole context")
-    try: g = GenerationConfig(max_new_tokens=n, temperature=float(temperature),
-                              top_k=int(top_k) or None,
-                              top_p=float(top_p) if top_p < 1 else None,
-                              seed=int(seed) if seed >= 0 else None,
-                              eos_token_id=tok.eos_token_id)
-    except ValueError as e: _refuse(str(e))
-    new = generate(model, ids, config=g)[0]
-    return tok.decode(new, skip_special_tokens=True).strip()
+    g = _sampling(n, temperature, top_k, top_p, seed, tok.eos_token_id)
+    return tok.decode(generate(model, ids, config=g)[0], skip_special_tokens=True).strip()
+
+# %% ../nbs/19_app.ipynb #776da173
+DIFF_COLORS = {'inserted': '#2e7d32', 'deleted': '#c62828', 'replaced': '#1565c0'}
 
 # %% ../nbs/19_app.ipynb #69f851a8
 def _correct_tab(fix, max_chars: int):
@@ -98,23 +118,35 @@ def _correct_tab(fix, max_chars: int):
                                   combine_adjacent=False, elem_id='changes')
         go.click(fix, text, [out, diff], api_name='correct')
 
+# %% ../nbs/19_app.ipynb #a23a8dc5
+def _settings_row(chat: bool) -> list:
+    "A row of the sampling settings' inputs: max new tokens, temperature, top-k, top-p, seed, chat."
+    import gradio as gr
+    with gr.Row():
+        return [gr.Slider(1, 512, value=64, step=1, label='max new tokens'),
+                gr.Slider(0, 2, value=0.0, step=0.05, label='temperature (0: greedy)'),
+                gr.Slider(0, 200, value=0, step=1, label='top-k (0: off)'),
+                gr.Slider(0.05, 1, value=1.0, step=0.05, label='top-p (1: off)'),
+                gr.Number(value=-1, label='seed (below 0: random)'),
+                gr.Checkbox(value=chat, label='chat template')]
+
 # %% ../nbs/19_app.ipynb #35d5b454
 def _generate_tab(write, max_chars: int, chat: bool):
     "The Generate tab: a prompt, the sampling settings and the output; `write` is `/generate`."
     import gradio as gr
     with gr.Tab('Generate'):
         prompt = gr.Textbox(label=f'Prompt (at most {max_chars:,} characters)', lines=4)
-        with gr.Row():
-            n_new = gr.Slider(1, 512, value=64, step=1, label='max new tokens')
-            temp = gr.Slider(0, 2, value=0.0, step=0.05, label='temperature (0: greedy)')
-            top_k = gr.Slider(0, 200, value=0, step=1, label='top-k (0: off)')
-            top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label='top-p (1: off)')
-            seed = gr.Number(value=-1, label='seed (below 0: random)')
-            chat = gr.Checkbox(value=chat, label='chat template')
+        settings = _settings_row(chat)
         run = gr.Button('Generate', variant='primary')
         gen = gr.Textbox(label='Output', lines=8, interactive=False)
-        run.click(write, [prompt, n_new, temp, top_k, top_p, seed, chat], gen,
-                  api_name='generate')
+        run.click(write, [prompt, *settings], gen, api_name='generate')
+
+# %% ../nbs/19_app.ipynb #c47618ed
+def _header(name: str, fmt: GECFormat, tuned: bool) -> str:
+    "The page's heading: the model, and how it is asked to correct."
+    how = ('fine-tuned for correction by `smolbook sft`' if tuned else
+           f'not fine-tuned for correction: asked with a {len(fmt.shots)}-shot prompt')
+    return f"## smolbook\n**Model:** {name}, {how}."
 
 # %% ../nbs/19_app.ipynb #b18f32ea
 def build_app(src: str | None = None,            # --model: directory, hub id or .gguf
@@ -131,10 +163,8 @@ def build_app(src: str | None = None,            # --model: directory, hub id or
     model, tok, name = load_model(src)
     model.to(device, dtype)
     fmt, tuned = gec_format(tok, src)
-    how = ('fine-tuned for correction by `smolbook sft`' if tuned else
-           f'not fine-tuned for correction: asked with a {len(fmt.shots)}-shot prompt')
     with gr.Blocks(title='smolbook') as app:
-        gr.Markdown(f"## smolbook\n**Model:** {name}, {how}.")
+        gr.Markdown(_header(name, fmt, tuned))
         _correct_tab(partial(_fix, model, fmt, max_chars), max_chars)
         _generate_tab(partial(_write, model, tok, max_chars), max_chars, bool(tok.chat_template))
     return app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
