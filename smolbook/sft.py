@@ -52,6 +52,12 @@ def _first_fit(lengths: Sequence[int], block_size: int) -> list[list[int]]:
         rows[r].append(i); free[r] -= n
     return rows
 
+# %% ../nbs/13_sft.ipynb #0cccab72
+def _labels(ids: list[int], m: list[int] | int) -> Tensor:
+    "[len(ids) - 1] the token each position predicts, `ids[t + 1]`, where the mask is 1, else -100."
+    m = [0] * m + [1] * (len(ids) - m) if isinstance(m, int) else m
+    return torch.where(torch.tensor(m[1:]).bool(), torch.tensor(ids[1:]), -100)
+
 # %% ../nbs/13_sft.ipynb #651b0ed8
 def pack_sft(seqs: Sequence[tuple[list[int], list[int] | int]],  # (ids, loss mask or prompt length)
              block_size: int, pad_id: int = 0) -> dict[str, Tensor]:
@@ -63,13 +69,10 @@ def pack_sft(seqs: Sequence[tuple[list[int], list[int] | int]],  # (ids, loss ma
     for r, members in enumerate(rows):
         at = 0
         for doc, i in enumerate(members, 1):
-            ids, m = seqs[i]
-            m = [0] * m + [1] * (len(ids) - m) if isinstance(m, int) else m
-            x[r, at:at + len(ids)], mask[r, at:at + len(ids)] = torch.tensor(ids), doc
-            # position t predicts token t + 1
-            labels[r, at:at + len(ids) - 1] = torch.where(torch.tensor(m[1:]).bool(),
-                                                          torch.tensor(ids[1:]), -100)
-            at += len(ids)
+            (ids, m), n = seqs[i], len(seqs[i][0])
+            x[r, at:at + n], mask[r, at:at + n] = torch.tensor(ids), doc
+            labels[r, at:at + n - 1] = _labels(ids, m)
+            at += n
     return dict(input_ids=x, attention_mask=mask, labels=labels)
 
 # %% ../nbs/13_sft.ipynb #60648232
