@@ -7,35 +7,40 @@ from __future__ import annotations
 import argparse, errno, functools, importlib.util, inspect, json, os, re, shlex, shutil, signal, \
     socket, sys, threading, time
 import warnings
+from contextlib import contextmanager
 from dataclasses import replace
 import torch
 from itertools import chain, islice
 from pathlib import Path
 from typing import Callable, Iterator
 from fastcore.docments import docments
+
+# %% auto #0
+__all__ = ['MODEL_HELP', 'PRECISIONS', 'DTYPES', 'ROUTER_COEFS', 'RUN_RECORD', 'WRITERS', 'INPUTS', 'RESUME_MAY_CHANGE',
+           'DATA_HELP', 'COMMANDS', 'RENAMED', 'parser', 'main']
+
+# %% ../nbs/90_cli.ipynb #66f505c1
 from . import __version__
 from .data import split_docs, read_jsonl, read_utf8
 from .generate import GenerationConfig, generate, load_model, prompt_ids
 from .files import atomic_write
-from .pretrain import pretrain, load_docs, PRETRAIN_DEFAULTS
 from .core import PRESETS, SmolConfig, preset
+from .model import SmolLM
 from .train import TrainConfig, default_device, native_precision, plot_log, seed_everything
+
+# %% ../nbs/90_cli.ipynb #7b9ba067
+from .pretrain import pretrain, load_docs, PRETRAIN_DEFAULTS
 from .gec import GECFormat, GGUF_KEY, read_gec, correct, correct_stream, gec_format
 from .sft import SFT_DEFAULTS, sft
 from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
 from .dpo import (LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train,
                           plot_preferences)
 from .lora import apply_lora
-from .model import SmolLM
 from .upcycle import upcycle, param_counts, plot_moe_log
 from .specialize import domain_docs, specialize, plot_routing, routing_accuracy
 from .export import GGUF_TYPES, save_gguf
 from .app import MAX_CHARS, build_app
 from .gec_eval import COPY, gec_report, report_table, plot_scores, plot_edit_distances
-
-# %% auto #0
-__all__ = ['MODEL_HELP', 'PRECISIONS', 'DTYPES', 'ROUTER_COEFS', 'RUN_RECORD', 'WRITERS', 'INPUTS', 'RESUME_MAY_CHANGE',
-           'DATA_HELP', 'COMMANDS', 'RENAMED', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #552895aa
 def _type(annotation: str, default) -> Callable:
@@ -179,14 +184,21 @@ def _generate_flags(c: argparse.ArgumentParser):
               '<|im_end|> in it stays text)')
     _dtype_flag(c)
 
-# %% ../nbs/90_cli.ipynb #d0e4ecc5
-def _generate(a: argparse.Namespace):
+# %% ../nbs/90_cli.ipynb #0337b4d4
+def _sampling(a: argparse.Namespace) -> GenerationConfig:
+    """`generate`'s decoding settings, checked by `GenerationConfig`; sampling flags given to greedy
+    decoding are said to do nothing."""
     g = GenerationConfig(**_given(a, GenerationConfig))                # checks them
     unused = [f for f, v in (('--top-k', a.top_k), ('--top-p', a.top_p), ('--seed', a.seed))
               if v is not None]
     if g.temperature == 0 and unused:
         warnings.warn(f"{', '.join(unused)}: used only when sampling, and --temperature 0 "
                       "decodes greedily")
+    return g
+
+# %% ../nbs/90_cli.ipynb #d0e4ecc5
+def _generate(a: argparse.Namespace):
+    g = _sampling(a)
     prompt = a.prompt if a.prompt is not None else _stdin()
     if not prompt.strip(): raise ValueError("the prompt is empty")
     t0 = time.perf_counter()
@@ -205,12 +217,16 @@ def _generate(a: argparse.Namespace):
 RUN_RECORD = 'run.json'
 WRITERS = ('pretrain', 'sft', 'pairs', 'dpo', 'cpo', 'orpo', 'upcycle', 'specialize', 'export',
            'eval')
-# flags that name what a command reads
-INPUTS = ('model', 'data', 'pairs', 'shots', 'tokenizer', 'src', 'refs', 'hyp')
-# typed on --resume: taken
-RESUME_MAY_CHANGE = ('steps', 'epochs', 'ckpt_every', 'eval_every', 'sample_every', 'recompute_ref')
-# caches checked by fingerprint: --overwrite keeps them
-_KEEP = {'dpo': ('ref_logps.safetensors', 'ref_logps_val.safetensors')}
+
+# %% ../nbs/90_cli.ipynb #25380f6d
+def _eval_outputs(a: argparse.Namespace) -> list[tuple[str, Path, bool]]:
+    "`eval`'s outputs: the --jsonl file, and the two plots named from the --plots prefix."
+    if a.plots and (a.plots.endswith(os.sep) or Path(a.plots).is_dir()):
+        raise ValueError(f"--plots {a.plots}: a prefix for PREFIX_scores.png and "
+                         f"PREFIX_edits.png, such as {Path(a.plots) / 'eval'}")
+    return (([('--jsonl', Path(a.jsonl), False)] if a.jsonl else [])
+            + [('--plots', Path(f'{a.plots}_{k}.png'), False)
+               for k in ('scores', 'edits') if a.plots])
 
 # %% ../nbs/90_cli.ipynb #c601b714
 def _outputs(a: argparse.Namespace) -> list[tuple[str, Path, bool]]:
@@ -219,13 +235,7 @@ def _outputs(a: argparse.Namespace) -> list[tuple[str, Path, bool]]:
         if getattr(a, dest, None) == '': raise ValueError(f"--{dest} is empty: give a path")
     if a.command == 'pairs':
         return [('--out', Path(a.out), False), ('--out', Path(a.out).with_suffix('.png'), False)]
-    if a.command == 'eval':
-        if a.plots and (a.plots.endswith(os.sep) or Path(a.plots).is_dir()):
-            raise ValueError(f"--plots {a.plots}: a prefix for PREFIX_scores.png and "
-                             f"PREFIX_edits.png, such as {Path(a.plots) / 'eval'}")
-        return (([('--jsonl', Path(a.jsonl), False)] if a.jsonl else [])
-                + [('--plots', Path(f'{a.plots}_{k}.png'), False)
-                   for k in ('scores', 'edits') if a.plots])
+    if a.command == 'eval': return _eval_outputs(a)
     return (([('--out', Path(a.out), True)] if getattr(a, 'out', None) else [])
             + ([('--gguf', Path(a.gguf), False)] if getattr(a, 'gguf', None) else []))
 
@@ -258,6 +268,55 @@ def _inside(path: str, folder: Path) -> bool:
     return Path(path).exists() and folder.resolve() in (Path(path).resolve(),
                                                          *Path(path).resolve().parents)
 
+# %% ../nbs/90_cli.ipynb #98bd9362
+def _check_kind(a: argparse.Namespace, flag: str, p: Path, folder: bool):
+    "Refuse an output inside a file, of the wrong kind (a file for a folder), or the --model."
+    if file := next((q for q in p.parents if q.exists() and not q.is_dir()), None):
+        raise ValueError(f"{flag} {p}: {file} is a file, not a folder")
+    if p.exists() and p.is_dir() != folder:
+        raise ValueError(f"{flag} {p}: exists and is a {'file' if folder else 'folder'}; "
+                         f"give {'a folder' if folder else 'a file name'}")
+    if getattr(a, 'model', None) and _same(str(p), a.model):
+        raise ValueError(f"{flag} {p} is the --model: write to another path "
+                         "(a model is never replaced by what is made from it)")
+
+# %% ../nbs/90_cli.ipynb #c9692dec
+# flags that name what a command reads
+INPUTS = ('model', 'data', 'pairs', 'shots', 'tokenizer', 'src', 'refs', 'hyp')
+
+# %% ../nbs/90_cli.ipynb #70b7ba65
+def _check_aside(a: argparse.Namespace, flag: str, p: Path):
+    """Refuse a folder that --overwrite could not move aside: one that holds the current folder, or
+    an input of the command (`INPUTS`)."""
+    if _inside(os.getcwd(), p):
+        raise ValueError(f"{flag} {p} holds the current folder, which --overwrite cannot move "
+                         "aside: give the run a folder of its own")
+    for dest in INPUTS:
+        given = getattr(a, dest, None)
+        for v in given if isinstance(given, list) else [given]:
+            if isinstance(v, str) and v and _inside(v, p):
+                raise ValueError(f"--{dest} {v} lies inside {flag} {p}, which --overwrite "
+                                 "would move aside")
+
+# %% ../nbs/90_cli.ipynb #8bdcdc15
+def _check_resumable(a: argparse.Namespace, flag: str, p: Path):
+    "Refuse to --resume a folder that holds another command's run, or no checkpoint."
+    if (cmd := _record(p).get('command', a.command)) != a.command:
+        raise ValueError(f"{flag} {p} holds a `smolbook {cmd}` run, which "
+                         f"`smolbook {a.command} --resume` cannot continue")
+    if not (p / 'ckpt.pt').exists():
+        raise FileNotFoundError(f"{flag} {p}: no checkpoint (ckpt.pt) to resume; "
+                                "run without --resume to start")
+
+# %% ../nbs/90_cli.ipynb #8867af7a
+def _check_free(a: argparse.Namespace, flag: str, p: Path, folder: bool):
+    "Refuse an output that holds something (a file, a folder not empty), saying what it holds."
+    if not (p.exists() and (p.is_file() or any(p.iterdir()))): return
+    again = (', or --resume to continue it'
+             if folder and hasattr(a, 'resume') and (p / 'ckpt.pt').exists() else '')
+    raise ValueError(f"{flag} {p} {_holds(p)}: give --overwrite to replace it{again}, "
+                     "or choose another path")
+
 # %% ../nbs/90_cli.ipynb #edb2d089
 def _check_outputs(a: argparse.Namespace):
     """Before any work: refuse an output that is empty, is the --model, is of the wrong kind, or
@@ -267,35 +326,26 @@ def _check_outputs(a: argparse.Namespace):
     if resume and overwrite:
         raise ValueError("--resume continues --out and --overwrite replaces it: give one of them")
     for flag, p, folder in _outputs(a):
-        if file := next((q for q in p.parents if q.exists() and not q.is_dir()), None):
-            raise ValueError(f"{flag} {p}: {file} is a file, not a folder")
-        if p.exists() and p.is_dir() != folder:
-            raise ValueError(f"{flag} {p}: exists and is a {'file' if folder else 'folder'}; "
-                             f"give {'a folder' if folder else 'a file name'}")
-        if getattr(a, 'model', None) and _same(str(p), a.model):
-            raise ValueError(f"{flag} {p} is the --model: write to another path "
-                             "(a model is never replaced by what is made from it)")
-        if overwrite and folder and _inside(os.getcwd(), p):
-            raise ValueError(f"{flag} {p} holds the current folder, which --overwrite cannot move "
-                             "aside: give the run a folder of its own")
-        for dest in INPUTS if overwrite and folder else ():
-            for v in (lambda v: v if isinstance(v, list) else [v])(getattr(a, dest, None)):
-                if isinstance(v, str) and v and _inside(v, p):
-                    raise ValueError(f"--{dest} {v} lies inside {flag} {p}, which --overwrite "
-                                     "would move aside")
-        busy = p.exists() and (p.is_file() or any(p.iterdir()))
-        if resume:
-            if (cmd := _record(p).get('command', a.command)) != a.command:
-                raise ValueError(f"{flag} {p} holds a `smolbook {cmd}` run, which "
-                                 f"`smolbook {a.command} --resume` cannot continue")
-            if not (p / 'ckpt.pt').exists():
-                raise FileNotFoundError(f"{flag} {p}: no checkpoint (ckpt.pt) to resume; "
-                                        "run without --resume to start")
-        elif busy and not overwrite:
-            again = (', or --resume to continue it'
-                     if folder and hasattr(a, 'resume') and (p / 'ckpt.pt').exists() else '')
-            raise ValueError(f"{flag} {p} {_holds(p)}: give --overwrite to replace it{again}, "
-                             "or choose another path")
+        _check_kind(a, flag, p, folder)
+        if overwrite and folder: _check_aside(a, flag, p)
+        if resume: _check_resumable(a, flag, p)
+        elif not overwrite: _check_free(a, flag, p, folder)
+
+# %% ../nbs/90_cli.ipynb #0ef57002
+def _flags(cmd: argparse.ArgumentParser) -> dict[str, str]:
+    "The command's settings and the flags that set them: {'batch_size': '--batch-size', ...}."
+    return {x.dest: x.option_strings[0] for x in cmd._actions
+            if x.option_strings and x.option_strings[0].startswith('--')}
+
+# %% ../nbs/90_cli.ipynb #5e1a877b
+def _typed(cmd: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    "The settings whose flags `argv` types."
+    return {x.dest for x in cmd._actions for s in x.option_strings for t in argv
+            if t == s or t.startswith(s + '=')}
+
+# %% ../nbs/90_cli.ipynb #031aaa63
+# typed on --resume: taken
+RESUME_MAY_CHANGE = ('steps', 'epochs', 'ckpt_every', 'eval_every', 'sample_every', 'recompute_ref')
 
 # %% ../nbs/90_cli.ipynb #28c40c14
 def _resumed(a: argparse.Namespace, argv: list[str], cmd: argparse.ArgumentParser):
@@ -303,9 +353,7 @@ def _resumed(a: argparse.Namespace, argv: list[str], cmd: argparse.ArgumentParse
     value, and a flag typed with another value is refused (only the length of the run and its
     checkpoints and evaluations may change)."""
     rec = _record(Path(a.out)).get('settings', {}) if getattr(a, 'resume', False) else {}
-    flags = {x.dest: x.option_strings[0] for x in cmd._actions if x.option_strings}
-    typed = {x.dest for x in cmd._actions for s in x.option_strings for t in argv
-             if t == s or t.startswith(s + '=')}
+    flags, typed = _flags(cmd), _typed(cmd, argv)
     for k, v in rec.items():
         if k not in flags or k == 'out': continue                     # (a folder may move)
         if k not in typed: setattr(a, k, v)
@@ -313,6 +361,30 @@ def _resumed(a: argparse.Namespace, argv: list[str], cmd: argparse.ArgumentParse
             raise ValueError(f"{flags[k]} {getattr(a, k)}: {a.out} was trained with {flags[k]} "
                              f"{v} ({RUN_RECORD}); a resumed run keeps its settings, so leave the "
                              "flag out")
+
+# %% ../nbs/90_cli.ipynb #bc5752e6
+# caches checked by fingerprint: --overwrite keeps them
+_KEEP = {'dpo': ('ref_logps.safetensors', 'ref_logps_val.safetensors')}
+
+# %% ../nbs/90_cli.ipynb #412715e8
+def _fresh(a: argparse.Namespace, p: Path) -> tuple[Path, Path | None, bool]:
+    """Make `p` an empty folder: a new one, or one whose old content is moved aside (keeping the
+    caches `_KEEP` names). Returns (folder, moved-aside content, whether it existed empty)."""
+    old, existed = None, p.is_dir() and not any(p.iterdir())
+    if p.exists() and not existed:
+        old = p.with_name(f'.{p.name}.replaced-{os.getpid()}'); p.rename(old)
+    p.mkdir(parents=True, exist_ok=True)
+    for k in _KEEP.get(a.command, ()) if old else ():
+        if (old / k).exists(): shutil.copy2(old / k, p / k)
+    return p, old, existed
+
+# %% ../nbs/90_cli.ipynb #a54d6388
+def _write_record(a: argparse.Namespace, p: Path):
+    "Write the run's record into `p`: the command, smolbook's version and every setting."
+    settings = {k: v for k, v in vars(a).items()
+                if k not in ('run', 'derived', 'command', 'resume', 'overwrite')}
+    atomic_write(p / RUN_RECORD, lambda f: f.write_text(
+        json.dumps(dict(command=a.command, version=__version__, settings=settings), indent=2)))
 
 # %% ../nbs/90_cli.ipynb #295abc48
 def _begin(a: argparse.Namespace) -> list[tuple[Path, Path | None, bool]]:
@@ -322,18 +394,8 @@ def _begin(a: argparse.Namespace) -> list[tuple[Path, Path | None, bool]]:
     made = []
     for flag, p, folder in _outputs(a):
         if not folder: continue
-        if not getattr(a, 'resume', False):
-            old, existed = None, p.is_dir() and not any(p.iterdir())
-            if p.exists() and not existed:
-                old = p.with_name(f'.{p.name}.replaced-{os.getpid()}'); p.rename(old)
-            p.mkdir(parents=True, exist_ok=True)
-            for k in _KEEP.get(a.command, ()) if old else ():
-                if (old / k).exists(): shutil.copy2(old / k, p / k)
-            made.append((p, old, existed))
-        settings = {k: v for k, v in vars(a).items()
-                    if k not in ('run', 'derived', 'command', 'resume', 'overwrite')}
-        atomic_write(p / RUN_RECORD, lambda f: f.write_text(
-            json.dumps(dict(command=a.command, version=__version__, settings=settings), indent=2)))
+        if not getattr(a, 'resume', False): made.append(_fresh(a, p))
+        _write_record(a, p)
     return made
 
 # %% ../nbs/90_cli.ipynb #67fc6cbd
@@ -348,6 +410,14 @@ def _finish(made: list[tuple[Path, Path | None, bool]], ok: bool):
         if old: old.rename(p)
         elif existed: p.mkdir()
 
+# %% ../nbs/90_cli.ipynb #ed01f9c5
+def _resume_command(a: argparse.Namespace, cmd: argparse.ArgumentParser) -> str:
+    """The command line that continues the run in --out: its required flags and --resume (run.json
+    has the rest)."""
+    required = [t for x in cmd._actions if x.required and x.dest != 'out'
+                for t in (x.option_strings[0], str(getattr(a, x.dest)))]
+    return shlex.join(['smolbook', a.command, *required, '--out', a.out, '--resume'])
+
 # %% ../nbs/90_cli.ipynb #9ea0332f
 def _resume_hint(a: argparse.Namespace, cmd: argparse.ArgumentParser) -> str:
     """How to continue a stopped training run (its required flags, and --resume: the rest comes from
@@ -361,10 +431,7 @@ def _resume_hint(a: argparse.Namespace, cmd: argparse.ArgumentParser) -> str:
     try: step = (f" at step "
                  f"{torch.load(ckpt, map_location='cpu', weights_only=True, mmap=True)['step']}")
     except Exception: step = ''
-    required = [t for x in cmd._actions if x.required and x.dest != 'out'
-                for t in (x.option_strings[0], str(getattr(a, x.dest)))]
-    return (f"; {ckpt} keeps the run{step}: continue it with "
-            f"{shlex.join(['smolbook', a.command, *required, '--out', a.out, '--resume'])}")
+    return f"; {ckpt} keeps the run{step}: continue it with {_resume_command(a, cmd)}"
 
 # %% ../nbs/90_cli.ipynb #c8477ba5
 _PYTHON_NAMES = {"stale='recompute'": '--recompute-ref'}
@@ -373,8 +440,7 @@ def _in_flags(msg: str, cmd: argparse.ArgumentParser) -> str:
     """`msg` with the library's Python names of settings replaced by the command's flags:
     `batch_size` -> `--batch-size` anywhere, a one-word name (`lr`, `beta`) where it starts a
     sentence about its value ('lr must be ...')."""
-    flags = {x.dest: x.option_strings[0] for x in cmd._actions
-             if x.option_strings and x.option_strings[0].startswith('--')}
+    flags = _flags(cmd)
     for name, flag in _PYTHON_NAMES.items():
         if flag in flags.values(): msg = msg.replace(name, flag)
     for dest, flag in flags.items():
@@ -399,6 +465,25 @@ def _pretrain_flags(c: argparse.ArgumentParser):
                                                   'min_lr', 'warmup', 'eval_every', 'sample_every',
                                                   'seed', 'precision'))
 
+# %% ../nbs/90_cli.ipynb #4d595acd
+def _pretrain_plots(rows: list[dict], a: argparse.Namespace):
+    "The run's curves.png, and its routing.png where the model is a mixture of experts."
+    name = a.model or a.preset
+    plot_log(rows, f'smolbook pretrain {"--model" if a.model else "--preset"} {name}').savefig(
+        f'{a.out}/curves.png', dpi=90)
+    if any('router/0/entropy' in r for r in rows):
+        plot_moe_log(rows, title=f'smolbook pretrain --model {name}').savefig(
+            f'{a.out}/routing.png', dpi=90)
+
+# %% ../nbs/90_cli.ipynb #97170687
+def _note_kept_own(a: argparse.Namespace):
+    "Say on stderr that a continued --model keeps its size, whatever --preset and --vocab-size say."
+    fresh = inspect.signature(pretrain).parameters
+    if a.model and ((a.preset, a.vocab_size)
+                    != (fresh['preset'].default, fresh['vocab_size'].default)):
+        print(f"note: --preset and --vocab-size describe a fresh model; {a.model} kept its own",
+              file=sys.stderr)
+
 # %% ../nbs/90_cli.ipynb #c256cc5b
 def _pretrain(a: argparse.Namespace):
     model = SmolLM.from_pretrained(a.model) if a.model else None
@@ -407,18 +492,9 @@ def _pretrain(a: argparse.Namespace):
           'tokenizer': a.tokenizer or a.model}
     _, rows = pretrain(a.out, model_overrides=coefs, **kw)
     last = _last_loss(rows, a)
-    name = a.model or a.preset
-    plot_log(rows, f'smolbook pretrain {"--model" if a.model else "--preset"} {name}').savefig(
-        f'{a.out}/curves.png', dpi=90)
-    if any('router/0/entropy' in r for r in rows):
-        plot_moe_log(rows, title=f'smolbook pretrain --model {name}').savefig(
-            f'{a.out}/routing.png', dpi=90)
-    fresh = inspect.signature(pretrain).parameters
-    if a.model and ((a.preset, a.vocab_size)
-                    != (fresh['preset'].default, fresh['vocab_size'].default)):
-        print(f"note: --preset and --vocab-size describe a fresh model; {a.model} kept its own",
-              file=sys.stderr)
-    print(f"trained {name} to step {last['step'] + 1}: loss {last['loss']:.3f}; "
+    _pretrain_plots(rows, a)
+    _note_kept_own(a)
+    print(f"trained {a.model or a.preset} to step {last['step'] + 1}: loss {last['loss']:.3f}; "
           f"model, tokenizer, log and curves in {a.out}")
 
 # %% ../nbs/90_cli.ipynb #7407e7c0
@@ -435,6 +511,7 @@ DATA_HELP = ("'sample' (32 sentences packaged with smolbook), a JFLEG-format dir
              "(dev.src, dev.ref0-3: git clone https://github.com/keisks/jfleg gives jfleg/dev), "
              "a CoEdIT-schema .jsonl/.parquet file or a hub id")
 
+# %% ../nbs/90_cli.ipynb #88154d70
 def _sft_flags(c: argparse.ArgumentParser):
     c.add_argument('--data', required=True, help=DATA_HELP)
     _model_flag(c)
@@ -445,13 +522,23 @@ def _sft_flags(c: argparse.ArgumentParser):
     _train_flags(c, sft, SFT_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup', 'ckpt_every',
                                         'seed', 'precision'))
 
+# %% ../nbs/90_cli.ipynb #ff91cd50
+def _sft_data(a: argparse.Namespace) -> tuple[list, list]:
+    "--data's examples, split by source sentence into training and held-out ones (--val-frac)."
+    examples = read_gec(a.data)
+    return (split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac
+            else (examples, []))
+
+# %% ../nbs/90_cli.ipynb #7ee977e5
+def _count(n: int, word: str) -> str:
+    "`n` and `word`, plural unless `n` is 1."
+    return f"{n} {word}{'s' * (n != 1)}"
+
 # %% ../nbs/90_cli.ipynb #6e64b5a6
 def _sft(a: argparse.Namespace):
     if a.resume and not a.ckpt_every:
         raise ValueError("--resume continues from OUT/ckpt.pt: give --ckpt-every too")
-    examples = read_gec(a.data)
-    train_ex, val_ex = (split_docs(examples, a.val_frac, a.seed, key=lambda e: e.src) if a.val_frac
-                        else (examples, []))
+    train_ex, val_ex = _sft_data(a)
     model, tok, _ = _load(a)
     fmt = GECFormat(tok)
     seed_everything(a.seed)
@@ -461,8 +548,8 @@ def _sft(a: argparse.Namespace):
     last = _last_loss(rows, a)
     model.save_pretrained(a.out, tokenizer=tok); fmt.save(a.out)
     kept = f"; optimizer checkpoint {a.out}/ckpt.pt kept for --resume" if a.ckpt_every else ''
-    n, pairs = len(train_ex), sum(len(e.refs) for e in train_ex)
-    print(f"fine-tuned on {n} example{'s' * (n != 1)} ({pairs} pair{'s' * (pairs != 1)}) in "
+    pairs = sum(len(e.refs) for e in train_ex)
+    print(f"fine-tuned on {_count(len(train_ex), 'example')} ({_count(pairs, 'pair')}) in "
           f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer, "
           f"prompt format and log in {a.out}{kept}")
 
@@ -506,36 +593,54 @@ def _correct_flags(c: argparse.ArgumentParser):
     _arg(c, correct_stream, 'chunk',
          help='lines read, corrected (sorted by length into batches) and written at a time')
 
-# %% ../nbs/90_cli.ipynb #c4c9e954
-def _correct(a: argparse.Namespace):
-    # checked, like --shots, before the model loads
-    config = GenerationConfig(**_given(a, GenerationConfig))
-    shots = _shots(a)
-    if sys.stdin.isatty():                              # typed at a terminal: answered line by line
+# %% ../nbs/90_cli.ipynb #2f1231bb
+def _input_head(a: argparse.Namespace) -> tuple[Iterator[str], list[str]]:
+    """Standard input's lines, and the first --chunk of them, read; typed at a terminal, each line
+    is answered as it comes (a chunk of 1)."""
+    if sys.stdin.isatty():
         print("smolbook correct: type sentences, one per line; end with Ctrl-D", file=sys.stderr)
         a.chunk = 1
     lines = _stdin_lines()
-    head = list(islice(lines, a.chunk))
-    # nothing to correct: no model needed
-    if len(head) < a.chunk and not any(l.strip() for l in head):
-        sys.stdout.write('\n' * len(head)); return
-    model, tok, src = _load(a, infer=True)
+    return lines, list(islice(lines, a.chunk))
+
+# %% ../nbs/90_cli.ipynb #21126571
+def _write_corrections(a: argparse.Namespace, model, fmt: GECFormat, lines: Iterator[str],
+                       config: GenerationConfig) -> tuple[int, int]:
+    """Correct `lines` with `correct_stream`, one answer a line on stdout as soon as it is made;
+    returns how many lines were not blank, and how many of those changed."""
     read, n, changed = [], 0, 0
     def feed():
-        for l in chain(head, lines): read.append(l); yield l
-    fmt, tuned = _gec_format(a, tok, src, shots)
+        for l in lines: read.append(l); yield l
     for fixed in correct_stream(model, fmt, feed(), config=config, **_given(a, correct_stream),
                                 **_given(a, correct)):
         # each answer as soon as it is there, through a pipe too
         sys.stdout.write(fixed + '\n'); sys.stdout.flush()
         line = read.pop(0)
         if line.strip(): n += 1; changed += fixed.split() != line.split()
+    return n, changed
+
+# %% ../nbs/90_cli.ipynb #bf9df72b
+def _corrected(n: int, changed: int, src: str, tuned: bool) -> str:
+    "`correct`'s closing line: how many sentences changed, and why none may have."
     hint = ('' if changed or not n else
             f"; none changed: {src} may need more fine-tuning" if tuned else
             f"; none changed: {src} may not be fine-tuned for correction (smolbook sft writes one "
             "that is)")
-    print(f"corrected {n} sentence{'s' * (n != 1)}: {changed} changed, {n - changed} "
-          f"unchanged{hint}", file=sys.stderr)
+    return f"corrected {_count(n, 'sentence')}: {changed} changed, {n - changed} unchanged{hint}"
+
+# %% ../nbs/90_cli.ipynb #c4c9e954
+def _correct(a: argparse.Namespace):
+    # checked, like --shots, before the model loads
+    config = GenerationConfig(**_given(a, GenerationConfig))
+    shots = _shots(a)
+    lines, head = _input_head(a)
+    # nothing to correct: no model needed
+    if len(head) < a.chunk and not any(l.strip() for l in head):
+        sys.stdout.write('\n' * len(head)); return
+    model, tok, src = _load(a, infer=True)
+    fmt, tuned = _gec_format(a, tok, src, shots)
+    n, changed = _write_corrections(a, model, fmt, chain(head, lines), config)
+    print(_corrected(n, changed, src, tuned), file=sys.stderr)
 
 # %% ../nbs/90_cli.ipynb #b6310232
 def _pairs_flags(c: argparse.ArgumentParser):
@@ -553,12 +658,17 @@ def _pairs_flags(c: argparse.ArgumentParser):
     _arg(c, make_pairs, 'seed', help='the same seed gives the same pairs')
     _dtype_flag(c)
 
-# %% ../nbs/90_cli.ipynb #c81bf539
-def _pairs(a: argparse.Namespace):
-    shots, examples = _shots(a), read_gec(a.data)
+# %% ../nbs/90_cli.ipynb #00cbf488
+def _examples(a: argparse.Namespace) -> list:
+    "--data's examples, the first --max-examples of them where that is given."
+    examples = read_gec(a.data)
     if a.max_examples is not None and a.max_examples < 1:
         raise ValueError(f"--max-examples must be >= 1, got {a.max_examples}")
-    examples = examples[:a.max_examples] if a.max_examples else examples
+    return examples[:a.max_examples] if a.max_examples else examples
+
+# %% ../nbs/90_cli.ipynb #c81bf539
+def _pairs(a: argparse.Namespace):
+    shots, examples = _shots(a), _examples(a)
     model, tok, src = _load(a, infer=True)
     fmt, _ = _gec_format(a, tok, src, shots)
     rows = make_pairs(model, fmt, examples, **_given(a, make_pairs))
@@ -569,6 +679,14 @@ def _pairs(a: argparse.Namespace):
     print(f"{len(rows)} pairs from {len(examples)} examples in {a.out} "
           f"(margins: {Path(a.out).with_suffix('.png')})")
 
+# %% ../nbs/90_cli.ipynb #9a349f14
+def _loss_flags(c: argparse.ArgumentParser, method: str):
+    "The `PreferenceLoss` settings `method` reads: its loss types (none for orpo), β and more."
+    if method != 'orpo': _arg(c, PreferenceLoss, 'loss_type', choices=LOSS_TYPES[method])
+    for n in ('beta',) + {'dpo': ('label_smoothing',),
+                          'cpo': ('label_smoothing', 'cpo_alpha', 'simpo_gamma')}.get(method, ()):
+        _arg(c, PreferenceLoss, n)
+
 # %% ../nbs/90_cli.ipynb #2d4e73c3
 def _prefs_flags(c: argparse.ArgumentParser, method: str):
     c.set_defaults(method=method)
@@ -576,10 +694,7 @@ def _prefs_flags(c: argparse.ArgumentParser, method: str):
                    help='a jsonl of prompt, chosen, rejected (smolbook pairs writes one)')
     _model_flag(c, MODEL_HELP + ('; also the reference' if method == 'dpo' else ''))
     c.add_argument('--out', required=True, help='folder for the trained model and its records')
-    if method != 'orpo': _arg(c, PreferenceLoss, 'loss_type', choices=LOSS_TYPES[method])
-    for n in ('beta',) + {'dpo': ('label_smoothing',),
-                          'cpo': ('label_smoothing', 'cpo_alpha', 'simpo_gamma')}.get(method, ()):
-        _arg(c, PreferenceLoss, n)
+    _loss_flags(c, method)
     _arg(c, split_docs, 'val_frac', help='prompts held out for the validation loss (0: none)')
     c.add_argument('--lora', type=int, default=0,
                    help='LoRA rank (0: train every weight); saved merged')
@@ -590,6 +705,28 @@ def _prefs_flags(c: argparse.ArgumentParser, method: str):
     _train_flags(c, preference_train, PREF_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup',
                                                       'ckpt_every', 'seed', 'precision'))
 
+# %% ../nbs/90_cli.ipynb #d877db96
+def _pref_rows(a: argparse.Namespace) -> tuple[list[dict], list[dict]]:
+    """--pairs' rows, each with its `where` (file:line), split by prompt into training and held-out
+    pairs (--val-frac)."""
+    rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]
+    try: return (split_docs(rows, a.val_frac, a.seed, key=lambda r: json.dumps(r['prompt']))
+                 if a.val_frac else (rows, []))
+    except ValueError as e:
+        raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
+
+# %% ../nbs/90_cli.ipynb #1d0bfe4e
+def _pref_train(a: argparse.Namespace, model, tok, loss: PreferenceLoss, train_rows: list[dict],
+                val_rows: list[dict]) -> list[dict]:
+    """`preference_train` into --out, with its reference log-probs cached there (recomputed when
+    they were made for other inputs only under --recompute-ref or --overwrite)."""
+    out = Path(a.out)
+    stale = 'recompute' if getattr(a, 'recompute_ref', False) or a.overwrite else 'error'
+    return preference_train(model, tok, train_rows, val_rows, loss,
+                            ref_cache=out / 'ref_logps.safetensors', stale=stale,
+                            names=[r['where'] for r in train_rows + val_rows], out_dir=out,
+                            **_given(a, preference_train), **_given(a, TrainConfig))
+
 # %% ../nbs/90_cli.ipynb #ee76819c
 def _prefs(a: argparse.Namespace):
     "smolbook dpo, cpo and orpo."
@@ -597,28 +734,17 @@ def _prefs(a: argparse.Namespace):
                                        **_given(a, PreferenceLoss)})   # checks them
     if a.lora < 0:
         raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
-    # where: file:line
-    rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]
-    try: train_rows, val_rows = (split_docs(rows, a.val_frac, a.seed,
-                                            key=lambda r: json.dumps(r['prompt']))
-                                 if a.val_frac else (rows, []))
-    except ValueError as e:
-        raise ValueError(f"{a.pairs}: {e}; --val-frac 0 trains on every pair") from None
+    train_rows, val_rows = _pref_rows(a)
     model, tok, src = _load(a)
     fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None
     if a.lora: apply_lora(model, r=a.lora, alpha=2 * a.lora)
     seed_everything(a.seed)
-    out = Path(a.out)
     t0 = time.perf_counter()
-    stale = 'recompute' if getattr(a, 'recompute_ref', False) or a.overwrite else 'error'
-    log = preference_train(model, tok, train_rows, val_rows, loss,
-                           ref_cache=out / 'ref_logps.safetensors', stale=stale,
-                           names=[r['where'] for r in train_rows + val_rows], out_dir=out,
-                           **_given(a, preference_train), **_given(a, TrainConfig))
+    log = _pref_train(a, model, tok, loss, train_rows, val_rows)
     last = _last_loss(log, a)
-    model.save_pretrained(out, tokenizer=tok, merge=bool(a.lora))
-    if fmt is not None: fmt.save(out)
-    plot_preferences(log, f'smolbook {a.command}').savefig(out / 'curves.png', dpi=90)
+    model.save_pretrained(a.out, tokenizer=tok, merge=bool(a.lora))
+    if fmt is not None: fmt.save(a.out)
+    plot_preferences(log, f'smolbook {a.command}').savefig(Path(a.out) / 'curves.png', dpi=90)
     print(f"{a.command} ({loss.loss_type}) on {len(train_rows)} pairs in "
           f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}, "
           f"rewards/margins {last['rewards/margins']:.3f}, "
@@ -677,6 +803,37 @@ def _specialize_flags(c: argparse.ArgumentParser):
     _arg(c, TrainConfig, 'precision', choices=PRECISIONS)
     _router_flags(c)
 
+# %% ../nbs/90_cli.ipynb #622bff8e
+def _spec_summary(out: Path, rep: dict, src: str) -> dict:
+    """Write `out`/specialize.json: the held-out routing accuracy and each domain's loss, before
+    and after; returns the accuracy."""
+    acc = {st: routing_accuracy(rep[st]['routing'], rep['experts']).tolist()
+           for st in ('before', 'after')}
+    summary = dict(model=src, domains=rep['domains'], experts=rep['experts'], layers=rep['layers'],
+                   routing_accuracy=acc, loss={st: rep[st]['loss'] for st in ('before', 'after')})
+    atomic_write(out / 'specialize.json', lambda p: p.write_text(json.dumps(summary, indent=2)))
+    return acc
+
+# %% ../nbs/90_cli.ipynb #7b918f15
+def _spec_log(out: Path, rep: dict):
+    "Write `out`/log.jsonl: the rows of the routers' stage, then of the full stage."
+    rows = [dict(r, stage=st)
+            for st, log in (('routers', rep['router_log']), ('full', rep['full_log'])) for r in log]
+    atomic_write(out / 'log.jsonl',                                   # losses, router terms, loads
+                 lambda p: p.write_text(''.join(json.dumps(r) + '\n' for r in rows)))
+
+# %% ../nbs/90_cli.ipynb #4a65b074
+def _specialized(src: str, rep: dict, acc: dict, chance: float, out: str) -> str:
+    """`specialize`'s closing line: the worst held-out routing accuracy at the guided layers,
+    against chance, and each domain's loss before and after."""
+    worst = min(acc['after'][l][j] for l in rep['layers'] for j in range(len(rep['domains'])))
+    return (f"specialized {src}: held-out routing accuracy (share of a domain's tokens whose first "
+            f"expert is its own; chance {chance:.2f}) at least "
+            f"{worst:.2f} at the guided layers {rep['layers']}; "
+            + ', '.join(f"{d} loss {rep['before']['loss'][d]:.3f} -> {rep['after']['loss'][d]:.3f}"
+                        for d in rep['domains'])
+            + f"; model, routing.png, specialize.json and log.jsonl in {out}")
+
 # %% ../nbs/90_cli.ipynb #2c236032
 def _specialize(a: argparse.Namespace):
     docs = ({d: load_docs(spec, a.max_docs) for d, spec in a.sources.items()} if a.sources
@@ -686,22 +843,9 @@ def _specialize(a: argparse.Namespace):
     out = Path(a.out)
     model.save_pretrained(out, tokenizer=tok)
     plot_routing(rep).savefig(out / 'routing.png', dpi=90)
-    acc = {st: routing_accuracy(rep[st]['routing'], rep['experts']).tolist()
-           for st in ('before', 'after')}
-    summary = dict(model=src, domains=rep['domains'], experts=rep['experts'], layers=rep['layers'],
-                   routing_accuracy=acc, loss={st: rep[st]['loss'] for st in ('before', 'after')})
-    atomic_write(out / 'specialize.json', lambda p: p.write_text(json.dumps(summary, indent=2)))
-    rows = [dict(r, stage=st)
-            for st, log in (('routers', rep['router_log']), ('full', rep['full_log'])) for r in log]
-    atomic_write(out / 'log.jsonl',                                   # losses, router terms, loads
-                 lambda p: p.write_text(''.join(json.dumps(r) + '\n' for r in rows)))
-    worst = min(acc['after'][l][j] for l in rep['layers'] for j in range(len(rep['domains'])))
-    print(f"specialized {src}: held-out routing accuracy (share of a domain's tokens whose first "
-          f"expert is its own; chance {1 / model.config.num_local_experts:.2f}) at least "
-          f"{worst:.2f} at the guided layers {rep['layers']}; "
-          + ', '.join(f"{d} loss {rep['before']['loss'][d]:.3f} -> {rep['after']['loss'][d]:.3f}"
-                      for d in rep['domains'])
-          + f"; model, routing.png, specialize.json and log.jsonl in {a.out}")
+    acc = _spec_summary(out, rep, src)
+    _spec_log(out, rep)
+    print(_specialized(src, rep, acc, 1 / model.config.num_local_experts, a.out))
 
 # %% ../nbs/90_cli.ipynb #745da4c9
 def _export_flags(c: argparse.ArgumentParser):
@@ -717,8 +861,10 @@ def _mb(path: Path) -> str:
     mb = path.stat().st_size / 2**20
     return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.2g} MB"
 
-# %% ../nbs/90_cli.ipynb #c4f8a413
-def _export(a: argparse.Namespace):
+# %% ../nbs/90_cli.ipynb #003a8c80
+def _export_settings(a: argparse.Namespace) -> tuple[str, str]:
+    """--dtype and --type, checked (something to write, a .gguf file name, no setting for an output
+    not given) and defaulted: fp16, and `save_gguf`'s type."""
     if not (a.out or a.gguf):
         raise ValueError("nothing to write: give --out DIR (transformers, --dtype) and/or --gguf "
                          "FILE (llama.cpp, --type)")
@@ -728,8 +874,11 @@ def _export(a: argparse.Namespace):
         if value and not needs:
             warnings.warn(f"{flag} {value} is ignored: it sets the precision of "
                           f"{'--out' if flag == '--dtype' else '--gguf'}, which was not given")
-    dtype, type = (a.dtype or 'fp16',
-                   a.type or inspect.signature(save_gguf).parameters['type'].default)
+    return a.dtype or 'fp16', a.type or inspect.signature(save_gguf).parameters['type'].default
+
+# %% ../nbs/90_cli.ipynb #c4f8a413
+def _export(a: argparse.Namespace):
+    dtype, type = _export_settings(a)
     model, tok, src = load_model(a.model)
     # a fine-tuned model's prompt format travels with it
     fmt = GECFormat.load(a.model, tok) if a.model else None
@@ -754,6 +903,16 @@ def _app_flags(c: argparse.ArgumentParser):
     for n in ('max_chars', 'concurrency'): _arg(c, build_app, n)
     _dtype_flag(c)
 
+# %% ../nbs/90_cli.ipynb #85dea370
+def _check_port(host: str, port: int):
+    "Refuse, now rather than once the model has loaded, an address the app cannot listen on."
+    with socket.socket() as s:
+        try: s.bind((host, port))
+        except OSError as e:
+            fix = 'choose another --port' if e.errno == errno.EADDRINUSE else 'check --host'
+            raise OSError(f"cannot listen on --host {host} --port {port} ({e.strerror}); "
+                          f"{fix}") from None
+
 # %% ../nbs/90_cli.ipynb #12172bd1
 def _app(a: argparse.Namespace):
     if not 0 < a.port < 65536: raise ValueError(f"--port must be in 1..65535, got {a.port}")
@@ -761,13 +920,7 @@ def _app(a: argparse.Namespace):
         if v < 1: raise ValueError(f"{flag} must be >= 1, got {v}")
     if importlib.util.find_spec('gradio') is None:
         raise ValueError("the app needs gradio: pip install 'smolbook[app]'")
-    # a taken port is said now, not after the model has loaded
-    with socket.socket() as s:
-        try: s.bind((a.host, a.port))
-        except OSError as e:
-            fix = 'choose another --port' if e.errno == errno.EADDRINUSE else 'check --host'
-            raise OSError(f"cannot listen on --host {a.host} --port {a.port} ({e.strerror}); "
-                          f"{fix}") from None
+    _check_port(a.host, a.port)
     dev = default_device()
     build_app(a.model, **_given(a, build_app), dtype=_dtype(a, dev), device=dev).launch(
         server_name=a.host, server_port=a.port)
@@ -810,40 +963,62 @@ def _eval_flags(c: argparse.ArgumentParser):
     c.add_argument('--jsonl', help='write per-sentence source, references and outputs here')
     c.add_argument('--plots', help='write PREFIX_scores.png and PREFIX_edits.png')
 
-# %% ../nbs/90_cli.ipynb #025d27f7
-def _eval(a: argparse.Namespace):
-    for flag, path in (('--jsonl', a.jsonl), ('--plots', a.plots)):
-        if path and not Path(path).parent.is_dir():
-            raise FileNotFoundError(f"{flag} {path}: no folder {Path(path).parent}")
-    src = _read_lines(a.src, '--src')
-    refs = [_read_lines(r, '--refs') for r in a.refs]
+# %% ../nbs/90_cli.ipynb #0bb0a85c
+def _system_names(a: argparse.Namespace) -> list[str]:
+    """The table's name of each --hyp file (--names, else the file names): distinct, and not the
+    copy baseline's."""
     names = a.names or [Path(h).stem for h in a.hyp]
     if len(names) != len(a.hyp):
         raise ValueError(f"--names gives {len(names)} names for {len(a.hyp)} --hyp files")
     if len(set(names)) != len(names) or COPY in names:
         raise ValueError(f"--hyp files need distinct names, not {COPY!r} (--names): {names}")
-    systems = {n: _read_lines(h, '--hyp') for n, h in zip(names, a.hyp)}
+    return names
+
+# %% ../nbs/90_cli.ipynb #2c60e2e6
+def _eval_inputs(a: argparse.Namespace) -> tuple[list[str], list[list[str]], dict[str, list[str]]]:
+    "The lines of --src, of each --refs file and of each system (--hyp), all as many as --src's."
+    src = _read_lines(a.src, '--src')
+    refs = [_read_lines(r, '--refs') for r in a.refs]
+    systems = {n: _read_lines(h, '--hyp') for n, h in zip(_system_names(a), a.hyp)}
     for path, lines in [*zip(a.refs, refs), *zip(a.hyp, systems.values())]:
         if len(lines) != len(src):
             raise ValueError(f"{path} has {len(lines)} lines, --src {a.src} has {len(src)}")
+    return src, refs, systems
+
+# %% ../nbs/90_cli.ipynb #669c1b4c
+def _use_errant(a: argparse.Namespace) -> bool:
+    "Whether ERRANT scores: where installed, unless --no-errant (a warning says how to add it)."
     errant = not a.no_errant and importlib.util.find_spec('errant') is not None
     if not (errant or a.no_errant):
         warnings.warn("ERRANT is not installed, so its columns are left out: "
                       "pip install 'smolbook[errant]'")
-    rows = gec_report(src, refs, systems, errant=errant)
+    return errant
+
+# %% ../nbs/90_cli.ipynb #f1bc2666
+def _write_eval_jsonl(path: str, src: list[str], refs: list[list[str]],
+                      systems: dict[str, list[str]]):
+    "One line per sentence: its source, its references and each system's output."
+    with open(path, 'w', encoding='utf-8') as f:
+        for i, s in enumerate(src):
+            f.write(json.dumps(dict(src=s, refs=[r[i] for r in refs],
+                                    hyps={n: h[i] for n, h in systems.items()})) + '\n')
+
+# %% ../nbs/90_cli.ipynb #025d27f7
+def _eval(a: argparse.Namespace):
+    for flag, path in (('--jsonl', a.jsonl), ('--plots', a.plots)):
+        if path and not Path(path).parent.is_dir():
+            raise FileNotFoundError(f"{flag} {path}: no folder {Path(path).parent}")
+    src, refs, systems = _eval_inputs(a)
+    rows = gec_report(src, refs, systems, errant=_use_errant(a))
     print(report_table(rows))
-    if a.jsonl:
-        with open(a.jsonl, 'w', encoding='utf-8') as f:
-            for i, s in enumerate(src):
-                f.write(json.dumps(dict(src=s, refs=[r[i] for r in refs],
-                                        hyps={n: h[i] for n, h in systems.items()})) + '\n')
+    if a.jsonl: _write_eval_jsonl(a.jsonl, src, refs, systems)
     if a.plots:
         plot_scores(rows, f'{a.plots}_scores.png')
         plot_edit_distances(src, systems, refs, f'{a.plots}_edits.png')
 
 # %% ../nbs/90_cli.ipynb #b31431d7
 # name: (run, its flags, one line for `smolbook --help`, its own --help's description)
-COMMANDS = {
+_MODEL_COMMANDS = {
     'generate': (_generate, _generate_flags, 'continue a prompt with a model',
                  'Continue a prompt with a model.'),
     'pretrain': (_pretrain, _pretrain_flags,
@@ -856,6 +1031,10 @@ COMMANDS = {
             'tokenizer, its prompt format (gec_format.json, which smolbook correct reads) and '
             'log.jsonl to --out; the optimizer checkpoint (about 1.6 GB for the 135M model) only '
             'with --ckpt-every.'),
+}
+
+# %% ../nbs/90_cli.ipynb #1b26e26a
+_GEC_COMMANDS = {
     'correct': (_correct, _correct_flags, 'correct sentences from standard input, one per line',
                 'Correct each line of standard input; write one corrected line per input line '
                 '(blank lines stay blank). A model written by smolbook sft is asked in the format '
@@ -866,15 +1045,22 @@ COMMANDS = {
               'them by character edit distance to the nearest reference, and write the nearest '
               "(chosen) and farthest (rejected) as a jsonl of prompt, chosen, rejected (TRL's "
               'fields), with a histogram of the margins beside it.'),
-    **{m: (_prefs, lambda c, m=m: _prefs_flags(c, m), f'train on preference pairs: {desc}',
-           f'Train --model on the pairs of smolbook pairs with {desc} (nbs/15_dpo.ipynb). '
-           'Writes the model, its tokenizer and prompt format (for smolbook correct), run.json '
-           '(the settings), log.jsonl and curves.png to --out'
-           + (', and the reference log-probs (ref_logps.safetensors, which --overwrite keeps for '
-              'the next run on the same inputs)' if m == 'dpo' else '') + '.')
-       for m, desc in (('dpo', 'DPO against the starting model'),
-                       ('cpo', 'CPO or SimPO, without a reference model'),
-                       ('orpo', 'ORPO, odds ratio plus NLL, without a reference model'))},
+}
+
+# %% ../nbs/90_cli.ipynb #15e62dc4
+_PREF_COMMANDS = {
+    m: (_prefs, lambda c, m=m: _prefs_flags(c, m), f'train on preference pairs: {desc}',
+        f'Train --model on the pairs of smolbook pairs with {desc} (nbs/15_dpo.ipynb). '
+        'Writes the model, its tokenizer and prompt format (for smolbook correct), run.json '
+        '(the settings), log.jsonl and curves.png to --out'
+        + (', and the reference log-probs (ref_logps.safetensors, which --overwrite keeps for '
+           'the next run on the same inputs)' if m == 'dpo' else '') + '.')
+    for m, desc in (('dpo', 'DPO against the starting model'),
+                    ('cpo', 'CPO or SimPO, without a reference model'),
+                    ('orpo', 'ORPO, odds ratio plus NLL, without a reference model'))}
+
+# %% ../nbs/90_cli.ipynb #da92757e
+_MOE_COMMANDS = {
     'upcycle': (_upcycle, _upcycle_flags,
                 'turn a dense model into a mixture of experts (Mixtral format)',
                 'Copy each MLP of a dense model into every expert of a sparse mixture, with fresh '
@@ -886,6 +1072,10 @@ COMMANDS = {
                    '(nbs/17_specialize.ipynb). Writes the model, routing.png (domain x expert '
                    'heatmaps per layer, before and after), specialize.json (held-out routing '
                    'accuracy and per-domain loss) and log.jsonl to --out.'),
+}
+
+# %% ../nbs/90_cli.ipynb #96878e51
+_SHIP_COMMANDS = {
     'export': (_export, _export_flags, 'write a model in half precision or as GGUF for llama.cpp',
                'Write a model for transformers in fp32, bf16 or fp16 (--out), and/or as one GGUF '
                'file that llama.cpp runs (--gguf), with its tokenizer and chat template '
@@ -898,6 +1088,9 @@ COMMANDS = {
              'Score corrected sentences against references, with the copy-the-source baseline.'),
 }
 
+# %% ../nbs/90_cli.ipynb #6be1b7d2
+COMMANDS = {**_MODEL_COMMANDS, **_GEC_COMMANDS, **_PREF_COMMANDS, **_MOE_COMMANDS, **_SHIP_COMMANDS}
+
 # %% ../nbs/90_cli.ipynb #ffd1e3a3
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows a flag's default when it has a value worth showing (not for required flags, switches
@@ -908,6 +1101,19 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
             return action.help                      # (0 and 0.0 are real defaults: shown)
         return super()._get_help_string(action)
 
+# %% ../nbs/90_cli.ipynb #4418a960
+def _subcommand(sub: argparse._SubParsersAction, name: str, run: Callable, flags: Callable,
+                help: str, description: str):
+    "Add the command `name`: its run, --overwrite where it writes, then its own flags."
+    c = sub.add_parser(name, help=help, description=description, formatter_class=_Help,
+                       allow_abbrev=False)                     # `--loss` is not `--loss-type`
+    c.set_defaults(run=run, derived=())
+    if name in WRITERS:
+        c.add_argument('--overwrite', action='store_true',
+                       help='replace what the output path holds (put back if this run fails '
+                            'before it keeps a checkpoint)')
+    flags(c)
+
 # %% ../nbs/90_cli.ipynb #5d26f0a3
 def parser() -> argparse.ArgumentParser:
     "The `smolbook` command's argument parser: one subcommand per entry of `COMMANDS`."
@@ -915,24 +1121,17 @@ def parser() -> argparse.ArgumentParser:
                                 description='Small Llama-style language models, from scratch.')
     p.add_argument('--version', action='version', version=f'smolbook {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    for name, (run, flags, help, description) in COMMANDS.items():
-        c = sub.add_parser(name, help=help, description=description, formatter_class=_Help,
-                           allow_abbrev=False)                     # `--loss` is not `--loss-type`
-        c.set_defaults(run=run, derived=())
-        if name in WRITERS:
-            c.add_argument('--overwrite', action='store_true',
-                           help='replace what the output path holds (put back if this run fails '
-                                'before it keeps a checkpoint)')
-        flags(c)
+    for name, entry in COMMANDS.items(): _subcommand(sub, name, *entry)
     return p
 
 # %% ../nbs/90_cli.ipynb #f1513256
 RENAMED = {'--experts': {'upcycle': '--num-local-experts', 'specialize': '--domain-experts'},
            '--top-k': {'upcycle': '--num-experts-per-tok'}, '--beams': {'correct': '--num-beams'},
-           '--loss': {'dpo': '--loss-type', 'cpo': '--loss-type'}, '--data': {'specialize': '--sources'},
-           '--docs': {'specialize': '--max-docs'},
+           '--loss': {'dpo': '--loss-type', 'cpo': '--loss-type'},
+           '--data': {'specialize': '--sources'}, '--docs': {'specialize': '--max-docs'},
            '--precision': {c: '--dtype' for c in ('generate', 'correct', 'pairs', 'app')}}
 
+# %% ../nbs/90_cli.ipynb #f11ba92d
 def _renamed(argv: list[str]) -> str | None:
     "The one-line error for a flag of an earlier version (`RENAMED`), or None."
     cmd = next((t for t in argv if t in COMMANDS), None)
@@ -940,23 +1139,40 @@ def _renamed(argv: list[str]) -> str | None:
         if new := RENAMED.get(t.split('=')[0], {}).get(cmd):
             return f"smolbook {cmd}: error: {t.split('=')[0]} is now {new}\n"
 
-# %% ../nbs/90_cli.ipynb #75f025a4
-def main(argv: list[str] | None = None):
-    "Entry point of the `smolbook` command."
-    p = parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if msg := _renamed(argv): p.exit(2, msg)
-    a = p.parse_args(argv)
-    if a.command is None: p.print_help(); p.exit(0)
-    cmd = p._subparsers._group_actions[0].choices[a.command]
-    # put back after
+# %% ../nbs/90_cli.ipynb #c20f42f6
+@contextmanager
+def _warnings_of(command: str):
+    "Warnings printed as `smolbook COMMAND: warning: ...` inside the block."
     fmt, warnings.formatwarning = (warnings.formatwarning,
-                                   lambda msg, *_, **__: f"smolbook {a.command}: warning: {msg}\n")
-    # `kill`, `timeout`, a closed terminal: as Ctrl-C
+                                   lambda msg, *_, **__: f"smolbook {command}: warning: {msg}\n")
+    try: yield
+    finally: warnings.formatwarning = fmt
+
+# %% ../nbs/90_cli.ipynb #a8e98520
+@contextmanager
+def _stops_as_interrupt():
+    "`kill`, `timeout` and a closed terminal (SIGTERM, SIGHUP) stop the block as Ctrl-C does."
     def stop(signum, frame): raise KeyboardInterrupt(signum)
     stops = ([getattr(signal, s) for s in ('SIGTERM', 'SIGHUP') if hasattr(signal, s)]
              if threading.current_thread() is threading.main_thread() else [])
     before = {s: signal.signal(s, stop) for s in stops}
+    try: yield
+    finally:
+        for s, h in before.items(): signal.signal(s, h)
+
+# %% ../nbs/90_cli.ipynb #0f9ed6f5
+def _stopped(a: argparse.Namespace, cmd: argparse.ArgumentParser,
+             e: KeyboardInterrupt) -> tuple[int, str]:
+    "The exit status and the line of a run stopped by Ctrl-C or a signal, with how to resume it."
+    hint = _resume_hint(a, cmd)
+    signum = e.args[0] if e.args and isinstance(e.args[0], int) else signal.SIGINT
+    how = 'interrupted' if signum == signal.SIGINT else f'stopped by {signal.Signals(signum).name}'
+    return 128 + signum, f"smolbook {a.command}: {how}{hint}\n"
+
+# %% ../nbs/90_cli.ipynb #0c05eb0f
+def _run(p: argparse.ArgumentParser, a: argparse.Namespace, argv: list[str],
+         cmd: argparse.ArgumentParser):
+    "Run the command `a` between `_begin` and `_finish`, ending any failure with one line."
     made, ok = [], False
     try:
         # before anything slow: outputs that would be lost or mixed are refused
@@ -971,12 +1187,18 @@ def main(argv: list[str] | None = None):
         _finish(made, False); made = []
         p.exit(2, f"smolbook {a.command}: error: {_in_flags(str(e), cmd)}\n")
     except KeyboardInterrupt as e:
-        hint = _resume_hint(a, cmd)   # of this run's folder, before an old one is put back
+        status, msg = _stopped(a, cmd, e)   # of this run's folder, before an old one is put back
         _finish(made, False); made = []
-        signum = e.args[0] if e.args and isinstance(e.args[0], int) else signal.SIGINT
-        how = ('interrupted' if signum == signal.SIGINT
-               else f'stopped by {signal.Signals(signum).name}')
-        p.exit(128 + signum, f"smolbook {a.command}: {how}{hint}\n")
-    finally:
-        _finish(made, ok); warnings.formatwarning = fmt
-        for s, h in before.items(): signal.signal(s, h)
+        p.exit(status, msg)
+    finally: _finish(made, ok)
+
+# %% ../nbs/90_cli.ipynb #75f025a4
+def main(argv: list[str] | None = None):
+    "Entry point of the `smolbook` command."
+    p = parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if msg := _renamed(argv): p.exit(2, msg)
+    a = p.parse_args(argv)
+    if a.command is None: p.print_help(); p.exit(0)
+    cmd = p._subparsers._group_actions[0].choices[a.command]
+    with _warnings_of(a.command), _stops_as_interrupt(): _run(p, a, argv, cmd)
