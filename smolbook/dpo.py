@@ -33,17 +33,21 @@ def _chat_header(tok) -> str:
     return tok.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)[
         len(tok.apply_chat_template(turn, tokenize=False)):]
 
+# %% ../nbs/15_dpo.ipynb #02b9a52f
+def _check_not_rendered(prompt, where: str, header: str):
+    "Refuses a prompt string that ends with the chat template's assistant `header`."
+    if header and isinstance(prompt, str) and prompt.rstrip().endswith(header):
+        raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with "
+                         f"{header!r}), which would be read as plain text: give it as "
+                         "messages, [{'role': 'user', 'content': ...}], as smolbook pairs "
+                         "writes it")
+
 # %% ../nbs/15_dpo.ipynb #c26dad8b
 def _pair_ids(tok, r: dict, where: str, header: str, max_len: int) -> tuple[list, list, list]:
     """One pair's token ids, checked: the prompt's, and the chosen and rejected answers' with EOS;
     errors name the pair `where`."""
     check_pair(where, r)                          # the checks `read_pairs` makes (07_data)
-    # an older pairs file's prompt
-    if header and isinstance(r['prompt'], str) and r['prompt'].rstrip().endswith(header):
-        raise ValueError(f"{where}: the prompt is a chat rendered as text (it ends with "
-                         f"{header!r}), which would be read as plain text: give it as "
-                         "messages, [{'role': 'user', 'content': ...}], as smolbook pairs "
-                         "writes it")
+    _check_not_rendered(r['prompt'], where, header)
     try: p = (chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list)
               else text_ids(tok, r['prompt']))
     except ValueError as e: raise ValueError(f"{where}: {e}") from None
@@ -156,6 +160,7 @@ class OddsRatioLoss(torch.autograd.Function):
         r, lqc, lqr, log_d = ctx.saved_tensors
         return -g * (r - log_d).exp(), g * (lqc + r - log_d - lqr).exp()
 
+# %% ../nbs/15_dpo.ipynb #e9fffb1e
 def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
     """ORPO's per-pair loss before β, -log σ(log odds ratio), of average log-probs [P]:
     `OddsRatioLoss`."""
@@ -164,6 +169,25 @@ def odds_ratio_loss(chosen: Tensor, rejected: Tensor) -> Tensor:   # [P]
 # %% ../nbs/15_dpo.ipynb #b12aa1b3
 LOSS_TYPES = {'dpo': ('sigmoid', 'robust', 'hinge', 'ipo'),
               'cpo': ('sigmoid', 'hinge', 'ipo', 'simpo'), 'orpo': ('orpo',)}
+
+# %% ../nbs/15_dpo.ipynb #b70211bb
+def _check_loss_type(method: str, loss_type: str):
+    "ValueError unless `method` is in `LOSS_TYPES` and `loss_type` one of its types."
+    if method not in LOSS_TYPES:
+        raise ValueError(f"method must be dpo, cpo or orpo, got {method!r}")
+    if loss_type not in LOSS_TYPES[method]:
+        raise ValueError(f"{method} loss_type must be one of "
+                         f"{', '.join(LOSS_TYPES[method])}, got {loss_type!r}")
+
+# %% ../nbs/15_dpo.ipynb #0d40c5b7
+def _check_label_smoothing(eps: float, loss_type: str):
+    "ValueError unless `eps` is 0, or a label smoothing `loss_type` takes, below the flip."
+    if eps and loss_type not in ('sigmoid', 'robust', 'simpo'):
+        raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, "
+                         f"not {loss_type}")
+    if not (0 <= eps < 0.5 or (eps == 0.5 and loss_type != 'robust')):   # beyond 0.5 it flips
+        raise ValueError(f"label_smoothing must be in [0, 0.5"
+                         f"{')' if loss_type == 'robust' else ']'}, got {eps}")
 
 # %% ../nbs/15_dpo.ipynb #b591a3eb
 @dataclass
@@ -190,22 +214,10 @@ class PreferenceLoss:
 @patch
 def _check(self: PreferenceLoss):
     "Refuses settings that make no sense, naming the setting."
-    if self.method not in LOSS_TYPES:
-        raise ValueError(f"method must be dpo, cpo or orpo, got {self.method!r}")
-    if self.loss_type not in LOSS_TYPES[self.method]:
-        raise ValueError(f"{self.method} loss_type must be one of "
-                         f"{', '.join(LOSS_TYPES[self.method])}, got {self.loss_type!r}")
+    _check_loss_type(self.method, self.loss_type)
     if not (isinstance(self.beta, (int, float)) and math.isfinite(self.beta) and self.beta > 0):
         raise ValueError(f"beta must be a finite number > 0, got {self.beta}")
-    if self.label_smoothing and self.loss_type not in ('sigmoid', 'robust', 'simpo'):
-        raise ValueError(f"label_smoothing applies to the sigmoid, robust and simpo losses, "
-                         f"not {self.loss_type}")
-    # beyond 0.5 the preference flips
-    if not (0 <= self.label_smoothing < 0.5
-            or (self.label_smoothing == 0.5 and self.loss_type != 'robust')):
-        raise ValueError(f"label_smoothing must be in [0, 0.5"
-                         f"{')' if self.loss_type == 'robust' else ']'}, "
-                         f"got {self.label_smoothing}")
+    _check_label_smoothing(self.label_smoothing, self.loss_type)
     if not (math.isfinite(self.cpo_alpha) and self.cpo_alpha >= 0):
         raise ValueError(f"cpo_alpha must be a finite number >= 0, got {self.cpo_alpha}")
 
@@ -273,6 +285,17 @@ def _reward_metrics(reward: Tensor, score: Tensor) -> dict:
             'rewards/margins': (reward[0] - reward[1]).sum(),
             'logps/chosen': score[0].detach().sum(), 'logps/rejected': score[1].detach().sum()}
 
+# %% ../nbs/15_dpo.ipynb #2370bd31
+@patch
+def _nll(self: PreferenceLoss, lp: Tensor, score: Tensor, totals: dict) -> tuple[Tensor, dict]:
+    "CPO's and ORPO's weighted NLL of the chosen answers, a mean over the step's tokens; its logs."
+    nll = -lp[0].sum() / totals['chosen_tokens']
+    logs = {'nll_loss': nll.detach() * totals['pairs']}     # logged sums are divided by the pairs
+    if self.method == 'orpo':
+        logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(),
+                     'log_odds_chosen': odds_ratio(*score).detach().sum()})
+    return (self.cpo_alpha if self.method == 'cpo' else 1.0) * nll, logs
+
 # %% ../nbs/15_dpo.ipynb #19f3fb24
 @patch
 def __call__(self: PreferenceLoss, model: nn.Module, batch: dict, totals: dict) -> dict:
@@ -281,16 +304,9 @@ def __call__(self: PreferenceLoss, model: nn.Module, batch: dict, totals: dict) 
     lp, n, t = pair_logps(model, batch, self.chunk)                  # [2, P] each
     score, delta, reward = self._margin(model, batch, lp, n)
     loss, logs = self._pair_loss(score, delta).sum() / totals['pairs'], {}
-    # NLL: a mean over the step's chosen tokens
     if self.method != 'dpo':
-        nll = -lp[0].sum() / totals['chosen_tokens']
-        loss = loss + (self.cpo_alpha if self.method == 'cpo' else 1.0) * nll
-        # logged sums are divided by the pairs
-        logs['nll_loss'] = nll.detach() * totals['pairs']
-    if self.method == 'orpo':
-        lo = odds_ratio(*score).detach()
-        logs.update({'log_odds_ratio': -odds_ratio_loss(*score).detach().sum(),
-                     'log_odds_chosen': lo.sum()})
+        nll, logs = self._nll(lp, score, totals)
+        loss = loss + nll
     out = dict(loss=loss, count=lp.shape[1], tokens=int(batch['chosen_ids'].numel() * 2),
                **_reward_metrics(reward, score), **logs)
     # a pair's unit: half on each answer
