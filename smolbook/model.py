@@ -52,15 +52,35 @@ class Decoder(nn.Module):
         # recompute each block's activations in backward to save memory
         self.recompute_activations = False
 
-    def _apply(self, fn, recurse=True):
-        """`.to()`, `.bfloat16()`, ...: the RoPE tables move with the model but stay float32,
-        recomputed, never rounded."""
-        super()._apply(fn, recurse)
-        if self.cos.dtype != torch.float32 and not self.cos.is_meta:
-            cos, sin = rope_cache(self.config.head_dim, self.config.max_position_embeddings,
-                                  self.config.rope_theta)
-            self.cos, self.sin = cos.to(self.cos.device), sin.to(self.sin.device)
-        return self
+# %% ../nbs/04_model.ipynb #a878d9e0
+@patch
+def _apply(self: Decoder, fn, recurse=True):
+    """`.to()`, `.bfloat16()`, ...: the RoPE tables move with the model but stay float32,
+    recomputed, never rounded."""
+    nn.Module._apply(self, fn, recurse)
+    if self.cos.dtype != torch.float32 and not self.cos.is_meta:
+        cos, sin = rope_cache(self.config.head_dim, self.config.max_position_embeddings,
+                              self.config.rope_theta)
+        self.cos, self.sin = cos.to(self.cos.device), sin.to(self.sin.device)
+    return self
+
+# %% ../nbs/04_model.ipynb #0f37e7a7
+@patch
+def _angles(self: Decoder, mask: Tensor | None, T: int, S: int, device) -> tuple[Tensor, Tensor]:
+    "RoPE cos and sin [B or 1, 1, T, hd] of the last `T` of `S` tokens (positions from `mask`)."
+    if mask is None: pos = torch.arange(S - T, S, device=device)[None]   # [1, T]
+    else: pos = positions(mask)[:, S - T:]                              # [B, T]
+    return self.cos[pos][:, None], self.sin[pos][:, None]              # [B, 1, T, hd]
+
+# %% ../nbs/04_model.ipynb #8b4b457e
+@patch
+def _run_layer(self: Decoder, layer: Block, x: Tensor, cos: Tensor, sin: Tensor,
+               am: Tensor | None, cache: KVCache | None) -> Tensor | tuple[Tensor, Tensor]:
+    "`layer`'s output; its activations recomputed in backward when `recompute_activations`."
+    if self.recompute_activations and self.training and torch.is_grad_enabled():
+        # returns what the first call did
+        return checkpoint(layer, x, cos, sin, am, cache, use_reentrant=False)
+    return layer(x, cos, sin, am, cache)
 
 # %% ../nbs/04_model.ipynb #9a488fed
 @patch
@@ -71,16 +91,11 @@ def forward(self: Decoder, input_ids: Tensor, mask: Tensor | None = None,
     (, each MoE layer's router logits)."""
     T = input_ids.shape[1]
     S = T + (cache.pos if cache is not None else 0)
-    if mask is None: pos = torch.arange(S - T, S, device=input_ids.device)[None]   # [1, T]
-    else: pos = positions(mask)[:, S - T:]                                         # [B, T]
-    cos, sin = self.cos[pos][:, None], self.sin[pos][:, None]     # [B, 1, T, hd]
+    cos, sin = self._angles(mask, T, S, input_ids.device)
     am = attention_mask(mask, T, S, input_ids.device)
     x, router = self.embed_tokens(input_ids), []
     for layer in self.layers:
-        if self.recompute_activations and self.training and torch.is_grad_enabled():
-            # returns what the first call did
-            x = checkpoint(layer, x, cos, sin, am, cache, use_reentrant=False)
-        else: x = layer(x, cos, sin, am, cache)
+        x = self._run_layer(layer, x, cos, sin, am, cache)
         if isinstance(x, tuple): x, r = x; router.append(r)   # an MoE layer's [B·T, E]
     if cache is not None: cache.pos = S
     return (self.norm(x), tuple(router)) if output_router_logits else self.norm(x)
@@ -101,12 +116,14 @@ class SmolLM(nn.Module):
     def _init_weights(m: nn.Module):
         if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, std=0.02)
 
-    def tie_weights(self):
-        "Make the embedding and the head one tensor if the config ties them."
-        if self.config.tie_word_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
-
     @property
     def device(self) -> torch.device: return self.lm_head.weight.device
+
+# %% ../nbs/04_model.ipynb #6ef8859b
+@patch
+def tie_weights(self: SmolLM):
+    "Make the embedding and the head one tensor if the config ties them."
+    if self.config.tie_word_embeddings: self.model.embed_tokens.weight = self.lm_head.weight
 
 # %% ../nbs/04_model.ipynb #622a0be2
 @patch(cls_method=True)
@@ -140,46 +157,41 @@ def _check(self: SmolLM, ids: Tensor, mask: Tensor | None, cache: KVCache | None
                          f"got {tuple(mask.shape)}")
 
 # %% ../nbs/04_model.ipynb #8966f04a
-# -> logits [B, T, vocab] in the model's dtype
 @patch
-def forward(self: SmolLM,
-            input_ids: Tensor,                    # [B, T] token ids
-            # [B, S]: 1 = token, 0 = left padding; S = cached + T
-            attention_mask: Tensor | None = None,
-            # keys/values of earlier tokens, updated in place
-            cache: KVCache | None = None,
-            # logits of the last position only ([B, 1, vocab])
-            last_only: bool = False,
-            # return the final hidden states [B, T, C], skip the head
-            hidden_only: bool = False,
-            # also return each MoE layer's router logits [B·T, E] (a tuple)
-            output_router_logits: bool = False,
-            # [B, T] the token each position should predict (-100: none): return `Terms`
-            targets: Tensor | None = None,
-            # with targets: each target's log-prob, not the summed cross-entropy
-            per_token: bool = False,
-            # [B, T] tokens the router terms count (default: attention_mask > 0)
-            router_mask: Tensor | None = None,
-            chunk: int = 256,                     # with targets: rows of logits at a time
-           ) -> Tensor | tuple[Tensor, tuple[Tensor, ...]] | Terms:
-    """Logits for every position of `input_ids`; with `targets`, what a loss needs (`Terms`,
-    03b_losses)."""
+def forward(
+    self: SmolLM,
+    input_ids: Tensor,                     # [B, T] token ids
+    attention_mask: Tensor | None = None,  # [B, S]: 1 = token, 0 = left padding; S = cached + T
+    cache: KVCache | None = None,          # keys/values of earlier tokens, updated in place
+    last_only: bool = False,               # logits of the last position only ([B, 1, vocab])
+    hidden_only: bool = False,             # return the final hidden states [B, T, C], skip the head
+    # also return each MoE layer's router logits [B·T, E] (a tuple)
+    output_router_logits: bool = False,
+    # [B, T] the token each position should predict (-100: none): return `Terms`
+    targets: Tensor | None = None,
+    per_token: bool = False,  # with targets: each target's log-prob, not the summed cross-entropy
+    # [B, T] tokens the router terms count (default: attention_mask > 0)
+    router_mask: Tensor | None = None,
+    chunk: int = 256,                      # with targets: rows of logits at a time
+) -> Tensor | tuple[Tensor, tuple[Tensor, ...]] | Terms:
+    """Logits [B, T, vocab] in the model's dtype for every position of `input_ids`; with `targets`,
+    what a loss needs (`Terms`, 03b_losses)."""
     self._check(input_ids, attention_mask, cache)
     x, router = self.model(input_ids, attention_mask, cache, output_router_logits=True)
     if targets is not None:
-        mask = (router_mask if router_mask is not None
-                else None if attention_mask is None else attention_mask > 0)
-        return self._terms(x, router, targets, mask, per_token, chunk)
+        return self._terms(x, router, targets, attention_mask, router_mask, per_token, chunk)
     out = x if hidden_only else self.lm_head(x[:, -1:] if last_only else x)
     return (out, router) if output_router_logits else out
 
 # %% ../nbs/04_model.ipynb #1d69597b
 @patch
 @torch.compiler.disable        # data-dependent shapes; the decoder before it compiles
-def _terms(self: SmolLM, h: Tensor, router: tuple, y: Tensor, mask: Tensor | None,
-           per_token: bool, chunk: int) -> Terms:
+def _terms(self: SmolLM, h: Tensor, router: tuple, y: Tensor, attention_mask: Tensor | None,
+           router_mask: Tensor | None, per_token: bool, chunk: int) -> Terms:
     """The targets' log-probs through the chunked head, only at the positions that have one; an
-    MoE's router terms in training."""
+    MoE's router terms in training, over `router_mask` (default: the attention mask's tokens)."""
+    mask = (router_mask if router_mask is not None
+            else None if attention_mask is None else attention_mask > 0)
     self._check_targets(*h.shape[:2], y, mask, chunk)
     # default: every token
     keep, mask = y != -100, torch.ones_like(y, dtype=torch.bool) if mask is None else mask
