@@ -55,7 +55,7 @@ def _whole(x) -> bool: return isinstance(x, numbers.Integral) and not isinstance
 def _number(x) -> bool: return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 # %% ../nbs/06_generate.ipynb #ae62fca7
-@dataclass(frozen=True)                       # checked once: changing a setting is `replace(g, ...)`, checked again
+@dataclass(frozen=True)  # checked once: changing a setting is `replace(g, ...)`, checked again
 class GenerationConfig:
     """How `generate` decodes, checked when made (transformers' `GenerationConfig` names and
     defaults)."""
@@ -72,7 +72,7 @@ class GenerationConfig:
     length_penalty: float = 1.0
     early_stopping: bool | str = False    # beam search: True, False or 'never', as in transformers
 
-    def __post_init__(self): self._check_stops(); self._check_sampling()
+    def __post_init__(self): self._check_stops(); self._check_sampling(); self._check_beams()
 
 # %% ../nbs/06_generate.ipynb #66b62851
 @patch
@@ -103,7 +103,7 @@ def _check_stops(self: GenerationConfig):
 # %% ../nbs/06_generate.ipynb #519bca12
 @patch
 def _check_sampling(self: GenerationConfig):
-    "ValueError naming the first sampling or beam setting that cannot work."
+    "ValueError naming the first sampling setting that cannot work."
     t, k, p = self.temperature, self.top_k, self.top_p
     if not (_number(t) and 0 <= t < math.inf):
         raise ValueError(f"temperature must be a finite number >= 0, got {t!r}")
@@ -113,12 +113,18 @@ def _check_sampling(self: GenerationConfig):
         raise ValueError(f"seed must be a whole number in [0, 2**63), got {self.seed!r}")
     if not (p is None or (_number(p) and 0 < p <= 1)):
         raise ValueError(f"top_p must be in (0, 1], got {p!r}")
+
+# %% ../nbs/06_generate.ipynb #e6b7eba7
+@patch
+def _check_beams(self: GenerationConfig):
+    "ValueError naming the first beam-search setting that cannot work."
     if not _whole(self.num_beams) or self.num_beams < 1:
         raise ValueError(f"num_beams must be a whole number >= 1, got {self.num_beams!r}")
     if not _number(self.length_penalty) or not math.isfinite(self.length_penalty):
         raise ValueError(f"length_penalty must be a finite number, got {self.length_penalty!r}")
-    if self.num_beams > 1 and t != 0:
-        raise ValueError(f"beam search needs temperature 0 (it does not sample); got {t}")
+    if self.num_beams > 1 and self.temperature != 0:
+        raise ValueError(f"beam search needs temperature 0 (it does not sample); "
+                         f"got {self.temperature}")
     if not (isinstance(self.early_stopping, bool) or self.early_stopping == 'never'):
         raise ValueError(f"early_stopping must be True, False or 'never', got "
                          f"{self.early_stopping!r}")
@@ -192,6 +198,43 @@ def _decode(model: SmolLM, ids: Tensor, mask: Tensor | None, budget: Tensor, eos
             logits = model.lm_head(model.model(tok[:, None], mask, cache))[:, -1]
     return torch.stack(out, 1)
 
+# %% ../nbs/06_generate.ipynb #00a965e1
+def _prefill_beams(model: SmolLM, ids: Tensor, mask: Tensor | None, N: int, L: int
+                  ) -> tuple[Tensor, KVCache, Tensor | None]:
+    """Last-position logits [B*N, V] of `N` copies of each prompt of `ids` [B, T], their KV cache
+    (room for `L` new tokens) and mask [B*N, T]."""
+    B, T = ids.shape
+    cache = KVCache(model.config, B * N, T + L, model.device, model.lm_head.weight.dtype)
+    mask = mask.repeat_interleave(N, 0) if mask is not None else None     # [B*N, T]
+    logits = model(ids.repeat_interleave(N, 0), mask, cache, last_only=True)[:, -1]  # [B*N, V]
+    return logits, cache, mask
+
+# %% ../nbs/06_generate.ipynb #445ae4d2
+def _start_beams(ids: Tensor, N: int, L: int, pad: int
+                ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """For prompts `ids` [B, T]: running ids [B, N, 0] and scores [B, N] (the first 0, the rest
+    -inf); finished ids [B, N, L] of `pad`, lengths [B, N] and scores [B, N] (-inf: none yet)."""
+    B, dev = len(ids), ids.device
+    run_seq, run_score = ids.new_empty(B, N, 0), torch.zeros(B, N, device=dev)
+    # N copies of one prompt: start from the first
+    run_score[:, 1:] = float('-inf')
+    # finished hypotheses, best first
+    fin_seq, fin_len = ids.new_full((B, N, L), pad), ids.new_zeros(B, N)
+    fin_score = torch.full((B, N), float('-inf'), device=dev)
+    return run_seq, run_score, fin_seq, fin_len, fin_score
+
+# %% ../nbs/06_generate.ipynb #d952dae4
+def _extend(logits: Tensor, run_seq: Tensor, run_score: Tensor, K: int
+           ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The `K` best continuations of the running hypotheses `run_seq` [B, N, t] (scores [B, N]) by
+    the next token's `logits` [B*N, V]: scores, source beams and tokens [B, K], ids [B, K, t+1]."""
+    (B, N, t), V = run_seq.shape, logits.shape[-1]
+    logp = logits.float().log_softmax(-1).view(B, N, V) + run_score[..., None]  # [B, N, V]
+    top, idx = logp.view(B, N * V).topk(K)                        # [B, K]
+    beam, tok = idx // V, idx % V
+    seq = torch.cat([run_seq.gather(1, beam[..., None].expand(-1, -1, t)), tok[..., None]], 2)
+    return top, beam, tok, seq
+
 # %% ../nbs/06_generate.ipynb #fca285ed
 def _merge_finished(fin_score: Tensor, fin_seq: Tensor, fin_len: Tensor, new: Tensor, seq: Tensor,
                     t: int, pad: int) -> tuple[Tensor, Tensor, Tensor]:
@@ -217,6 +260,17 @@ def _may_improve(fin_score: Tensor, run_score: Tensor, t: int, max_new_tokens: T
     return ~(full & ((early_stopping is True)
                      | (run_score[:, :1] / at ** length_penalty <= fin_score[:, -1:])))
 
+# %% ../nbs/06_generate.ipynb #5f204195
+def _beam_step(model: SmolLM, cache: KVCache, mask: Tensor | None, run_seq: Tensor,
+               src: Tensor) -> tuple[Tensor, Tensor | None]:
+    """Logits [B*N, V] after the last tokens of the running hypotheses `run_seq` [B, N, t+1], whose
+    prefixes sat in cache rows `src` [B, N] of their row's N; and the mask grown by one."""
+    (B, N, _), dev = run_seq.shape, run_seq.device
+    cache.reorder((src + N * torch.arange(B, device=dev)[:, None]).flatten())
+    if mask is not None: mask = torch.cat([mask, mask.new_ones(B * N, 1)], 1)
+    # no checks
+    return model.lm_head(model.model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache))[:, -1], mask
+
 # %% ../nbs/06_generate.ipynb #3131650d
 @torch.inference_mode()
 def beam_search(model: SmolLM,
@@ -229,31 +283,17 @@ def beam_search(model: SmolLM,
                 early_stopping: bool | str = False) -> Tensor:  # [B, n_new], padded with eos[0]
     """Each row's best hypothesis by beam search, as transformers' `generate(num_beams=N)` finds it;
     `generate(num_beams=N)` calls this."""
-    cfg, dev, N = model.config, model.device, num_beams
-    B, T = ids.shape
+    dev, N, B = model.device, num_beams, len(ids)
     K, pad, L = max(2, 1 + len(eos)) * N, int(eos[0]) if len(eos) else 0, int(max_new_tokens.max())
     # [K]: only the best N candidates may finish
     first_n = torch.arange(K, device=dev) < N
-    cache = KVCache(cfg, B * N, T + L, dev, model.lm_head.weight.dtype)
-    mask = mask.repeat_interleave(N, 0) if mask is not None else None     # [B*N, T]
-    run_seq, run_score = ids.new_empty(B, N, 0), torch.zeros(B, N, device=dev)
-    # N copies of one prompt: start from the first
-    run_score[:, 1:] = float('-inf')
-    # finished hypotheses, best first
-    fin_seq, fin_len = ids.new_full((B, N, L), pad), ids.new_zeros(B, N)
-    fin_score = torch.full((B, N), float('-inf'), device=dev)
+    run_seq, run_score, fin_seq, fin_len, fin_score = _start_beams(ids, N, L, pad)
     # rows whose finished list may still change
     open_ = torch.ones(B, 1, dtype=torch.bool, device=dev)
     with prepacked(model):
-        logits = model(ids.repeat_interleave(N, 0), mask, cache, last_only=True)[:, -1]  # [B*N, V]
+        logits, cache, mask = _prefill_beams(model, ids, mask, N, L)
         for t in range(L):
-            V = logits.shape[-1]
-            logp = logits.float().log_softmax(-1).view(B, N, V) + run_score[..., None]  # [B, N, V]
-            top, idx = logp.view(B, N * V).topk(K)                        # [B, K]
-            beam, tok = idx // V, idx % V
-            # [B, K, t+1]
-            seq = torch.cat([run_seq.gather(1, beam[..., None].expand(-1, -1, t)), tok[..., None]],
-                            2)
+            top, beam, tok, seq = _extend(logits, run_seq, run_score, K)  # [B, K]; [B, K, t+1]
             ends = torch.isin(tok, eos) | (t == max_new_tokens[:, None] - 1)   # [B, K]
             # finished: merge the newly ended into the best N
             new = torch.where(ends & first_n & open_, top / (t + 1) ** length_penalty,
@@ -268,11 +308,7 @@ def beam_search(model: SmolLM,
             open_ &= _may_improve(fin_score, run_score, t, max_new_tokens, length_penalty,
                                   early_stopping)
             if not open_.any(): break
-            cache.reorder((beam.gather(1, keep)
-                           + N * torch.arange(B, device=dev)[:, None]).flatten())
-            if mask is not None: mask = torch.cat([mask, mask.new_ones(B * N, 1)], 1)
-            logits = model.lm_head(
-                model.model(run_seq[:, :, -1].reshape(B * N, 1), mask, cache))[:, -1]  # no checks
+            logits, mask = _beam_step(model, cache, mask, run_seq, beam.gather(1, keep))
     return fin_seq[:, 0, :int(fin_len[:, 0].max())]
 
 # %% ../nbs/06_generate.ipynb #5525190d
