@@ -5,6 +5,7 @@
 # %% ../nbs/03_attention.ipynb #d0ee842f
 from __future__ import annotations
 import torch, torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn, Tensor
 from .core import SmolConfig
 from .rope import apply_rope
@@ -61,11 +62,13 @@ class KVCache:
         self.v[layer, :, :, self.pos:S] = v
         return self.k[layer, :, :, :S], self.v[layer, :, :, :S]
 
-    def reorder(self, idx: Tensor):
-        """Row b of the cache becomes old row `idx[b]` ([B] ids; one may repeat): beam search's
-        surviving hypotheses."""
-        self.k[:, :, :, :self.pos] = self.k[:, idx, :, :self.pos]
-        self.v[:, :, :, :self.pos] = self.v[:, idx, :, :self.pos]
+# %% ../nbs/03_attention.ipynb #57cc7ee0
+@patch
+def reorder(self: KVCache, idx: Tensor):
+    """Row b of the cache becomes old row `idx[b]` ([B] ids; one may repeat): beam search's
+    surviving hypotheses."""
+    self.k[:, :, :, :self.pos] = self.k[:, idx, :, :self.pos]
+    self.v[:, :, :, :self.pos] = self.v[:, idx, :, :self.pos]
 
 # %% ../nbs/03_attention.ipynb #97526ac2
 class Attention(nn.Module):
