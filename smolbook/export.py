@@ -46,6 +46,14 @@ def gguf_pre(tok) -> str:
                      "equivalent smolbook knows ('gpt-2' or 'smollm'); pass pre=... to save_gguf "
                      "with llama.cpp's name for it")
 
+# %% ../nbs/18_export.ipynb #a6ecf681
+def _token_types(tok, n_vocab: int) -> list:
+    "llama.cpp's `TokenType` of each of the `n_vocab` ids, the tokenizer's and then the padding."
+    import gguf
+    T, added, n = gguf.TokenType, tok.added_tokens_decoder, len(tok)     # id -> AddedToken
+    return ([(T.CONTROL if added[i].special else T.USER_DEFINED) if i in added else T.NORMAL
+             for i in range(n)] + [T.UNUSED] * (n_vocab - n))
+
 # %% ../nbs/18_export.ipynb #e79a810e
 def add_tokenizer(w, tok, n_vocab: int, pre: str | None = None):
     """Write `tok` into the GGUFWriter `w`: tokens padded to `n_vocab`, types, merges, special ids,
@@ -55,14 +63,11 @@ def add_tokenizer(w, tok, n_vocab: int, pre: str | None = None):
     if n > n_vocab:
         raise ValueError(f"the tokenizer has {n} tokens, the model's vocabulary {n_vocab}: they do "
                          "not belong together")
-    added = tok.added_tokens_decoder                                  # id -> AddedToken
-    T = gguf.TokenType
     w.add_tokenizer_model('gpt2')
     w.add_tokenizer_pre(pre or gguf_pre(tok))
     w.add_token_list(tok.convert_ids_to_tokens(list(range(n)))
                      + [f'[PAD{i}]' for i in range(n, n_vocab)])
-    w.add_token_types([(T.CONTROL if added[i].special else T.USER_DEFINED) if i in added
-                       else T.NORMAL for i in range(n)] + [T.UNUSED] * (n_vocab - n))
+    w.add_token_types(_token_types(tok, n_vocab))
     with tempfile.TemporaryDirectory() as d:
         tok.save_pretrained(d)
         gguf.SpecialVocab(d, load_merges=True, n_vocab=n_vocab).add_to_gguf(w, quiet=True)
