@@ -15,15 +15,20 @@ from .train import check_fits
 # %% auto #0
 __all__ = ['upcycle', 'param_counts', 'plot_moe_log']
 
-# %% ../nbs/16_moe.ipynb #60865fe9
-def _moe_config(cfg, num_local_experts: int, num_experts_per_tok: int, norm_topk_prob: bool,
-                **moe_fields):
-    "The MoE config of the dense config `cfg` (a `SmolConfig`), refusing an MoE or no experts."
+# %% ../nbs/16_moe.ipynb #e0b045e6
+def _check_upcycle(cfg, num_local_experts: int):
+    "Refuses a config that is already a mixture of experts, and fewer than one expert."
     if cfg.num_local_experts:
         raise ValueError(f"the model is already a mixture of {cfg.num_local_experts} experts")
     if num_local_experts < 1:
         raise ValueError(f"upcycling needs at least one expert, got "
                          f"num_local_experts={num_local_experts}")
+
+# %% ../nbs/16_moe.ipynb #60865fe9
+def _moe_config(cfg, num_local_experts: int, num_experts_per_tok: int, norm_topk_prob: bool,
+                **moe_fields):
+    "The MoE config of the dense config `cfg` (a `SmolConfig`), refusing an MoE or no experts."
+    _check_upcycle(cfg, num_local_experts)
     # `replace` checks k <= E and the rest
     return replace(cfg, num_local_experts=num_local_experts,
                    num_experts_per_tok=num_experts_per_tok, norm_topk_prob=norm_topk_prob,
@@ -101,6 +106,17 @@ def _plot_losses(ax, steps: list[dict], dense_rows: list[dict]):
     if d: ax.plot([r['step'] for r in d], [r['loss'] for r in d], label='dense')
     ax.set(title='training loss', xlabel='step'); ax.legend()
 
+# %% ../nbs/16_moe.ipynb #e01b0368
+def _router_rows(rows: list[dict]) -> tuple[list[dict], int, int]:
+    "The rows with router statistics, and the number of layers L and experts E they describe."
+    steps = [r for r in rows if 'router/0/entropy' in r]
+    if not steps:
+        raise ValueError("the log has no router statistics: is it a mixture of experts' training "
+                         "log?")
+    L = 1 + max(int(k.split('/')[1]) for k in steps[0] if k.startswith('router/'))
+    E = 1 + max(int(k.split('/')[3]) for k in steps[0] if k.startswith('router/0/load/'))
+    return steps, L, E
+
 # %% ../nbs/16_moe.ipynb #a103094d
 def plot_moe_log(rows: list[dict],                # the MoE run's log (`train`/`pretrain` rows)
                  dense_rows: list[dict] = (),     # a dense run over the same batches, for its loss
@@ -108,12 +124,7 @@ def plot_moe_log(rows: list[dict],                # the MoE run's log (`train`/`
     """Per-expert load, share of experts in use, router entropy and LM loss over training steps;
     returns the figure."""
     import matplotlib.pyplot as plt
-    steps = [r for r in rows if 'router/0/entropy' in r]
-    if not steps:
-        raise ValueError("the log has no router statistics: is it a mixture of experts' training "
-                         "log?")
-    L = 1 + max(int(k.split('/')[1]) for k in steps[0] if k.startswith('router/'))
-    E = 1 + max(int(k.split('/')[3]) for k in steps[0] if k.startswith('router/0/load/'))
+    steps, L, E = _router_rows(rows)
     fig, ax = plt.subplots(1, 4, figsize=(17, 3.4))
     _plot_loads(ax[0], steps, L, E)
     _plot_routers(ax[1], ax[2], steps, L, E)
