@@ -15,6 +15,7 @@ from fastcore.basics import patch
 from .data import Epochs, batch_rows, check_pair
 from .files import atomic_write
 from .tokens import chat_ids, pad_id, text_ids
+from .formats import preference_ids
 from .lora import LoRALinear, adapters_off
 from .losses import Terms, add_router_terms, evaluating, unwrap
 from .train import TrainConfig, batch_to, mixed_precision, train
@@ -42,16 +43,23 @@ def _check_not_rendered(prompt, where: str, header: str):
                          "messages, [{'role': 'user', 'content': ...}], as smolbook pairs "
                          "writes it")
 
+# %% ../nbs/15_dpo.ipynb #752a1cae
+def _chat_pair_ids(tok, r: dict, where: str) -> tuple[list, list, list]:
+    "Ids of a chat prompt (`chat_ids`) and of its text answers, each with EOS."
+    check_pair(where, r)                          # the checks `read_pairs` makes (07_data)
+    try: p = chat_ids(tok, r['prompt'])
+    except ValueError as e: raise ValueError(f"{where}: {e}") from None
+    return p, *(text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
+
 # %% ../nbs/15_dpo.ipynb #c26dad8b
 def _pair_ids(tok, r: dict, where: str, header: str, max_len: int) -> tuple[list, list, list]:
-    """One pair's token ids, checked: the prompt's, and the chosen and rejected answers' with EOS;
-    errors name the pair `where`."""
-    check_pair(where, r)                          # the checks `read_pairs` makes (07_data)
-    _check_not_rendered(r['prompt'], where, header)
-    try: p = (chat_ids(tok, r['prompt']) if isinstance(r['prompt'], list)
-              else text_ids(tok, r['prompt']))
-    except ValueError as e: raise ValueError(f"{where}: {e}") from None
-    c, j = (text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
+    """One pair's token ids, checked: the prompt's, the chosen and rejected answers'; errors name
+    the pair `where`. A pair `smolbook pairs` wrote has a chat prompt and text answers (given EOS);
+    any other row is TRL's preference format, tokenized as TRL's DPOTrainer does."""
+    _check_not_rendered(r.get('prompt'), where, header)
+    if isinstance(r.get('prompt'), list) and isinstance(r.get('chosen'), str):
+        p, c, j = _chat_pair_ids(tok, r, where)
+    else: p, c, j = preference_ids(tok, where, r).values()
     if len(p) + max(len(c), len(j)) > max_len:
         raise ValueError(f"{where}: the prompt ({len(p)} tokens) leaves no room for its "
                          f"completion ({max(len(c), len(j))} tokens) within max_len {max_len}")

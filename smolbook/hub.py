@@ -18,9 +18,9 @@ from .model import SmolLM
 from .state import cast_state, load_weights, plain_state, tied
 
 # %% auto #0
-__all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'TOKENIZER_FILES', 'cache_dir', 'smollm2_gguf', 'resolve',
-           'read_safetensors', 'read_hf_dir', 'to_mixtral', 'from_mixtral', 'unpermute_rope', 'read_gguf',
-           'read_weights', 'save_model', 'load_tokenizer', 'smollm2']
+__all__ = ['SMOLLM2_GGUF', 'SMOLLM2_PACKAGE', 'GGUF_NAMES', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'TOKENIZER_FILES', 'cache_dir',
+           'smollm2_gguf', 'resolve', 'read_safetensors', 'read_hf_dir', 'to_mixtral', 'from_mixtral', 'unpermute_rope',
+           'read_gguf', 'read_weights', 'adapter_base', 'save_model', 'load_tokenizer', 'smollm2']
 
 # %% ../nbs/05_hub.ipynb #d42d236b
 def cache_dir() -> Path:
@@ -257,12 +257,27 @@ def read_weights(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Path]:
     if not path.is_dir(): raise ValueError(f"{path}: expected a model directory or a .gguf file")
     return *read_hf_dir(path), path
 
+# %% ../nbs/05_hub.ipynb #7499e005
+ADAPTER_CONFIG, ADAPTER_WEIGHTS = 'adapter_config.json', 'adapter_model.safetensors'  # PEFT's
+
+def adapter_base(src: str | Path) -> str | None:
+    "The base model a PEFT adapter folder `src` names (`base_model_name_or_path`), else None."
+    path = Path(src) / ADAPTER_CONFIG
+    if not path.is_file(): return None
+    base = read_json(path).get('base_model_name_or_path')
+    if not isinstance(base, str) or not base:
+        raise ValueError(f"{path}: no base_model_name_or_path: which model does it adapt?")
+    return base
+
 # %% ../nbs/05_hub.ipynb #b2a1945a
 @patch(cls_method=True)
 def from_pretrained(cls: SmolLM, src: str | Path, dtype: torch.dtype | None = None,
                     device=None) -> SmolLM:
     """Load a hub id, a local transformers directory or a `.gguf` file; float32 on the CPU by
-    default."""
+    default. A PEFT LoRA adapter folder loads its base model with the adapters (10_lora)."""
+    if (base := adapter_base(src)) is not None:
+        from smolbook.lora import load_adapters       # (lora builds on this module)
+        return load_adapters(cls.from_pretrained(base, dtype, device), src)
     cfg, sd, path = read_weights(src)
     return load_weights(cls.empty(cfg, device), sd, str(path)).to(dtype or torch.float32).eval()
 
@@ -302,10 +317,14 @@ TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'tokenizer.model',
 
 # %% ../nbs/05_hub.ipynb #6d2757e1
 def load_tokenizer(src: str | Path):
-    "The transformers fast tokenizer of a hub id, a local directory or a `.gguf` file."
+    """The transformers fast tokenizer of a hub id, a local directory or a `.gguf` file (an adapter
+    folder without one: its base model's)."""
     from transformers import AutoTokenizer
     path = resolve(src)
-    if path.is_dir() and not any((path / f).exists() for f in TOKENIZER_FILES):
+    has = path.is_dir() and any((path / f).exists() for f in TOKENIZER_FILES)
+    # an adapter folder without one: its base model's
+    if not has and (base := adapter_base(path)) is not None: return load_tokenizer(base)
+    if path.is_dir() and not has:
         raise FileNotFoundError(f"{path}: no tokenizer (tokenizer.json); save one beside the "
                                 "weights with model.save_pretrained(dir, tokenizer=tok)")
     if not path.is_dir() and path.suffix != '.gguf':

@@ -11,13 +11,13 @@ import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import patch
 from safetensors.torch import save_file
-from .files import atomic_write, read_json
-from .hub import read_safetensors
+from .files import atomic_write, read_json, need_file
+from .hub import ADAPTER_CONFIG, ADAPTER_WEIGHTS, read_safetensors
 from .state import copy_state
 
 # %% auto #0
-__all__ = ['LORA_TARGETS', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'adapters_off', 'lora_state', 'save_adapters',
-           'load_adapters']
+__all__ = ['LORA_TARGETS', 'PEFT_PREFIX', 'PEFT_PLAIN', 'LoRALinear', 'apply_lora', 'merge_and_unload', 'adapters_off',
+           'lora_state', 'peft_config', 'save_adapters', 'read_peft_config', 'load_adapters']
 
 # %% ../nbs/10_lora.ipynb #8f126806
 class LoRALinear(nn.Linear):
@@ -73,10 +73,13 @@ def unmerge(self: LoRALinear):
 LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')
 
 def apply_lora(model: nn.Module,
-               r: int = 4, alpha: float = 8, dropout: float = 0.0,
+               r: int = 4,                     # the rank of the update B·A
+               alpha: float | None = None,     # the update is scaled by alpha/r; default 2·r
+               dropout: float = 0.0,           # dropout on the adapters' input
                targets: tuple[str, ...] = LORA_TARGETS,  # module names, matched exactly
               ) -> nn.Module:  # the same model: only LoRA A/B are trainable
     "Freeze `model` and wrap every `nn.Linear` whose name is in `targets` with a `LoRALinear`."
+    alpha = 2 * r if alpha is None else alpha
     forbidden = set(targets) & {'lm_head', 'embed_tokens'}
     if forbidden:
         raise ValueError(f"LoRA never targets the tied embedding/head: {sorted(forbidden)}")
@@ -118,25 +121,59 @@ def lora_state(model: nn.Module) -> dict[str, Tensor]:
     "The LoRA A and B tensors of `model`, by parameter name."
     return {k: v for k, v in model.state_dict().items() if k.endswith(('.lora_A', '.lora_B'))}
 
-# %% ../nbs/10_lora.ipynb #cb0c12e9
-def save_adapters(model: nn.Module, path: str | Path):
-    "Write the LoRA tensors to `path` (safetensors) and their settings to `path`.json."
-    mods = [m for m in model.modules() if isinstance(m, LoRALinear)]
-    if not mods: raise ValueError("the model has no LoRA adapters")
-    path, sd = Path(path), {k: v.contiguous() for k, v in lora_state(model).items()}
-    names = sorted({n.rsplit('.', 1)[-1] for n, m in model.named_modules()
-                    if isinstance(m, LoRALinear)})
-    atomic_write(path, lambda p: save_file(sd, p))
-    meta = json.dumps(dict(r=mods[0].r, alpha=mods[0].alpha, targets=names))
-    atomic_write(path.with_suffix('.json'), lambda p: p.write_text(meta))
+# %% ../nbs/10_lora.ipynb #da14b5de
+PEFT_PREFIX = 'base_model.model.'   # PeftModel's name for the model it wraps
 
-# %% ../nbs/10_lora.ipynb #763e0835
-def load_adapters(model: nn.Module, path: str | Path) -> nn.Module:
-    "Add the adapters saved at `path` to `model` (applying LoRA first if needed)."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path}: no adapter file")
-    meta = read_json(path.with_suffix('.json'))
+def peft_config(model: nn.Module, base: str | Path) -> dict:
+    "The `adapter_config.json` PEFT writes for the LoRA adapters of `model` on the model at `base`."
+    mods = {n.rsplit('.', 1)[-1]: m for n, m in model.named_modules() if isinstance(m, LoRALinear)}
+    if not mods: raise ValueError("the model has no LoRA adapters")
+    m = next(iter(mods.values()))
+    return dict(peft_type='LORA', task_type='CAUSAL_LM', base_model_name_or_path=str(base),
+                r=m.r, lora_alpha=m.alpha, lora_dropout=m.dropout.p, target_modules=sorted(mods),
+                bias='none', fan_in_fan_out=False, use_rslora=False, use_dora=False,
+                inference_mode=True)
+
+# %% ../nbs/10_lora.ipynb #76d29a44
+def save_adapters(model: nn.Module, out_dir: str | Path,
+                  base: str | Path,  # the model the adapters were trained on: a folder or a hub id
+                 ) -> Path:
+    """Write the LoRA adapters of `model` into `out_dir` as PEFT does, for
+    `PeftModel.from_pretrained(<the model at base>, out_dir)` and `SmolLM.from_pretrained`."""
+    cfg, out = peft_config(model, base), Path(out_dir)
+    sd = {f'{PEFT_PREFIX}{k}.weight': v.contiguous() for k, v in lora_state(model).items()}
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / ADAPTER_WEIGHTS, lambda p: save_file(sd, p, metadata={'format': 'pt'}))
+    atomic_write(out / ADAPTER_CONFIG, lambda p: p.write_text(json.dumps(cfg, indent=2)))
+    return out
+
+# %% ../nbs/10_lora.ipynb #ae26bf4e
+# PEFT's settings that LoRALinear computes only as these
+PEFT_PLAIN = dict(peft_type='LORA', bias='none', fan_in_fan_out=False, use_rslora=False,
+                  use_dora=False, modules_to_save=None, layers_to_transform=None, rank_pattern={},
+                  alpha_pattern={})
+
+def read_peft_config(src: str | Path) -> dict:
+    "The checked `adapter_config.json` of a PEFT LoRA folder; ValueError naming a field it cannot."
+    path = need_file(Path(src) / ADAPTER_CONFIG)
+    cfg = read_json(path)
+    for k, plain in PEFT_PLAIN.items():
+        if cfg.get(k, plain) not in (plain, None) and not (cfg.get(k) == {} == plain):
+            raise ValueError(f"{path}: {k}={cfg[k]!r}: smolbook applies plain LoRA ({k}={plain!r})")
+    if not isinstance(cfg.get('target_modules'), list):
+        raise ValueError(f"{path}: target_modules={cfg.get('target_modules')!r}: smolbook needs "
+                         "a list of module names such as ['q_proj', 'v_proj']")
+    return cfg
+
+# %% ../nbs/10_lora.ipynb #6a7575f4
+def load_adapters(model: nn.Module, src: str | Path) -> nn.Module:
+    "Add the PEFT LoRA adapters of folder `src` to `model`, their base model; in place."
+    cfg = read_peft_config(src)
     if not any(isinstance(m, LoRALinear) for m in model.modules()):
-        apply_lora(model, meta['r'], meta['alpha'], targets=tuple(meta['targets']))
-    copy_state(lora_state(model), read_safetensors(path), str(path))
+        apply_lora(model, cfg['r'], cfg['lora_alpha'], cfg.get('lora_dropout') or 0.0,
+                   tuple(cfg['target_modules']))
+    path = need_file(Path(src) / ADAPTER_WEIGHTS)
+    sd = {k.removeprefix(PEFT_PREFIX).removesuffix('.weight'): v
+          for k, v in read_safetensors(path).items()}
+    copy_state(lora_state(model), sd, str(path))
     return model

@@ -111,6 +111,8 @@ def sft(model: nn.Module,
         out_dir: str | None = None,       # log.jsonl (and ckpt.pt with ckpt_every)
         resume: bool = False,             # continue from out_dir/ckpt.pt
         progress: bool = True,
+        # greedy answers logged every sample_every steps: texts, or chat messages
+        tokenizer=None, prompts: Sequence = (),
         **cfg) -> list[dict]:             # TrainConfig fields, over SFT_DEFAULTS
     """Fine-tune `model` in place, the loss on completions only (or where a row's mask says);
     returns the training log."""
@@ -121,4 +123,5 @@ def sft(model: nn.Module,
     data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=tc.seed)
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
     tc = replace(tc, steps=max_steps or data.steps(tc.batch_size, epochs))
-    return train(model, data, tc, sft_loss, val_data=val, resume=resume, progress=progress)
+    return train(model, data, tc, sft_loss, val_data=val, tokenizer=tokenizer, prompts=prompts,
+                 resume=resume, progress=progress)

@@ -17,7 +17,7 @@ from .losses import evaluating, lm_loss, unwrap
 from .checkpoint import save_checkpoint, load_checkpoint
 from .data import batch_rows, read_jsonl
 from .generate import generate
-from .tokens import text_ids
+from .tokens import text_ids, chat_ids
 
 # %% auto #0
 __all__ = ['native_precision', 'lr_at', 'TrainConfig', 'default_device', 'seed_everything', 'split_batch', 'batch_to',
@@ -351,12 +351,16 @@ def every(n: int, step: int, last: bool) -> bool:
     return n > 0 and ((step + 1) % n == 0 or last)
 
 # %% ../nbs/08_train.ipynb #f501b44d
-def log_samples(model: SmolLM, tokenizer, prompts, step: int, log: Logger):
-    "Log a greedy continuation of each prompt (a text: `text_ids`)."
+def log_samples(model: SmolLM, tokenizer,
+                prompts,  # texts to continue, or chat messages to answer
+                step: int, log: Logger):
+    """Log a greedy continuation of each prompt: a text (`text_ids`), or the answer to chat
+    messages (`chat_ids`), logged with the last message's text."""
     for p in prompts:
-        ids = torch.tensor([text_ids(tokenizer, p)], device=model.device)
-        new = generate(model, ids, max_new_tokens=32, eos_token_id=tokenizer.eos_token_id)[0]
-        log(event='sample', step=step, prompt=p,
+        ids = chat_ids(tokenizer, p) if isinstance(p, list) else text_ids(tokenizer, p)
+        new = generate(model, torch.tensor([ids], device=model.device), max_new_tokens=32,
+                       eos_token_id=tokenizer.eos_token_id)[0]
+        log(event='sample', step=step, prompt=p[-1]['content'] if isinstance(p, list) else p,
             text=tokenizer.decode(new, skip_special_tokens=True))
 
 # %% ../nbs/08_train.ipynb #f564db52
