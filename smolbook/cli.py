@@ -23,7 +23,7 @@ __all__ = ['MODEL_HELP', 'PRECISIONS', 'DTYPES', 'ROUTER_COEFS', 'RUN_RECORD', '
 from . import __version__
 from .data import split_docs, read_jsonl, read_utf8
 from .generate import GenerationConfig, generate, load_model, prompt_ids
-from .files import atomic_write
+from .files import atomic_write, need_file
 from .core import PRESETS, SmolConfig, preset
 from .model import SmolLM
 from .train import TrainConfig, default_device, native_precision, plot_log, seed_everything
@@ -31,11 +31,14 @@ from .train import TrainConfig, default_device, native_precision, plot_log, seed
 # %% ../nbs/90_cli.ipynb #7b9ba067
 from .pretrain import pretrain, load_docs, PRETRAIN_DEFAULTS
 from .gec import GECFormat, GGUF_KEY, read_gec, correct, correct_stream, gec_format
-from .sft import SFT_DEFAULTS, sft
-from .pairs import make_pairs, write_pairs, read_pairs, plot_margins
+from .sft import SFT_DEFAULTS, sft, _block_size
+from .formats import (FORMATS, read_rows, dataset_format, check_preference,
+                              is_conversational, sft_rows)
+from .pairs import make_pairs, write_pairs, plot_margins
 from .dpo import (LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train,
                           plot_preferences)
-from .lora import apply_lora
+from .lora import LORA_TARGETS, apply_lora, save_adapters
+from .hub import smollm2
 from .upcycle import upcycle, param_counts, plot_moe_log
 from .specialize import domain_docs, specialize, plot_routing, routing_accuracy
 from .export import GGUF_TYPES, save_gguf
@@ -70,8 +73,9 @@ def _arg(
     default = (over or {}).get(name, p.default)
     kw = {'dest': name, 'help': _docs(src).get(name), **kw}
     flag = flag or '--' + name.replace('_', '-')
-    if isinstance(default, bool) and 'type' not in kw:
-        a = c.add_argument(flag, **{'action': 'store_true', **kw})
+    if isinstance(default, bool) and 'type' not in kw:     # on by default: --x and --no-x
+        action = argparse.BooleanOptionalAction if default else 'store_true'
+        a = c.add_argument(flag, **{'action': action, 'default': default, **kw})
     else: a = c.add_argument(flag, default=default, **{'type': _type(p.annotation, default), **kw})
     a.source = (src, name)
     # for `_given`
@@ -507,20 +511,92 @@ def _last_loss(rows: list[dict], a: argparse.Namespace) -> dict:
     return done[-1]
 
 # %% ../nbs/90_cli.ipynb #c26fd88d
-DATA_HELP = ("'sample' (32 sentences packaged with smolbook), a JFLEG-format directory "
-             "(dev.src, dev.ref0-3: git clone https://github.com/keisks/jfleg gives jfleg/dev), "
-             "a CoEdIT-schema .jsonl/.parquet file or a hub id")
+DATA_HELP = ("your rows in one of TRL's formats (text; messages; prompt + completion, texts or "
+             "messages) in a .jsonl, .json, .parquet or .csv file, a datasets save_to_disk folder "
+             "or a hub id; or GEC data: 'sample' (32 sentences packaged with smolbook), a "
+             "JFLEG-format directory (dev.src, dev.ref0-3: git clone "
+             "https://github.com/keisks/jfleg gives jfleg/dev), a CoEdIT-schema file or hub id")
+
+# %% ../nbs/90_cli.ipynb #81c8fc75
+def _lora_flags(c: argparse.ArgumentParser):
+    "--lora R and the adapters' settings (`apply_lora`'s), and --merge."
+    c.add_argument('--lora', type=int, default=0, help='LoRA rank R (0: train every weight)')
+    _arg(c, apply_lora, 'alpha', '--lora-alpha')
+    _arg(c, apply_lora, 'dropout', '--lora-dropout')
+    _arg(c, apply_lora, 'targets', '--lora-targets', type=_names,
+         help=f"the projections adapted, by name, comma-separated (of {','.join(LORA_TARGETS)})")
+    c.add_argument('--merge', action='store_true', help='with --lora: save the whole model, the '
+                   "adapters merged in (default: the adapters alone, in PEFT's layout)")
+
+# %% ../nbs/90_cli.ipynb #c622a16e
+def _names(s: str) -> tuple[str, ...]:
+    "A flag's reader of comma-separated names."
+    names = tuple(n.strip() for n in s.split(',') if n.strip())
+    if not names: raise argparse.ArgumentTypeError(f"expected names separated by commas; got {s!r}")
+    return names
+
+# %% ../nbs/90_cli.ipynb #19479533
+def _apply_lora(a: argparse.Namespace, model) -> None:
+    "--lora: adapters on the frozen `model` before training."
+    if a.lora < 0:
+        raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
+    if a.merge and not a.lora: raise ValueError("--merge folds LoRA adapters in: give --lora R")
+    if a.lora: apply_lora(model, a.lora, **_given(a, apply_lora))
+
+# %% ../nbs/90_cli.ipynb #98b3be46
+def _save_trained(a: argparse.Namespace, model, tok):
+    """The trained model into --out with its tokenizer: with --lora its adapters alone (PEFT's
+    layout, naming the --model they adapt) unless --merge."""
+    if not a.lora or a.merge: return model.save_pretrained(a.out, tokenizer=tok, merge=bool(a.lora))
+    save_adapters(model, a.out, base=a.model or smollm2()); tok.save_pretrained(a.out)
 
 # %% ../nbs/90_cli.ipynb #88154d70
 def _sft_flags(c: argparse.ArgumentParser):
     c.add_argument('--data', required=True, help=DATA_HELP)
     _model_flag(c)
     c.add_argument('--out', required=True,
-                   help='folder for the fine-tuned model, tokenizer, prompt format and log.jsonl')
-    _arg(c, split_docs, 'val_frac', help='sources held out for the validation loss (0: none)')
-    for n in ('epochs', 'block_size', 'max_len'): _arg(c, sft, n)
-    _train_flags(c, sft, SFT_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup', 'ckpt_every',
-                                        'seed', 'precision'))
+                   help='folder for the fine-tuned model, tokenizer, log.jsonl, curves.png and '
+                        'run.json (and a GEC prompt format)')
+    _arg(c, split_docs, 'val_frac', help='rows (by prompt) or GEC sources held out for the '
+                                         'validation loss and perplexity (0: none)')
+    _lora_flags(c)
+    _arg(c, sft_rows, 'fmt', '--format', dest='format', choices=[f for f in FORMATS
+                                                                if f != 'preference'])
+    for n in ('completion_only_loss', 'assistant_only_loss'): _arg(c, sft_rows, n)
+    for n in ('epochs', 'max_steps', 'block_size'): _arg(c, sft, n)
+    _arg(c, sft, 'max_len', help='longest sequence, in tokens: a row of yours over it (or over '
+                                 '--block-size) is refused, naming it; GEC pairs over it are left '
+                                 'out with a warning')
+    c.add_argument('--sample-prompts', help='a text file, one prompt a line: their greedy answers '
+                                            'are logged at every evaluation (--eval-every)')
+    _train_flags(c, sft, SFT_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup', 'eval_every',
+                                        'ckpt_every', 'seed', 'precision'))
+
+# %% ../nbs/90_cli.ipynb #8aaa8c20
+def _is_gec(src: str) -> bool:
+    "Whether --data names GEC data `read_gec` reads: 'sample', or a folder that is not a dataset's."
+    p = Path(src)
+    return src == 'sample' or p.is_dir() and not any(
+        (p / f).exists() for f in ('dataset_info.json', 'dataset_dict.json', 'state.json'))
+
+# %% ../nbs/90_cli.ipynb #703cd77c
+def _own_rows(a: argparse.Namespace) -> list[tuple[str, dict]] | None:
+    "--data's rows in one of TRL's formats, or None for GEC data (11_gec reads it)."
+    if a.format == 'gec' or _is_gec(a.data): return None
+    rows = read_rows(a.data)
+    return None if dataset_format(rows, a.format).startswith('gec') else rows
+
+# %% ../nbs/90_cli.ipynb #4bf4afcb
+def _own_examples(a: argparse.Namespace, tok, rows: list, block_size: int) -> tuple[list, list, str]:
+    "Training and held-out `sft_rows` of own rows, and their format."
+    name, ex = sft_rows(tok, rows, max_len=a.max_len or block_size, **_given(a, sft_rows))
+    keyed = [(e, json.dumps(r.get('prompt', r.get('messages', r.get('text'))))) for e, (_, r)
+             in zip(ex, rows)]
+    try: train, val = (split_docs(keyed, a.val_frac, a.seed, key=lambda k: k[1]) if a.val_frac
+                       else (keyed, []))
+    except ValueError as e:
+        raise ValueError(f"{a.data}: {e}; --val-frac 0 trains on every row") from None
+    return [e for e, _ in train], [e for e, _ in val], name
 
 # %% ../nbs/90_cli.ipynb #ff91cd50
 def _sft_data(a: argparse.Namespace) -> tuple[list, list]:
@@ -534,24 +610,57 @@ def _count(n: int, word: str) -> str:
     "`n` and `word`, plural unless `n` is 1."
     return f"{n} {word}{'s' * (n != 1)}"
 
+# %% ../nbs/90_cli.ipynb #a1ae9fcd
+def _gec_examples(tok, train: list, val: list) -> tuple[list, list, GECFormat, str]:
+    "GEC examples as (prompt, completion) pairs in the model's prompt format, and what they are."
+    fmt = GECFormat(tok)
+    what = f"{_count(len(train), 'example')} ({_count(sum(len(e.refs) for e in train), 'pair')})"
+    return fmt.pairs(train), fmt.pairs(val), fmt, what
+
+# %% ../nbs/90_cli.ipynb #efe79547
+def _sft_said(a: argparse.Namespace, what: str, log: list[dict], seconds: float):
+    "Print what `smolbook sft` trained on, its last losses and where the results are."
+    last, ev = _last_loss(log, a), [r for r in log if r.get('event') == 'eval']
+    val = f", validation loss {ev[-1]['val_loss']:.3f}" if ev else ''
+    kept = f"; optimizer checkpoint {a.out}/ckpt.pt kept for --resume" if a.ckpt_every else ''
+    print(f"fine-tuned on {what} in {seconds:.0f}s: loss {last['loss']:.3f}{val}; model, "
+          f"tokenizer, log and curves in {a.out}{kept}")
+
+# %% ../nbs/90_cli.ipynb #68f2977f
+def _own_data(a: argparse.Namespace, tok, rows: list, model) -> tuple[list, list, None, str]:
+    "Own rows as `sft_rows`, their format recorded in run.json (--format), and what they are."
+    train, val, name = _own_examples(a, tok, rows, _block_size(model, a.block_size))
+    a.format = name.split()[0]; _write_record(a, Path(a.out))
+    return train, val, None, f"{_count(len(train), 'row')} of {name}"
+
+# %% ../nbs/90_cli.ipynb #46d793f9
+def _sample_prompts(a: argparse.Namespace, fmt: GECFormat | None, chat: bool) -> list:
+    "--sample-prompts' lines, as prompts for `log_samples`."
+    if not a.sample_prompts: return []
+    lines = [s.strip() for s in read_utf8(need_file(a.sample_prompts)).splitlines() if s.strip()]
+    if not lines: raise ValueError(f"--sample-prompts {a.sample_prompts}: no line to answer")
+    if fmt is not None: return [fmt.turns(s) if fmt.chat else fmt.prompt_text(s) for s in lines]
+    return [[{'role': 'user', 'content': s}] if chat else s for s in lines]
+
 # %% ../nbs/90_cli.ipynb #6e64b5a6
 def _sft(a: argparse.Namespace):
     if a.resume and not a.ckpt_every:
         raise ValueError("--resume continues from OUT/ckpt.pt: give --ckpt-every too")
-    train_ex, val_ex = _sft_data(a)
+    rows = _own_rows(a)                       # read before the model loads: bad data fails fast
+    gec = _sft_data(a) if rows is None else None
     model, tok, _ = _load(a)
-    fmt = GECFormat(tok)
+    train_ex, val_ex, fmt, what = (_gec_examples(tok, *gec) if rows is None
+                                   else _own_data(a, tok, rows, model))
+    _apply_lora(a, model)
+    prompts = _sample_prompts(a, fmt, rows is not None and is_conversational(rows[0][1]))
     seed_everything(a.seed)
     t0 = time.perf_counter()
-    rows = sft(model, fmt.pairs(train_ex), fmt.pairs(val_ex), out_dir=a.out, **_given(a, sft),
-               **_given(a, TrainConfig))
-    last = _last_loss(rows, a)
-    model.save_pretrained(a.out, tokenizer=tok); fmt.save(a.out)
-    kept = f"; optimizer checkpoint {a.out}/ckpt.pt kept for --resume" if a.ckpt_every else ''
-    pairs = sum(len(e.refs) for e in train_ex)
-    print(f"fine-tuned on {_count(len(train_ex), 'example')} ({_count(pairs, 'pair')}) in "
-          f"{time.perf_counter() - t0:.0f}s: loss {last['loss']:.3f}; model, tokenizer, "
-          f"prompt format and log in {a.out}{kept}")
+    log = sft(model, train_ex, val_ex, out_dir=a.out, tokenizer=tok, prompts=prompts,
+              sample_every=a.eval_every if prompts else 0, **_given(a, sft), **_given(a, TrainConfig))
+    _save_trained(a, model, tok)
+    if fmt is not None: fmt.save(a.out)
+    plot_log(log, f'smolbook sft --data {a.data}').savefig(f'{a.out}/curves.png', dpi=90)
+    _sft_said(a, what, log, time.perf_counter() - t0)
 
 # %% ../nbs/90_cli.ipynb #aa09b100
 def _shot_flags(c: argparse.ArgumentParser):
@@ -691,25 +800,29 @@ def _loss_flags(c: argparse.ArgumentParser, method: str):
 def _prefs_flags(c: argparse.ArgumentParser, method: str):
     c.set_defaults(method=method)
     c.add_argument('--pairs', required=True,
-                   help='a jsonl of prompt, chosen, rejected (smolbook pairs writes one)')
+                   help="preference rows in TRL's format: chosen, rejected and a prompt (or "
+                        "implicit in both), texts or messages, in a .jsonl, .json, .parquet or "
+                        ".csv file, a save_to_disk folder or a hub id (smolbook pairs writes one)")
     _model_flag(c, MODEL_HELP + ('; also the reference' if method == 'dpo' else ''))
     c.add_argument('--out', required=True, help='folder for the trained model and its records')
     _loss_flags(c, method)
     _arg(c, split_docs, 'val_frac', help='prompts held out for the validation loss (0: none)')
-    c.add_argument('--lora', type=int, default=0,
-                   help='LoRA rank (0: train every weight); saved merged')
+    _lora_flags(c)
     if method == 'dpo':
         c.add_argument('--recompute-ref', action='store_true',
                        help='recompute OUT/ref_logps.safetensors when it was made for other inputs')
-    for n in ('epochs', 'max_len'): _arg(c, preference_train, n)
+    for n in ('epochs', 'max_steps', 'max_len'): _arg(c, preference_train, n)
     _train_flags(c, preference_train, PREF_DEFAULTS, ('lr', 'batch_size', 'grad_accum', 'warmup',
-                                                      'ckpt_every', 'seed', 'precision'))
+                                                      'eval_every', 'ckpt_every', 'seed',
+                                                      'precision'))
 
 # %% ../nbs/90_cli.ipynb #d877db96
 def _pref_rows(a: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     """--pairs' rows, each with its `where` (file:line), split by prompt into training and held-out
     pairs (--val-frac)."""
-    rows = [dict(r, where=w) for (w, _), r in zip(read_jsonl(a.pairs), read_pairs(a.pairs))]
+    rows = read_rows(a.pairs)
+    dataset_format(rows, 'preference')              # every row has chosen and rejected
+    rows = [dict(check_preference(w, r), where=w) for w, r in rows]
     try: return (split_docs(rows, a.val_frac, a.seed, key=lambda r: json.dumps(r['prompt']))
                  if a.val_frac else (rows, []))
     except ValueError as e:
@@ -732,17 +845,15 @@ def _prefs(a: argparse.Namespace):
     "smolbook dpo, cpo and orpo."
     loss = PreferenceLoss(a.method, **{'loss_type': LOSS_TYPES[a.method][0],
                                        **_given(a, PreferenceLoss)})   # checks them
-    if a.lora < 0:
-        raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
     train_rows, val_rows = _pref_rows(a)
     model, tok, src = _load(a)
     fmt = GECFormat.load(src, tok) if Path(src).is_dir() else None
-    if a.lora: apply_lora(model, r=a.lora, alpha=2 * a.lora)
+    _apply_lora(a, model)
     seed_everything(a.seed)
     t0 = time.perf_counter()
     log = _pref_train(a, model, tok, loss, train_rows, val_rows)
     last = _last_loss(log, a)
-    model.save_pretrained(a.out, tokenizer=tok, merge=bool(a.lora))
+    _save_trained(a, model, tok)
     if fmt is not None: fmt.save(a.out)
     plot_preferences(log, f'smolbook {a.command}').savefig(Path(a.out) / 'curves.png', dpi=90)
     print(f"{a.command} ({loss.loss_type}) on {len(train_rows)} pairs in "
@@ -1026,11 +1137,12 @@ _MODEL_COMMANDS = {
                  'Pretrain a SmolLM from scratch (--preset), or continue a model (--model; the '
                  'recipe of nbs/09_pretrain.ipynb). A mixture of experts also gets routing.png: '
                  'load per expert, experts in use, router entropy.'),
-    'sft': (_sft, _sft_flags, 'fine-tune a model for grammatical error correction',
-            'Fine-tune a model on GEC data (the recipe of nbs/13_sft.ipynb). Writes the model, its '
-            'tokenizer, its prompt format (gec_format.json, which smolbook correct reads) and '
-            'log.jsonl to --out; the optimizer checkpoint (about 1.6 GB for the 135M model) only '
-            'with --ckpt-every.'),
+    'sft': (_sft, _sft_flags, 'fine-tune a model on your rows or on GEC data',
+            "Fine-tune a model on your rows in TRL's dataset formats (nbs/13b_formats.ipynb) or on "
+            'GEC data (the recipe of nbs/13_sft.ipynb). Writes the model, its tokenizer, '
+            'log.jsonl, curves.png and run.json (with the data format) to --out, and for GEC its '
+            'prompt format (gec_format.json, which smolbook correct reads); the optimizer '
+            'checkpoint (about 1.6 GB for the 135M model) only with --ckpt-every.'),
 }
 
 # %% ../nbs/90_cli.ipynb #1b26e26a

@@ -12,13 +12,13 @@ from typing import Sequence
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import patch
-from .data import Epochs, batch_rows, check_pair
+from .data import Epochs, batch_rows
 from .files import atomic_write
 from .tokens import chat_ids, pad_id, text_ids
-from .formats import preference_ids
+from .formats import check_preference, preference_ids, smolbook_pair
 from .lora import LoRALinear, adapters_off
 from .losses import Terms, add_router_terms, evaluating, unwrap
-from .train import TrainConfig, batch_to, mixed_precision, train
+from .train import TrainConfig, batch_to, mixed_precision, run_steps, train
 
 # %% auto #0
 __all__ = ['LOSS_TYPES', 'PAIR_TENSORS', 'PREF_DEFAULTS', 'tokenize_pairs', 'pair_logps', 'sigmoid_loss', 'robust_loss',
@@ -46,7 +46,6 @@ def _check_not_rendered(prompt, where: str, header: str):
 # %% ../nbs/15_dpo.ipynb #752a1cae
 def _chat_pair_ids(tok, r: dict, where: str) -> tuple[list, list, list]:
     "Ids of a chat prompt (`chat_ids`) and of its text answers, each with EOS."
-    check_pair(where, r)                          # the checks `read_pairs` makes (07_data)
     try: p = chat_ids(tok, r['prompt'])
     except ValueError as e: raise ValueError(f"{where}: {e}") from None
     return p, *(text_ids(tok, r[k]) + [tok.eos_token_id] for k in ('chosen', 'rejected'))
@@ -57,9 +56,9 @@ def _pair_ids(tok, r: dict, where: str, header: str, max_len: int) -> tuple[list
     the pair `where`. A pair `smolbook pairs` wrote has a chat prompt and text answers (given EOS);
     any other row is TRL's preference format, tokenized as TRL's DPOTrainer does."""
     _check_not_rendered(r.get('prompt'), where, header)
-    if isinstance(r.get('prompt'), list) and isinstance(r.get('chosen'), str):
-        p, c, j = _chat_pair_ids(tok, r, where)
-    else: p, c, j = preference_ids(tok, where, r).values()
+    r = check_preference(where, r)
+    p, c, j = (_chat_pair_ids(tok, r, where) if smolbook_pair(r)
+               else preference_ids(tok, where, r).values())
     if len(p) + max(len(c), len(j)) > max_len:
         raise ValueError(f"{where}: the prompt ({len(p)} tokens) leaves no room for its "
                          f"completion ({max(len(c), len(j))} tokens) within max_len {max_len}")
@@ -420,6 +419,7 @@ def preference_train(model: nn.Module,
                      loss: PreferenceLoss | None = None,  # default: DPO, sigmoid, beta 0.1
                      max_len: int = 1024,                 # longest prompt + answer, in tokens
                      epochs: float = 1.0,                 # passes over the training pairs
+                     max_steps: int | None = None,        # optimizer steps, instead of epochs
                      # DPO: keep the reference log-probs in this file
                      ref_cache: str | Path | None = None,
                      # a cache made for other inputs: 'error' or 'recompute'
@@ -436,7 +436,7 @@ def preference_train(model: nn.Module,
     # checks the settings before the pairs are tokenised
     tc = TrainConfig(**{**PREF_DEFAULTS, **cfg, 'out_dir': out_dir})
     data, val = _tokenize_splits(tok, train_rows, val_rows, max_len, names)
-    tc = replace(tc, steps=Epochs(data).steps(tc.batch_size, epochs))
+    tc = replace(tc, steps=run_steps(max_steps, Epochs(data).steps(tc.batch_size, epochs)))
     # the model before its first step is the reference
     if loss.method == 'dpo' and loss.ref is None:
         _add_reference_logps(model, data, val, ref_cache, stale, tc.precision, tc.batch_size,

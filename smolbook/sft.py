@@ -11,7 +11,7 @@ import torch
 from torch import nn, Tensor
 from .data import Epochs
 from .losses import add_router_terms, unwrap
-from .train import TrainConfig, train
+from .train import TrainConfig, run_steps, train
 
 # %% auto #0
 __all__ = ['SFT_DEFAULTS', 'sft_sequences', 'pack_sft', 'sft_loss', 'sft']
@@ -117,11 +117,9 @@ def sft(model: nn.Module,
     """Fine-tune `model` in place, the loss on completions only (or where a row's mask says);
     returns the training log."""
     tc = TrainConfig(**{**SFT_DEFAULTS, **cfg, 'out_dir': out_dir})   # checked before packing
-    if max_steps is not None and max_steps < 1:
-        raise ValueError(f"max_steps must be >= 1, got {max_steps}")
     block_size = _block_size(model, block_size)
     data = Epochs(pack_sft(sft_sequences(train_pairs, max_len), block_size), seed=tc.seed)
     val = pack_sft(sft_sequences(val_pairs, max_len), block_size) if len(val_pairs) else None
-    tc = replace(tc, steps=max_steps or data.steps(tc.batch_size, epochs))
+    tc = replace(tc, steps=run_steps(max_steps, data.steps(tc.batch_size, epochs)))
     return train(model, data, tc, sft_loss, val_data=val, tokenizer=tokenizer, prompts=prompts,
                  resume=resume, progress=progress)

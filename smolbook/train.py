@@ -22,8 +22,8 @@ from .tokens import text_ids, chat_ids
 # %% auto #0
 __all__ = ['native_precision', 'lr_at', 'TrainConfig', 'default_device', 'seed_everything', 'split_batch', 'batch_to',
            'param_groups', 'memory_available', 'gb', 'check_fits', 'training_memory', 'mixed_precision', 'evaluate',
-           'init_distributed', 'sum_over_ranks', 'Logger', 'step_totals', 'train_step', 'every', 'log_samples', 'train',
-           'read_log', 'plot_log']
+           'init_distributed', 'sum_over_ranks', 'Logger', 'step_totals', 'train_step', 'run_steps', 'every',
+           'log_samples', 'train', 'read_log', 'plot_log']
 
 # %% ../nbs/08_train.ipynb #731d78bd
 def native_precision(device: torch.device | str) -> str:
@@ -343,6 +343,13 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
     gnorm = _update(model, opt, scaler, world * n0 / norm, cfg.grad_clip)
     return dict(loss=total.pop('loss') / norm, count=n, tokens=total.pop('tokens', n),
                 grad_norm=gnorm.item(), **{k: v / n for k, v in total.items()})
+
+# %% ../nbs/08_train.ipynb #d7382575
+def run_steps(max_steps: int | None, epoch_steps: int) -> int:
+    "The run's optimizer steps: `max_steps` when given, else `epoch_steps` (those of the epochs)."
+    if max_steps is None: return epoch_steps
+    if max_steps < 1: raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+    return max_steps
 
 # %% ../nbs/08_train.ipynb #838db9fe
 def every(n: int, step: int, last: bool) -> bool:
