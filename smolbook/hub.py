@@ -104,11 +104,16 @@ def read_safetensors(path: Path) -> dict[str, Tensor]:
     except Exception as e: raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
 
 # %% ../nbs/05_hub.ipynb #978ee636
-def _read_shards(index: Path) -> dict[str, Tensor]:
-    "The tensors of the safetensors shards that `index` (`model.safetensors.index.json`) lists."
+def _weight_map(index: Path) -> dict[str, str]:
+    "Tensor name -> shard file, as `index` (`model.safetensors.index.json`) lists them."
     weight_map = read_json(index).get('weight_map')
     if not isinstance(weight_map, dict): raise ValueError(f"{index}: no 'weight_map' object")
-    sd = {}
+    return weight_map
+
+# %% ../nbs/05_hub.ipynb #3a44b3c0
+def _read_shards(index: Path) -> dict[str, Tensor]:
+    "The tensors of the safetensors shards that `index` (`model.safetensors.index.json`) lists."
+    weight_map, sd = _weight_map(index), {}
     for shard in sorted(set(weight_map.values())): sd.update(read_safetensors(index.parent / shard))
     absent = sorted(set(weight_map) - set(sd))
     if absent: raise ValueError(f"{index}: tensors listed but not in the shards: {absent[:5]}")
@@ -260,6 +265,7 @@ def read_weights(src: str | Path) -> tuple[SmolConfig, dict[str, Tensor], Path]:
 # %% ../nbs/05_hub.ipynb #7499e005
 ADAPTER_CONFIG, ADAPTER_WEIGHTS = 'adapter_config.json', 'adapter_model.safetensors'  # PEFT's
 
+# %% ../nbs/05_hub.ipynb #c91bd037
 def adapter_base(src: str | Path) -> str | None:
     "The base model a PEFT adapter folder `src` names (`base_model_name_or_path`), else None."
     path = Path(src) / ADAPTER_CONFIG
