@@ -124,6 +124,8 @@ LLAMA_DEFAULTS = dict(vocab_size=32000, hidden_size=4096, intermediate_size=1100
                       num_hidden_layers=32, num_attention_heads=32, max_position_embeddings=2048,
                       rope_theta=10000.0, rms_norm_eps=1e-6, tie_word_embeddings=False,
                       bos_token_id=1, eos_token_id=2)
+
+# %% ../nbs/00_core.ipynb #851238d1
 # transformers' MixtralConfig()
 MIXTRAL_DEFAULTS = {**LLAMA_DEFAULTS, 'intermediate_size': 14336, 'num_key_value_heads': 8,
                     'max_position_embeddings': 131072, 'rope_theta': 1e6, 'rms_norm_eps': 1e-5,
