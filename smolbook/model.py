@@ -36,6 +36,12 @@ class Block(nn.Module):
         y = self.mlp(self.post_attention_layernorm(x))
         return (x + y[0], y[1]) if isinstance(y, tuple) else x + y
 
+# %% ../nbs/04_model.ipynb #594d51c8
+def _rope_tables(cfg: SmolConfig, device=None) -> tuple[Tensor, Tensor]:
+    "`cfg`'s RoPE tables cos, sin [max_position_embeddings, hd], float32, moved to `device`."
+    cos, sin = rope_cache(cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta)
+    return cos.to(device), sin.to(device)
+
 # %% ../nbs/04_model.ipynb #2901aacb
 class Decoder(nn.Module):
     "Token embeddings, the decoder blocks and the final norm (transformers' `LlamaModel`)."
@@ -46,7 +52,7 @@ class Decoder(nn.Module):
         self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
         self.config = cfg
         # [max_position_embeddings, hd]
-        cos, sin = rope_cache(cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta)
+        cos, sin = _rope_tables(cfg)
         self.register_buffer('cos', cos, persistent=False)
         self.register_buffer('sin', sin, persistent=False)
         # recompute each block's activations in backward to save memory
@@ -59,9 +65,7 @@ def _apply(self: Decoder, fn, recurse=True):
     recomputed, never rounded."""
     nn.Module._apply(self, fn, recurse)
     if self.cos.dtype != torch.float32 and not self.cos.is_meta:
-        cos, sin = rope_cache(self.config.head_dim, self.config.max_position_embeddings,
-                              self.config.rope_theta)
-        self.cos, self.sin = cos.to(self.cos.device), sin.to(self.sin.device)
+        self.cos, self.sin = _rope_tables(self.config, self.cos.device)
     return self
 
 # %% ../nbs/04_model.ipynb #0f37e7a7
@@ -131,8 +135,7 @@ def empty(cls: SmolLM, cfg: SmolConfig, device=None) -> SmolLM:
     "A model whose weights are allocated but not initialised, to be filled with saved weights."
     with torch.device('meta'): m = cls(cfg)   # no time spent on a random init
     m.to_empty(device=device or 'cpu')
-    m.model.cos, m.model.sin = (t.to(m.device) for t in rope_cache(
-        cfg.head_dim, cfg.max_position_embeddings, cfg.rope_theta))
+    m.model.cos, m.model.sin = _rope_tables(cfg, m.device)
     m.tie_weights()
     return m
 
