@@ -77,6 +77,22 @@ def hub_dataset(src: str, name: str | None = None, split: str = 'train', streami
                                 f"{str(e).splitlines()[0][:200] if str(e) else ''})") from None
     finally: hub_logging.set_verbosity(level)
 
+# %% ../nbs/07_data.ipynb #3b44db3a
+def _corpus_files(path: Path) -> list[Path] | None:
+    "The corpus files of `path`: itself, or a folder's .txt and .jsonl files; None if it is absent."
+    if path.is_dir(): return sorted(p for p in path.rglob('*') if p.suffix in ('.txt', '.jsonl'))
+    return [path] if path.exists() else None
+
+# %% ../nbs/07_data.ipynb #a1933088
+def _file_docs(f: Path, field: str) -> Iterator[str]:
+    "Documents of the file `f`: a JSONL row's `field`, or a text file's blank-line-separated parts."
+    if f.suffix != '.jsonl': yield from (d.strip() for d in read_utf8(f).split('\n\n') if d.strip())
+    else:
+        for where, row in read_jsonl(f):
+            if not isinstance(row.get(field), str):
+                raise ValueError(f"{where}: no text field {field!r}")
+            yield row[field]
+
 # %% ../nbs/07_data.ipynb #356a1146
 def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them, or a hub dataset id
                 field: str = 'text',  # the text field of jsonl rows and hub datasets
@@ -84,24 +100,12 @@ def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them,
                 limit: int | None = None,  # stop after this many documents
                ) -> Iterator[str]:
     "Documents of `src`, one string each."
-    path, n = Path(src), 0
-    if path.is_dir(): files = sorted(p for p in path.rglob('*') if p.suffix in ('.txt', '.jsonl'))
-    elif path.exists(): files = [path]
-    else: files = None
-    def docs():
-        if files is None:
-            for row in hub_dataset(str(src), name, split, streaming=True): yield row[field]
-            return
-        for f in files:
-            if f.suffix == '.jsonl':
-                for where, row in read_jsonl(f):
-                    if not isinstance(row.get(field), str):
-                        raise ValueError(f"{where}: no text field {field!r}")
-                    yield row[field]
-            else: yield from (d.strip() for d in read_utf8(f).split('\n\n') if d.strip())
-    for d in docs():
+    files = _corpus_files(Path(src))
+    if files is None: docs = (r[field] for r in hub_dataset(str(src), name, split, streaming=True))
+    else: docs = (d for f in files for d in _file_docs(f, field))
+    for n, d in enumerate(docs):
         if limit is not None and n >= limit: return
-        n += 1; yield d
+        yield d
 
 # %% ../nbs/07_data.ipynb #4a0104f1
 def check_pair(where: str, row: dict) -> dict:
@@ -126,24 +130,37 @@ def check_pair(where: str, row: dict) -> dict:
         raise ValueError(f"{where}: chosen and rejected are the same text: nothing to prefer")
     return row
 
-# %% ../nbs/07_data.ipynb #3687a295
+# %% ../nbs/07_data.ipynb #570f60e9
 SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>']  # ids 0, 1, 2, as in SmolLM2
+# their roles in transformers: a chat turn starts at bos and ends at eos, which also pads
+_TOKEN_ROLES = dict(bos_token='<|im_start|>', eos_token='<|im_end|>', unk_token='<|endoftext|>',
+                    pad_token='<|im_end|>')
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096, min_frequency: int = 2):
-    """A byte-level BPE trained on `texts`, as a transformers fast tokenizer (bos <|im_start|>,
-    eos <|im_end|>)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+# %% ../nbs/07_data.ipynb #ddd83d09
+def _byte_level_bpe():
+    "An untrained BPE `tokenizers.Tokenizer` over bytes: GPT-2's byte pre-tokenizer and decoder."
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     tk = Tokenizer(models.BPE())
     tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tk.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                  special_tokens=SPECIAL_TOKENS, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tk.train_from_iterator(texts, trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<|im_start|>',
-                                   eos_token='<|im_end|>', unk_token='<|endoftext|>',
-                                   pad_token='<|im_end|>')
+    return tk
+
+# %% ../nbs/07_data.ipynb #e88e8683
+def _bpe_trainer(vocab_size: int, min_frequency: int):
+    "A BPE trainer to `vocab_size` tokens: the special tokens, all 256 bytes, then merges."
+    from tokenizers import pre_tokenizers, trainers
+    return trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                               special_tokens=SPECIAL_TOKENS, show_progress=False,
+                               initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+
+# %% ../nbs/07_data.ipynb #3687a295
+def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096, min_frequency: int = 2):
+    """A byte-level BPE trained on `texts`, as a transformers fast tokenizer (bos <|im_start|>,
+    eos <|im_end|>)."""
+    from transformers import PreTrainedTokenizerFast
+    tk = _byte_level_bpe()
+    tk.train_from_iterator(texts, _bpe_trainer(vocab_size, min_frequency))
+    return PreTrainedTokenizerFast(tokenizer_object=tk, **_TOKEN_ROLES)
 
 # %% ../nbs/07_data.ipynb #bf243c33
 def pack(docs: Iterable[str], tok, block_size: int) -> Tensor:
