@@ -107,27 +107,40 @@ def read_corpus(src: str | Path,      # .txt / .jsonl file, a directory of them,
         if limit is not None and n >= limit: return
         yield d
 
-# %% ../nbs/07_data.ipynb #4a0104f1
-def check_pair(where: str, row: dict) -> dict:
-    "`row` if it is a usable preference pair, else a ValueError that starts with `where`."
-    for k in ('prompt', 'chosen', 'rejected'):
-        if k not in row: raise ValueError(f"{where}: missing field {k!r}")
-    p = row['prompt']
-    if isinstance(p, list):                # chat messages (TRL's conversational prompt)
-        if not p: raise ValueError(f"{where}: field 'prompt' is an empty list of messages")
-        for i, m in enumerate(p):
-            if not isinstance(m, dict) or not all(isinstance(m.get(f), str)
-                                                  for f in ('role', 'content')):
-                raise ValueError(f"{where}: field 'prompt' message {i} must have a string 'role' "
-                                 f"and 'content', got {m!r}")
+# %% ../nbs/07_data.ipynb #653a486b
+def _check_messages(where: str, p: list):
+    "ValueError starting with `where` unless the prompt `p` is a non-empty list of chat messages."
+    if not p: raise ValueError(f"{where}: field 'prompt' is an empty list of messages")
+    for i, m in enumerate(p):
+        if not isinstance(m, dict) or not all(isinstance(m.get(f), str)
+                                              for f in ('role', 'content')):
+            raise ValueError(f"{where}: field 'prompt' message {i} must have a string 'role' "
+                             f"and 'content', got {m!r}")
+
+# %% ../nbs/07_data.ipynb #04585b3a
+def _check_prompt(where: str, p):
+    "ValueError starting with `where` unless the prompt `p` is a non-empty text or chat messages."
+    if isinstance(p, list): _check_messages(where, p)     # TRL's conversational prompt
     elif not isinstance(p, str) or not p.strip():
         raise ValueError(f"{where}: field 'prompt' must be a non-empty string or a list of "
                          f"messages, got {p!r}")
+
+# %% ../nbs/07_data.ipynb #303ca95c
+def _check_answers(where: str, row: dict):
+    "ValueError starting with `where` unless `row`'s answers are two different texts."
     for k in ('chosen', 'rejected'):
         if not isinstance(row[k], str) or not row[k].strip():
             raise ValueError(f"{where}: field {k!r} must be a non-empty string, got {row[k]!r}")
     if row['chosen'].strip() == row['rejected'].strip():
         raise ValueError(f"{where}: chosen and rejected are the same text: nothing to prefer")
+
+# %% ../nbs/07_data.ipynb #4a0104f1
+def check_pair(where: str, row: dict) -> dict:
+    "`row` if it is a usable preference pair, else a ValueError that starts with `where`."
+    for k in ('prompt', 'chosen', 'rejected'):
+        if k not in row: raise ValueError(f"{where}: missing field {k!r}")
+    _check_prompt(where, row['prompt'])
+    _check_answers(where, row)
     return row
 
 # %% ../nbs/07_data.ipynb #570f60e9
