@@ -37,7 +37,7 @@ from .formats import (FORMATS, read_rows, dataset_format, check_preference,
 from .pairs import make_pairs, write_pairs, plot_margins
 from .dpo import (LOSS_TYPES, PREF_DEFAULTS, PreferenceLoss, preference_train,
                           plot_preferences)
-from .lora import LORA_TARGETS, apply_lora, save_adapters
+from .lora import apply_lora, save_adapters
 from .hub import smollm2
 from .upcycle import upcycle, param_counts, plot_moe_log
 from .specialize import domain_docs, specialize, plot_routing, routing_accuracy
@@ -524,7 +524,7 @@ def _lora_flags(c: argparse.ArgumentParser):
     _arg(c, apply_lora, 'alpha', '--lora-alpha')
     _arg(c, apply_lora, 'dropout', '--lora-dropout')
     _arg(c, apply_lora, 'targets', '--lora-targets', type=_names,
-         help=f"the projections adapted, by name, comma-separated (of {','.join(LORA_TARGETS)})")
+         help="the projections adapted, by name, comma-separated")
     c.add_argument('--merge', action='store_true', help='with --lora: save the whole model, the '
                    "adapters merged in (default: the adapters alone, in PEFT's layout)")
 
@@ -1211,6 +1211,8 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
         if (action.required or action.default is None or action.nargs == 0
                 or action.default is argparse.SUPPRESS):
             return action.help                      # (0 and 0.0 are real defaults: shown)
+        if isinstance(action.default, (tuple, list)):   # as the flag is typed: a,b,c
+            return f"{action.help} (default: {','.join(map(str, action.default))})"
         return super()._get_help_string(action)
 
 # %% ../nbs/90_cli.ipynb #4418a960

@@ -280,16 +280,17 @@ def _checked_count(res: dict, world: int) -> float:
 
 # %% ../nbs/08_train.ipynb #afdf90b6
 def _accumulate(fwd: nn.Module, scaler: torch.amp.GradScaler, micro: list, loss_fn: Callable,
-                totals: dict | None, autocast, world: int) -> tuple[dict, float]:
+                totals: dict | None, autocast, world: int,
+                device: torch.device) -> tuple[dict, float]:   # the model's
     """Forward and backward over this process's micro-batches: the step's sums of what `loss_fn`
     returned (over all processes), and the reference count $n_0$ the losses were divided by."""
-    model, sums, n0 = unwrap(fwd), {}, None
+    sums, n0 = {}, None
     for i, mb in enumerate(micro):
         # DDP reduces gradients on the last micro-batch only
         sync = world == 1 or i == len(micro) - 1
         with nullcontext() if sync else fwd.no_sync():
             with autocast or nullcontext():
-                mb = batch_to(mb, model.device)
+                mb = batch_to(mb, device)
                 res = loss_fn(fwd, mb, totals) if totals else loss_fn(fwd, mb)
             count = _checked_count(res, world)
             n0 = 1.0 if totals else n0 or max(count, 1.0)   # the same on every process
@@ -336,7 +337,7 @@ def train_step(fwd: nn.Module,                   # the model, or its DDP/compile
     # this process's share, in micro-batches
     micro = split_batch(split_batch(batch, world)[rank], cfg.grad_accum)
     totals = step_totals(loss_fn, micro, world, model.device)
-    total, n0 = _accumulate(fwd, scaler, micro, loss_fn, totals, autocast, world)
+    total, n0 = _accumulate(fwd, scaler, micro, loss_fn, totals, autocast, world, model.device)
     n = total.pop('count')
     if not n: raise ValueError("the step's batch has nothing to learn from (count 0)")
     norm = 1.0 if totals else n     # with totals the loss already is the step's mean

@@ -32,6 +32,11 @@ COMMANDS = {
     # first use
     'smolbook generate "Write a haiku about the sea."': 'run',
     'python tests/run_nbs.py': "ci: the test command: .ci/run runs README's line that holds it and checks its closing line",
+    # your own data
+    'smolbook sft --data people.jsonl --out runs/people --lora 8 --epochs 3 --batch-size 1 --lr 1e-3 --val-frac 0.1 --eval-every 4 --sample-prompts held_out.txt':
+        'test: nbs/13b_formats.ipynb: the same command on thirty chats written there; its answers, curves, and the adapter loaded by smolbook and PEFT',
+    'smolbook generate "Noor is 41 and lives in Lagos." --model runs/people':
+        'test: nbs/13b_formats.ipynb: `smolbook generate` with that adapter folder as --model answers with the record',
     # training and GEC
     'smolbook pretrain --out runs/mini': f'{CLI_TEST}: `smolbook pretrain` of the tiny preset, 12 steps; its log, samples and checkpoint',
     'smolbook sft --data sample --out runs/gec-sample --epochs 5 --warmup 1': 'run',          # the real 135M model on the packaged sentences, offline
