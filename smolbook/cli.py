@@ -541,6 +541,11 @@ def _apply_lora(a: argparse.Namespace, model) -> None:
     if a.lora < 0:
         raise ValueError(f"--lora must be 0 (full fine-tuning) or a rank >= 1, got {a.lora}")
     if a.merge and not a.lora: raise ValueError("--merge folds LoRA adapters in: give --lora R")
+    lib = inspect.signature(apply_lora).parameters
+    given = [k for k, v in _given(a, apply_lora).items()       # (run.json holds lists)
+             if (tuple(v) if isinstance(v, list) else v) != lib[k].default]
+    if given and not a.lora: raise ValueError(
+        f"--lora-{given[0]} sets LoRA adapters: give --lora R too (or leave it out)")
     if a.lora: apply_lora(model, a.lora, **_given(a, apply_lora))
 
 # %% ../nbs/90_cli.ipynb #98b3be46
@@ -589,7 +594,12 @@ def _own_rows(a: argparse.Namespace) -> list[tuple[str, dict]] | None:
 # %% ../nbs/90_cli.ipynb #4bf4afcb
 def _own_examples(a: argparse.Namespace, tok, rows: list, block_size: int) -> tuple[list, list, str]:
     "Training and held-out `sft_rows` of own rows, and their format."
-    name, ex = sft_rows(tok, rows, max_len=a.max_len or block_size, **_given(a, sft_rows))
+    if a.max_len is not None and a.max_len < 1:
+        raise ValueError(f"--max-len must be >= 1, got {a.max_len}")
+    try: name, ex = sft_rows(tok, rows, max_len=a.max_len or block_size, **_given(a, sft_rows))
+    except ValueError as e:     # without --max-len the limit is the packed row's
+        if a.max_len is None: raise ValueError(str(e).replace('max_len', 'block_size')) from None
+        raise
     keyed = [(e, json.dumps(r.get('prompt', r.get('messages', r.get('text'))))) for e, (_, r)
              in zip(ex, rows)]
     try: train, val = (split_docs(keyed, a.val_frac, a.seed, key=lambda k: k[1]) if a.val_frac

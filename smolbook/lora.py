@@ -80,6 +80,9 @@ def apply_lora(model: nn.Module,
               ) -> nn.Module:  # the same model: only LoRA A/B are trainable
     "Freeze `model` and wrap every `nn.Linear` whose name is in `targets` with a `LoRALinear`."
     alpha = 2 * r if alpha is None else alpha
+    if not (r >= 1 and alpha > 0 and 0 <= dropout < 1): raise ValueError(
+        f"LoRA needs r >= 1, alpha > 0 and dropout in [0, 1), got r={r}, alpha={alpha}, "
+        f"dropout={dropout}")
     forbidden = set(targets) & {'lm_head', 'embed_tokens'}
     if forbidden:
         raise ValueError(f"LoRA never targets the tied embedding/head: {sorted(forbidden)}")
